@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "hmc/hmc.h"
+#include "hmc_test_rand.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -210,44 +211,6 @@ test_round_trip_nested(void **state)
 	hmc_buf_free(&outer);
 }
 
-/* xorshift32: the same sequence on every machine. */
-static uint32_t rng_state = 20260601;
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 17;
-	rng_state ^= rng_state << 5;
-	return rng_state;
-}
-
-/* A random value drawn mostly from the characters that matter. */
-static void
-random_value(char *s, size_t cap)
-{
-	static const char pool[] = ",,\"\"::;= aZ9_-/\\'$`|\t";
-	static const char *const utf8[] = { "\xc3\xa9", "\xe6\x97\xa5",
-	    "\xf0\x9f\x92\xa5" };
-	size_t n = rng() % 12, k = 0;
-
-	while (n-- > 0 && k + 5 < cap) {
-		uint32_t r = rng() % 10;
-
-		if (r < 7) {
-			s[k++] = pool[rng() % (sizeof(pool) - 1)];
-		} else if (r < 8) {
-			const char *u = utf8[rng() % NELEM(utf8)];
-
-			memcpy(s + k, u, strlen(u));
-			k += strlen(u);
-		} else {
-			s[k++] = (char)(0x20 + rng() % 0x5f);
-		}
-	}
-	s[k] = '\0';
-}
-
 static void
 test_round_trip_random(void **state)
 {
@@ -256,14 +219,17 @@ test_round_trip_random(void **state)
 	char vals[6][64];
 	const char *v[6];
 	size_t i, k, n, cases = 0;
+	uint32_t seed = 20260601;
 
 	for (i = 0; i < 4000; i++) {
-		n = 1 + rng() % 6;
+		n = 1 + test_rng(&seed) % 6;
 		for (k = 0; k < n; k++) {
-			random_value(vals[k], sizeof(vals[k]));
+			/* Empty values included: 0 to 11 pieces. */
+			test_random_text(&seed, ",,\"\"::;= aZ9_-/\\'$`|\t", 11,
+					 vals[k], sizeof(vals[k]));
 			v[k] = vals[k];
 		}
-		round_trip_fields(v, n, delims[rng() % (sizeof(delims) - 1)]);
+		round_trip_fields(v, n, delims[test_rng(&seed) % (sizeof(delims) - 1)]);
 		round_trip_attrs(names, v, n);
 		cases += 2;
 	}
