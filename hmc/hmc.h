@@ -31,6 +31,8 @@
 #define HMC_LINE_MAX		(256 * 1024)
 /* Most output we read from one command (2000 partitions fit many times). */
 #define HMC_OUTPUT_MAX		(16 * 1024 * 1024)
+/* Most name=value pairs on one attr=value line (a profile has about 60). */
+#define HMC_PAIRS_MAX		4096
 /* Room for an HSCL code: "HSCLA9CE" and its NUL. */
 #define HMC_CODE_LEN		9
 
@@ -170,13 +172,17 @@ struct hmc_table {
  * (a value with the delimiter is in double quotes, "" inside is one quote).
  * NCOLS is the number of fields asked for; a row with another count is an
  * error (-EBADMSG), never a half-filled row. "No results were found." gives
- * zero rows. Unterminated quotes, NUL bytes, over-long lines: -EBADMSG or
- * -E2BIG. On error T is left empty. */
+ * zero rows. Lines end in LF, a CR before it is dropped, blank lines carry
+ * no row. Unterminated quote, text after a closing quote, a NUL byte:
+ * -EBADMSG; a line over HMC_LINE_MAX or output over HMC_OUTPUT_MAX: -E2BIG.
+ * T is overwritten (not freed first); on error it is left empty. */
 int hmc_parse_fields(const char *out, size_t len, char delim, size_t ncols,
 		     struct hmc_table *t);
 
 /* Parse attr=value output: pairs separated by commas, a pair holding commas
- * quoted whole, nested lists with doubled quotes. */
+ * quoted whole, nested lists with doubled quotes. A pair without '=', a bad
+ * name, an attribute named twice in a row: -EBADMSG; more than
+ * HMC_PAIRS_MAX pairs: -E2BIG. Otherwise as hmc_parse_fields(). */
 int hmc_parse_attrs(const char *out, size_t len, struct hmc_table *t);
 
 /* Split one value that is itself a list ("a,b" or ""x,y"",""z"" after the
@@ -189,12 +195,21 @@ void hmc_strv_free(char **v);
 const char *hmc_row_get(const struct hmc_row *r, const char *name);
 void hmc_table_free(struct hmc_table *t);
 
+/* The characters both sides agree on. A delimiter is printable ASCII and
+ * not alphanumeric, '_' or '"' (those would be ambiguous in the -F list or
+ * in the output). An attribute name is [A-Za-z0-9_]+. */
+bool hmc_delim_ok(char delim);
+bool hmc_attr_name_ok(const char *name);
+
 /* True if OUT is exactly the HMC's empty listing ("No results were found."). */
 bool hmc_output_is_empty(const char *out, size_t len);
 
 /* Find the first HSCL code at the start of a line (HSCL followed by four
- * hex digits) in OUT. Writes it to CODE (HMC_CODE_LEN bytes) and returns 0,
- * or -ENOENT. Match on the code only: the text is translated. */
+ * hex digits, then the end of the word; blanks before it are allowed) in
+ * OUT. Writes it to CODE (HMC_CODE_LEN bytes) and returns 0, or -ENOENT
+ * with CODE "". Match on the code only: the text is translated. Use it on
+ * the output of a command that failed or warned: a listing may hold a
+ * partition named like a code. */
 int hmc_find_code(const char *out, size_t len, char code[HMC_CODE_LEN]);
 
 /* ------------------------------------------------------------------------ */
@@ -213,10 +228,14 @@ int hmc_buf_printf(struct hmc_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void hmc_buf_free(struct hmc_buf *b);
 
-/* Append one -F row (values joined by DELIM, quoted where needed, newline). */
+/* Append one -F row (values joined by DELIM, quoted where needed, newline).
+ * A value holding DELIM or '"' is quoted; a lone empty value is written ""
+ * (a blank line would be no row). CR or LF in a value, or a row the parser
+ * would refuse: -EINVAL / -E2BIG, and nothing is appended. */
 int hmc_fmt_fields(struct hmc_buf *b, const char *const *values, size_t n,
 		   char delim);
-/* Append one attr=value row. */
+/* Append one attr=value row; a pair holding ',' or '"' is quoted whole.
+ * Names must pass hmc_attr_name_ok() and be distinct. */
 int hmc_fmt_attrs(struct hmc_buf *b, const char *const *names,
 		  const char *const *values, size_t n);
 
