@@ -112,41 +112,6 @@ set_error(struct hmc_conn *c, const char *fmt, ...)
 }
 
 /* ------------------------------------------------------------------------ */
-/* HSCL codes                                                               */
-/* ------------------------------------------------------------------------ */
-
-static bool
-is_hex(char ch)
-{
-	return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'F') ||
-	       (ch >= 'a' && ch <= 'f');
-}
-
-/* Private until hmc_find_code() (hmc_parse.c) lands: same contract, the
- * first "HSCL" + four hex digits at the start of a line. */
-static int
-ssh_find_code(const char *out, size_t len, char code[HMC_CODE_LEN])
-{
-	size_t i = 0, j;
-
-	while (i < len) {
-		if (len - i >= 8 && memcmp(out + i, "HSCL", 4) == 0) {
-			for (j = 4; j < 8 && is_hex(out[i + j]); j++)
-				;
-			if (j == 8) {
-				memcpy(code, out + i, 8);
-				code[8] = '\0';
-				return 0;
-			}
-		}
-		while (i < len && out[i] != '\n')
-			i++;
-		i++;
-	}
-	return -ENOENT;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Results                                                                  */
 /* ------------------------------------------------------------------------ */
 
@@ -200,8 +165,8 @@ result_take(struct hmc_result *res, struct ssh_out *out, struct ssh_out *err)
 	res->err = err->s;
 	res->err_len = err->len;
 	out->s = err->s = NULL;
-	if (ssh_find_code(res->out, res->out_len, res->code) < 0 &&
-	    ssh_find_code(res->err, res->err_len, res->code) < 0)
+	if (hmc_find_code(res->out, res->out_len, res->code) < 0 &&
+	    hmc_find_code(res->err, res->err_len, res->code) < 0)
 		res->code[0] = '\0';
 	return 0;
 }
