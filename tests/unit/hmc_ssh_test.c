@@ -247,7 +247,6 @@ group_setup(void **state)
 	const char *srcdir = getenv("SRCDIR");
 
 	(void)state;
-	signal(SIGPIPE, SIG_IGN);
 	/* sshd's session processes outlive the listener we stop: adopt them,
 	 * so that the teardown can reap them rather than leave zombies. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -470,6 +469,25 @@ test_dropped_connection(void **state)
 	hmc_conn_free(c);
 }
 
+/* The server closes the session between two commands (an HMC's idle
+ * timeout): the next command was never sent, so it runs on a new one. */
+static void
+test_idle_drop(void **state)
+{
+	struct hmc_conn_opts o = opts();
+	struct hmc_conn *c = conn_with(&o);
+	struct hmc_result r;
+
+	run_ok(c, "idledrop", 0, &r);
+	hmc_result_free(&r);
+	sleep_ms(800);
+	run_ok(c, "echo next", 0, &r);
+	assert_string_equal(r.out, "next\n");
+	assert_int_equal(hmc_conn_connects(c), 2);
+	hmc_result_free(&r);
+	hmc_conn_free(c);
+}
+
 static void
 test_session_reused(void **state)
 {
@@ -660,6 +678,7 @@ main(void)
 		cmocka_unit_test(test_auth_refused),
 		cmocka_unit_test(test_command_timeout),
 		cmocka_unit_test(test_dropped_connection),
+		cmocka_unit_test(test_idle_drop),
 		cmocka_unit_test(test_session_reused),
 		cmocka_unit_test(test_output_cap),
 		cmocka_unit_test(test_handshake_timeout),
