@@ -272,23 +272,34 @@ ssh_failure(struct hmc_conn *c, ssh_session s, int64_t deadline, const char *wha
 	return late ? -ETIMEDOUT : -ECONNRESET;
 }
 
+/* libssh's timeout applies to each blocking step of the connect: give
+ * each step what is left of the connect deadline. */
 static int
-session_options(struct hmc_conn *c, ssh_session s, int fd, int64_t deadline)
+session_timeout(ssh_session s, int64_t deadline)
 {
-	bool no = false;
 	long usec = (long)(deadline - now_ms()) * 1000;
 	long sec = 0;
 
 	if (usec < 1000)
 		usec = 1000;
+	if (ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &sec) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_TIMEOUT_USEC, &usec) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+session_options(struct hmc_conn *c, ssh_session s, int fd, int64_t deadline)
+{
+	bool no = false;
+
 	if (ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_HOST, c->host) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_PORT, &c->port) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_USER, c->user) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, c->known_hosts) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0 ||
-	    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &sec) < 0 ||
-	    ssh_options_set(s, SSH_OPTIONS_TIMEOUT_USEC, &usec) < 0 ||
+	    session_timeout(s, deadline) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_FD, &fd) < 0) {
 		set_error(c, "cannot set SSH options for %s:%u: %s", c->host,
 			  c->port, ssh_get_error(s));
@@ -426,6 +437,8 @@ session_open(struct hmc_conn *c)
 		rc = ssh_failure(c, s, deadline, "SSH handshake");
 	if (rc == 0)
 		rc = check_host_key(c, s);
+	if (rc == 0 && session_timeout(s, deadline) < 0)
+		rc = -EINVAL;
 	if (rc == 0)
 		rc = authenticate(c, s, deadline);
 	if (rc < 0)
