@@ -53,13 +53,16 @@ int hmc_name_check(const char *name);
 
 /* Quote one word for the HMC's restricted shell so that it reads as exactly
  * that word whatever it holds (spaces, quotes, ;, $(), backticks, UTF-8).
- * Writes a NUL-terminated string to OUT. -ENOSPC if OUTLEN is too small. */
+ * Always single quotes ('p814-1'); a ' inside becomes '\''. Writes a
+ * NUL-terminated string to OUT. -ENOSPC if OUTLEN is too small. */
 int hmc_shell_quote(const char *word, char *out, size_t outlen);
 
 /* Low-level builder. hmc_cmd_word() appends a literal from our own code
  * (option or keyword: [A-Za-z0-9_.,:=/-] only, else -EINVAL); hmc_cmd_arg()
- * appends any text as one quoted word; hmc_cmd_name() checks NAME with
- * hmc_name_check() first. */
+ * appends any text without control characters as one quoted word;
+ * hmc_cmd_name() checks NAME with hmc_name_check() first and appends OPT
+ * (if not NULL) and NAME. Past HMC_CMD_MAX: -E2BIG. A refused call leaves C
+ * as it was; a refused per-command builder below leaves C empty. */
 void hmc_cmd_init(struct hmc_cmd *c, const char *verb);
 int hmc_cmd_word(struct hmc_cmd *c, const char *word);
 int hmc_cmd_arg(struct hmc_cmd *c, const char *text);
@@ -81,8 +84,9 @@ enum hmc_level {		/* lshwres --level */
 	HMC_LEVEL_LPAR,
 };
 
-/* Fields for -F: NULL-terminated attribute names ([a-z0-9_]), joined with
- * DELIM (a printable, non-alphanumeric character such as ',' or ':').
+/* Fields for -F: NULL-terminated attribute names (hmc_attr_name_ok()),
+ * joined with DELIM (hmc_delim_ok(): ',' or ':' ...; one that is not a
+ * plain word character, such as ';', is shell-quoted with the list).
  * FIELDS NULL means no -F (attr=value output). */
 struct hmc_fields {
 	const char *const *names;
@@ -131,8 +135,14 @@ enum hmc_rr_op {
 	HMC_RR_RECOVER,
 };
 
-/* rrstartlpar -o OP -m SRC [-t DST] (-p NAME | --id ID) [options].
- * DST is required for validate and restart, refused for cleanup. */
+/* rrstartlpar -o OP -m SRC [-t DST] (-p NAME | --id ID) [--redundantvios N]
+ * [--retaindev] [--usecurrdata] [--noconnection] [-w MIN] [--force].
+ * DST is required for validate and restart, refused for cleanup, optional
+ * for cancel and recover. Exactly one of LPAR and LPAR_ID (>= 1). An option
+ * the operation does not take is refused (-EINVAL): --retaindev cleanup;
+ * --force cleanup, recover; --noconnection, --usecurrdata, --redundantvios
+ * validate, restart. Set redundantvios to -1 when not given: a zeroed
+ * struct asks for --redundantvios 0. */
 struct hmc_rr {
 	enum hmc_rr_op op;
 	const char *src;
@@ -141,7 +151,7 @@ struct hmc_rr {
 	unsigned int lpar_id;
 	bool retaindev;			/* cleanup */
 	bool force;			/* cleanup, recover */
-	bool noconnection;		/* restart with the source in No Connection */
+	bool noconnection;		/* validate/restart, source in No Connection */
 	bool usecurrdata;
 	int redundantvios;		/* -1: not given; 0, 1 or 2 */
 	int wait_minutes;		/* -w; 0: not given */

@@ -684,6 +684,148 @@ test_bash_hostile(void **state)
 	bash_round_trip(one, 1);
 }
 
+/* The seed's commands, as its operator typed them, against ours. */
+
+/* First line of fixture NAME.cmd. */
+static char *
+seed_command(const char *name)
+{
+	const char *dir = getenv("SRCDIR");
+	char path[4096], *line = malloc(4096);
+	FILE *f;
+
+	assert_non_null(line);
+	snprintf(path, sizeof(path), "%s/fixtures/seed/%s.cmd",
+		 dir ? dir : ".", name);
+	f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	assert_non_null(fgets(line, 4096, f));
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	return line;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One command's words as bash passed them, with its options sorted: the
+ * HMC does not care about their order. An option and the word after it
+ * (unless that is an option too) stay together. */
+static char *
+normalized(const char *out, size_t len, size_t *pos)
+{
+	struct hmc_buf b = { 0 };
+	const char *verb = next_word(out, len, pos), *args[32];
+	char *items[32];
+	size_t argc = strtoul(next_word(out, len, pos), NULL, 10), i, n = 0;
+
+	assert_true(argc < 32);
+	for (i = 0; i < argc; i++)
+		args[i] = next_word(out, len, pos);
+	for (i = 0; i < argc; i++) {
+		struct hmc_buf item = { 0 };
+
+		assert_int_equal(hmc_buf_printf(&item, "%s", args[i]), 0);
+		if (args[i][0] == '-' && i + 1 < argc && args[i + 1][0] != '-')
+			assert_int_equal(hmc_buf_printf(&item, " %s", args[++i]), 0);
+		items[n++] = item.s;
+	}
+	qsort(items, n, sizeof(items[0]), cmp_str);
+	assert_int_equal(hmc_buf_printf(&b, "%s", verb), 0);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(hmc_buf_printf(&b, " | %s", items[i]), 0);
+		free(items[i]);
+	}
+	return b.s;
+}
+
+static void
+test_seed_commands(void **state)
+{
+	static const char *const lic[] = { "activated_spname",
+		"installed_level", "ecnumber", NULL };
+	static const char *const sys_srr[] = { "name",
+		"powervm_lpar_simplified_remote_restart_capable", NULL };
+	static const char *const lpar_srr[] = { "name",
+		"simplified_remote_restart_capable", NULL };
+	static const char *const rs_vios[] = { "primary_rs_vios_name",
+		"secondary_rs_vios_name", "curr_rs_vios_name", NULL };
+	static const char *const temp3[] = { "temp3-b642c120-00000133", NULL };
+	const struct hmc_filter ftemp3 = { .lpar_names = temp3 };
+	struct {
+		const char *fixture;
+		struct hmc_cmd c;
+	} t[16];
+	struct hmc_buf script = { 0 };
+	size_t n = 0, i, len, pos = 0;
+	char *out, *seed, *ours;
+
+#define SEED(name, call) do {					\
+	t[n].fixture = (name);					\
+	assert_int_equal(call, 0);				\
+	n++;							\
+} while (0)
+	SEED("lslic_p814-1", hmc_cmd_lslic(&t[n].c, "p814-1",
+		&(struct hmc_fields){ lic, ',' }));
+	SEED("lssyscfg_sys_srr_capable", hmc_cmd_lssyscfg(&t[n].c, HMC_RES_SYS,
+		NULL, NULL, &(struct hmc_fields){ sys_srr, ',' }, false));
+	SEED("lssyscfg_lpar_srr_capable", hmc_cmd_lssyscfg(&t[n].c,
+		HMC_RES_LPAR, "p814-1", NULL,
+		&(struct hmc_fields){ lpar_srr, ',' }, false));
+	SEED("lssyscfg_sys_state", hmc_cmd_lssyscfg(&t[n].c, HMC_RES_SYS, NULL,
+		NULL, &(struct hmc_fields){ f_name_state, ',' }, false));
+	SEED("lssyscfg_prof_filter", hmc_cmd_lssyscfg(&t[n].c, HMC_RES_PROF,
+		"s00ka9927558-9117-MMD-658B2AD", &ftemp3, NULL, false));
+	SEED("lssyscfg_lpar_filter_rs_vios", hmc_cmd_lssyscfg(&t[n].c,
+		HMC_RES_LPAR, "source-machine", &ftemp3,
+		&(struct hmc_fields){ rs_vios, ',' }, false));
+	SEED("chsyscfg_srr_hscla9f8", hmc_cmd_lpar_set_srr(&t[n].c, "p824-2",
+		"lpar6", true));
+	SEED("migrlpar_validate_hsclb909", hmc_cmd_migrlpar_validate(&t[n].c,
+		"p814-1", "p720-1", "lpar2"));
+	SEED("rrstartlpar_validate", hmc_cmd_rrstartlpar(&t[n].c,
+		RR(.op = HMC_RR_VALIDATE, .src = "p824-1", .dst = "p824-2",
+		   .lpar = "lpar1")));
+	SEED("rrstartlpar_restart", hmc_cmd_rrstartlpar(&t[n].c,
+		RR(.op = HMC_RR_RESTART, .src = "p824-1", .dst = "p824-2",
+		   .lpar = "lpar1")));
+	SEED("rrstartlpar_cleanup", hmc_cmd_rrstartlpar(&t[n].c,
+		RR(.op = HMC_RR_CLEANUP, .src = "p814-1", .lpar = "lpar1")));
+	SEED("chsysstate_sys_off_immed", hmc_cmd_sys_power(&t[n].c,
+		"source-machine", false, true));
+	SEED("chsysstate_sys_on", hmc_cmd_sys_power(&t[n].c, "source-machine",
+		true, false));
+	SEED("chsysstate_lpar_on_profile", hmc_cmd_lpar_on(&t[n].c,
+		"source-machine", "vios1", "default_profile"));
+	SEED("chsysstate_lpar_shutdown_immed", hmc_cmd_lpar_shutdown(&t[n].c,
+		"source-server", "temp3-b642c120-00000133", true));
+#undef SEED
+	assert_int_equal(hmc_buf_append(&script, prelude, strlen(prelude)), 0);
+	for (i = 0; i < n; i++) {
+		seed = seed_command(t[i].fixture);
+		assert_int_equal(hmc_buf_printf(&script, "%s\n%s\n", seed,
+						t[i].c.line), 0);
+		free(seed);
+	}
+	out = run_bash(script.s, script.len, &len);
+	for (i = 0; i < n; i++) {
+		seed = normalized(out, len, &pos);
+		ours = normalized(out, len, &pos);
+		if (strcmp(seed, ours) != 0)
+			fail_msg("%s: the seed ran \"%s\", we run \"%s\"",
+				 t[i].fixture, seed, ours);
+		free(seed);
+		free(ours);
+	}
+	assert_int_equal(pos, len);
+	print_message("seed commands rebuilt: %zu\n", n);
+	hmc_buf_free(&script);
+}
+
 static void
 test_bash_random(void **state)
 {
@@ -723,6 +865,7 @@ main(void)
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_bash_hostile),
 		cmocka_unit_test(test_bash_random),
+		cmocka_unit_test(test_seed_commands),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
