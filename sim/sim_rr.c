@@ -26,6 +26,7 @@ struct sim_rr {
 	struct sim_lpar *sl, *dl;
 	bool cancel;
 	bool past_return;		/* the point of no return is passed */
+	bool id_changed;		/* warn HSCLA32F when it succeeds */
 };
 
 struct rr_args {
@@ -128,10 +129,7 @@ rr_define(struct sim_ctx *c, struct sim_rr *rr)
 		return NULL;
 	if (!taken)
 		dl->id = sl->id;
-	else
-		hmc_buf_printf(c->out, "Warnings:\nHSCLA32F The specified "
-			       "partition ID is no longer valid. The next "
-			       "available partition ID will be used.\n");
+	rr->id_changed = taken;
 	dl->srr = true;
 	dl->mem_mb = sl->mem_mb;
 	dl->pu = sl->pu;
@@ -213,6 +211,10 @@ rr_restart(struct sim_ctx *c, struct sim_sys *src, struct sim_sys *dst,
 	rr->dl->rrs = HMC_RRS_REMOTE_RESTARTABLE;
 	l->rrs = HMC_RRS_REMOTE_RESTARTED;
 	l->state = HMC_LPAR_NOT_ACTIVATED;
+	if (rr->id_changed)
+		hmc_buf_printf(c->out, "Warnings:\nHSCLA32F The specified "
+			       "partition ID is no longer valid. The next "
+			       "available partition ID will be used.\n");
 	rr_end(c, rr);
 	return 0;
 }
