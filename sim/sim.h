@@ -56,6 +56,7 @@ struct sim_lpar {
 	bool vios;			/* lpar_env vioserver, else aixlinux */
 	enum hmc_lpar_state state;	/* the truth, whatever the system shows */
 	bool srr;			/* simplified_remote_restart_capable */
+	bool rr_classic;		/* remote_restart_capable (Power7 kind) */
 	unsigned int mem_mb;
 	unsigned int pu;		/* processor units x 100 */
 	unsigned int procs;

@@ -106,7 +106,7 @@ lpar_get(int k, const struct row *r, char *v, size_t n)
 	case L_PRIO: snprintf(v, n, "%u", l->vios ? 191u : 127u); break;
 	case L_COMPAT: snprintf(v, n, "POWER8"); break;
 	case L_SUSPEND: snprintf(v, n, "0"); break;
-	case L_RRCAP: snprintf(v, n, "0"); break;
+	case L_RRCAP: snprintf(v, n, "%d", l->rr_classic); break;
 	case L_SRRCAP: snprintf(v, n, "%d", l->srr); break;
 	case L_RRSTATUS: snprintf(v, n, "%s", hmc_rr_status_name(l->rrs)); break;
 	case L_SYNC: snprintf(v, n, "0"); break;

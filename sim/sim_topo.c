@@ -189,6 +189,8 @@ lpar_key(struct topo_ctx *x, const char *k, const char *v)
 		l->rrs = l->srr ? HMC_RRS_REMOTE_RESTARTABLE : HMC_RRS_INVALID;
 		return 0;
 	}
+	if (strcmp(k, "rr_capable") == 0)
+		return parse_bool(v, &l->rr_classic);
 	if (strcmp(k, "mem_mb") == 0)
 		return sim_parse_uint(v, 16u * 1024 * 1024, &l->mem_mb);
 	if (strcmp(k, "proc_units") == 0)
@@ -320,11 +322,11 @@ dump_lpar(const struct sim_sys *s, const struct sim_lpar *l, struct hmc_buf *b)
 
 	sim_fmt_pu(l->pu, pu, sizeof(pu));
 	return hmc_buf_printf(b, "\n[lpar %s/%s]\nid = %u\nenv = %s\n"
-			      "state = %s\nsrr_capable = %d\nmem_mb = %u\n"
-			      "proc_units = %s\nprocs = %u\nprofile = %s\n"
-			      "rr_status = %s\n", s->name, l->name, l->id,
-			      l->vios ? "vioserver" : "aixlinux",
-			      hmc_lpar_state_name(st), l->srr, l->mem_mb, pu,
+			      "state = %s\nsrr_capable = %d\nrr_capable = %d\n"
+			      "mem_mb = %u\nproc_units = %s\nprocs = %u\n"
+			      "profile = %s\nrr_status = %s\n", s->name, l->name,
+			      l->id, l->vios ? "vioserver" : "aixlinux",
+			      hmc_lpar_state_name(st), l->srr, l->rr_classic, l->mem_mb, pu,
 			      l->procs, l->profile, hmc_rr_status_name(l->rrs));
 }
 

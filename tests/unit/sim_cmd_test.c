@@ -154,14 +154,14 @@ test_quoting_round_trips_through_parser(void **state)
 	struct hmc_table t = { 0 };
 
 	assert_int_equal(sim_lpar_add(s, "db,\"prod\" 1", &l), 0);
-	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 -F name,lpar_id --filter lpar_ids=4"), 0);
-	assert_string_equal(f->out.s, "\"db,\"\"prod\"\" 1\",4\n");
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 -F name,lpar_id --filter lpar_ids=11"), 0);
+	assert_string_equal(f->out.s, "\"db,\"\"prod\"\" 1\",11\n");
 	assert_int_equal(hmc_parse_fields(f->out.s, f->out.len, ',', 2, &t), 0);
 	assert_int_equal(t.nrows, 1);
 	assert_string_equal(t.rows[0].values[0], "db,\"prod\" 1");
 	hmc_table_free(&t);
 	/* attr=value: the pair holding a comma is quoted whole. */
-	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 --filter lpar_ids=4"), 0);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 --filter lpar_ids=11"), 0);
 	assert_int_equal(hmc_parse_attrs(f->out.s, f->out.len, &t), 0);
 	assert_string_equal(hmc_row_get(&t.rows[0], "name"), "db,\"prod\" 1");
 	assert_string_equal(hmc_row_get(&t.rows[0], "state"), "Not Activated");
@@ -230,6 +230,7 @@ test_remote_restart_life_cycle(void **state)
 	struct sim_sys *src = sim_sys_find(&f->m, "p814-1");
 	struct sim_sys *dst = sim_sys_find(&f->m, "p814-2");
 	unsigned int mem = sim_sys_avail_mem(dst);
+	struct sim_lpar *blocker;
 
 	assert_int_equal(run(f, "rrstartlpar -o validate -m p814-1 -t p814-2 -p lpar1"), 0);
 	assert_like_fixture(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1",
@@ -239,11 +240,13 @@ test_remote_restart_life_cycle(void **state)
 	usleep(5000);
 	assert_int_equal(run(f, "lssyscfg -r sys -m p814-1 -F state"), 0);
 	assert_string_equal(f->out.s, "Power Off\n");
-	/* id 3 is taken by web1 on p814-2: warned, the next free id used. */
+	/* id 3 taken on p814-2: warned, the next free id used. */
+	assert_int_equal(sim_lpar_add(dst, "blocker", &blocker), 0);
+	blocker->id = 3;
 	assert_like_fixture(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1 -d 5 -v",
 			    "rrstartlpar_restart_hscla32f.out", 0);
 	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 -F name,lpar_id,state,remote_restart_status --filter lpar_names=lpar1"), 0);
-	assert_string_equal(f->out.s, "lpar1,4,Running,Remote Restartable\n");
+	assert_string_equal(f->out.s, "lpar1,11,Running,Remote Restartable\n");
 	assert_int_equal(sim_sys_avail_mem(dst), mem - 8192);
 	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1 -F remote_restart_status --filter lpar_names=lpar1"), 0);
 	assert_string_equal(f->out.s, "Remote Restarted\n");
