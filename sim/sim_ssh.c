@@ -16,6 +16,8 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 #include <libssh/server.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,20 +274,27 @@ open_session(ssh_session s, void *arg)
 	return x->chan;
 }
 
+/* End the current channel. The client may open its next channel as soon
+ * as it sees our EOF, and libssh may read that open while we close this
+ * one: so the session forgets this channel (and its callbacks) first. */
 static void
 channel_done(struct sess *x, int status)
 {
-	if (x->chan == NULL)
+	ssh_channel ch = x->chan;
+	bool closed = x->chan_closed;
+
+	if (ch == NULL)
 		return;
-	if (!x->chan_closed && status >= 0)
-		ssh_channel_request_send_exit_status(x->chan, status);
-	ssh_channel_send_eof(x->chan);
-	ssh_channel_close(x->chan);
-	ssh_channel_free(x->chan);
+	ssh_remove_channel_callbacks(ch, &x->ccb);
 	x->chan = NULL;
 	x->shell = false;
 	free(x->exec_cmd);
 	x->exec_cmd = NULL;
+	if (!closed && status >= 0)
+		ssh_channel_request_send_exit_status(ch, status);
+	ssh_channel_send_eof(ch);
+	ssh_channel_close(ch);
+	ssh_channel_free(ch);
 }
 
 /* ------------------------------------------------------------ commands */
@@ -489,6 +498,7 @@ static void *
 sess_main(void *arg)
 {
 	struct sess *x = arg;
+	int one = 1;
 
 	memset(&x->scb, 0, sizeof(x->scb));
 	x->scb.userdata = x;
@@ -497,6 +507,8 @@ sess_main(void *arg)
 	x->scb.channel_open_request_session_function = open_session;
 	ssh_callbacks_init(&x->scb);
 	ssh_set_server_callbacks(x->s, &x->scb);
+	/* Small answers must not wait for a delayed ACK (Nagle). */
+	setsockopt(ssh_get_fd(x->s), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (ssh_handle_key_exchange(x->s) != SSH_OK)
 		goto out;
 	ssh_set_auth_methods(x->s, SSH_AUTH_METHOD_PUBLICKEY |
