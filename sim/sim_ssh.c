@@ -60,6 +60,7 @@ struct sess {
 	bool chan_closed;
 	bool in_eof;
 	bool last_cr;
+	bool overlong;			/* the line being typed lost bytes */
 	char *exec_cmd;
 	struct hmc_buf in;		/* shell input not yet consumed */
 	struct hmc_buf line;		/* the line being typed */
@@ -185,8 +186,10 @@ ch_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 {
 	struct sess *x = arg;
 
-	if (x->shell && x->in.len + len <= INPUT_MAX)
-		hmc_buf_append(&x->in, data, len);
+	if (!x->shell)
+		return (int)len;
+	if (x->in.len + len > INPUT_MAX || hmc_buf_append(&x->in, data, len) != 0)
+		x->overlong = true;	/* never run what is left of a line */
 	return (int)len;
 }
 
@@ -269,7 +272,7 @@ open_session(ssh_session s, void *arg)
 	ssh_callbacks_init(&x->ccb);
 	ssh_set_channel_callbacks(x->chan, &x->ccb);
 	x->pty = x->shell = x->shell_started = false;
-	x->chan_closed = x->last_cr = x->in_eof = false;
+	x->chan_closed = x->last_cr = x->in_eof = x->overlong = false;
 	x->in.len = x->line.len = 0;
 	return x->chan;
 }
@@ -394,12 +397,16 @@ shell_line(struct sess *x)
 	n = strlen(line);
 	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
 		line[--n] = '\0';
-	if (strcmp(line, "exit") == 0 || strcmp(line, "quit") == 0 ||
-	    strcmp(line, "logout") == 0)
+	if (x->overlong) {
+		chan_write(x, "-rbash: line too long: discarded\n", 33, true);
+	} else if (strcmp(line, "exit") == 0 || strcmp(line, "quit") == 0 ||
+		   strcmp(line, "logout") == 0) {
 		return false;
-	if (n > 0 && run_line(x, line, "shell") < 0)
+	} else if (n > 0 && run_line(x, line, "shell") < 0) {
 		return false;
+	}
 	x->line.len = 0;
+	x->overlong = false;
 	prompt(x);
 	return true;
 }
@@ -431,6 +438,7 @@ shell_input(struct sess *x)
 			}
 		} else if (ch == 0x03) {
 			x->line.len = 0;
+			x->overlong = false;
 			chan_write(x, "^C\n", 3, false);
 			prompt(x);
 		} else if (ch == 0x04 && x->line.len == 0) {
@@ -439,6 +447,8 @@ shell_input(struct sess *x)
 			hmc_buf_append(&x->line, &ch, 1);
 			if (x->pty)
 				chan_write(x, &ch, 1, false);
+		} else {
+			x->overlong = true;
 		}
 		if (x->kill)
 			return false;

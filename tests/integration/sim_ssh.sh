@@ -3,7 +3,7 @@
 # host keys, key authentication, exit codes, two endpoints taken down and
 # back, host key rotation, faults, 64 concurrent sessions, persistence.
 . "$(dirname "$0")/sim_lib.sh"
-echo "1..16"
+echo "1..18"
 sim_start "$TOPOS/seed.ini" --time-scale 0.01
 
 out=$(sim_ssh 'lssyscfg -r sys -F name,powervm_lpar_simplified_remote_restart_capable')
@@ -89,6 +89,20 @@ PY
 echo "# 64 sessions: $good answered fully; at most $overlap commands in flight at once"
 check "64 concurrent SSH sessions all answered" '[ "$good" = 64 ]'
 check "the command log shows them overlapping (>= 48 at once)" '[ "$overlap" -ge 48 ]'
+
+# The shell without a pty (ssh -T, input piped): prompt, commands, exit.
+shell() {
+	timeout 30 ssh "${SSH_OPTS[@]}" -o UserKnownHostsFile="$SIM_TMP/known_hosts" \
+		-i "$SIM_TMP/id" -p "$SIM_PORT" -T hscroot@127.0.0.1 2>&1
+}
+out=$(printf 'lssyscfg -r sys -m p814-2 -F name,state\nexit\n' | shell); rc=$?
+check "shell: prompt, answer, exit" \
+	'[ "$rc" = 0 ] && grep -q "^hscroot@hmcsim:~> p814-2,Operating$" <<<"$out"'
+# Cut at any length, this line would power p814-2 off: it must not run.
+pad=$(head -c 9000 /dev/zero | tr '\0' ' ')
+out=$(printf 'chsysstate -m p814-2 -r sys -o off --immed%sbogus\nexit\n' "$pad" | shell)
+check "shell: an over-long line is discarded whole, never run cut" \
+	'grep -q "line too long" <<<"$out" && [ "$(simctl show p814-2 | sed -n s/^state=//p)" = Operating ]'
 
 sim_ssh 'chsyscfg -r lpar -m p814-1 -i "name=lpar2,simplified_remote_restart_capable=1"'
 sim_stop
