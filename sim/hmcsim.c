@@ -73,7 +73,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'T':
 			o->time_scale = strtod(optarg, &end);
 			if (*end != '\0' || !(o->time_scale > 0 && o->time_scale <= 1000)) {
-				fprintf(stderr, "hmcsim: bad --time-scale %s\n", optarg);
+				sim_log(LOG_ERR, "bad --time-scale %s", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -99,11 +99,11 @@ load_model(struct sim_model *m, const struct opts *o)
 	if (o->state != NULL && access(o->state, R_OK) == 0)
 		path = o->state;
 	if (path == NULL) {
-		fprintf(stderr, "hmcsim: no topology, and no state in %s\n", o->state);
+		sim_log(LOG_ERR, "no topology, and no state in %s", o->state);
 		return -ENOENT;
 	}
 	if (sim_topo_load(m, path, err, sizeof(err)) != 0) {
-		fprintf(stderr, "hmcsim: %s\n", err);
+		sim_log(LOG_ERR, "%s", err);
 		return -EINVAL;
 	}
 	if (o->time_scale > 0)
@@ -113,7 +113,7 @@ load_model(struct sim_model *m, const struct opts *o)
 	if (o->state != NULL) {
 		m->state_path = strdup(o->state);
 		if (m->state_path == NULL || sim_topo_save(m, o->state) != 0) {
-			fprintf(stderr, "hmcsim: cannot write state %s\n", o->state);
+			sim_log(LOG_ERR, "cannot write state %s", o->state);
 			return -EIO;
 		}
 	}
@@ -136,7 +136,7 @@ listen_all(const char *spec)
 			return -EINVAL;
 		*colon = '\0';
 		if (sim_parse_uint(colon + 1, 65535, &port) != 0 || port == 0) {
-			fprintf(stderr, "hmcsim: bad port in --listen: %s\n", colon + 1);
+			sim_log(LOG_ERR, "bad port in --listen: %s", colon + 1);
 			return -EINVAL;
 		}
 		if (sim_endpoint_add(item, port) != 0)
@@ -158,7 +158,7 @@ server_start(struct sim_model *m, const struct opts *o)
 		colon = strchr(o->password, ':');
 		if (colon == NULL || colon == o->password ||
 		    (size_t)(colon - o->password) >= sizeof(user)) {
-			fprintf(stderr, "hmcsim: --password takes USER:PASSWORD\n");
+			sim_log(LOG_ERR, "--password takes USER:PASSWORD");
 			return -EINVAL;
 		}
 		snprintf(user, sizeof(user), "%.*s", (int)(colon - o->password),
@@ -179,6 +179,15 @@ main(int argc, char **argv)
 	sigset_t set;
 	int sig = 0;
 
+	qb_log_init("hmcsim", LOG_DAEMON, LOG_INFO);
+	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);
+	qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
+			  "*", LOG_INFO);
+	qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_TRUE);
+	/* Sessions log from their own threads. */
+	qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_THREADED, QB_TRUE);
+	qb_log_thread_start();
+	atexit(qb_log_fini);	/* flush the log thread on every exit path */
 	if (parse_args(argc, argv, &o) != 0)
 		return 2;
 	/* Signals are taken by sigwait below; threads inherit the mask. */
@@ -191,18 +200,18 @@ main(int argc, char **argv)
 	if (sim_model_init(&m) != 0 || load_model(&m, &o) != 0)
 		return 1;
 	if (o.log != NULL && sim_log_open(o.log) != 0) {
-		fprintf(stderr, "hmcsim: cannot open log %s\n", o.log);
+		sim_log(LOG_ERR, "cannot open log %s", o.log);
 		return 1;
 	}
 	if (o.control != NULL && sim_ctl_start(&m, o.control) != 0) {
-		fprintf(stderr, "hmcsim: cannot open control socket %s\n", o.control);
+		sim_log(LOG_ERR, "cannot open control socket %s", o.control);
 		return 1;
 	}
 	if (server_start(&m, &o) != 0)
 		return 1;
-	fprintf(stderr, "hmcsim: %zu systems, serving %s\n", m.nsys, o.listen);
+	sim_log(LOG_INFO, "%zu systems, serving %s", m.nsys, o.listen);
 	sigwait(&set, &sig);
-	fprintf(stderr, "hmcsim: signal %d, stopping\n", sig);
+	sim_log(LOG_INFO, "signal %d, stopping", sig);
 	sim_ctl_stop();
 	sim_server_stop();
 	pthread_mutex_lock(&m.lock);

@@ -18,7 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <qb/qblog.h>
+#include <syslog.h>
+
 #include "hmc/hmc.h"
+
+/* Every component logs through libqb with its own tag. */
+#define sim_log(prio, fmt, ...) qb_log(prio, "hmcsim: " fmt, ##__VA_ARGS__)
 
 #define SIM_NAME_MAX	HMC_NAME_MAX
 #define SIM_PROF_MAX	64

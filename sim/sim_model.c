@@ -386,7 +386,7 @@ sim_changed(struct sim_model *m)
 	m->generation++;
 	pthread_cond_broadcast(&m->cond);
 	if (m->state_path != NULL && sim_topo_save(m, m->state_path) != 0)
-		fprintf(stderr, "hmcsim: cannot save state to %s\n", m->state_path);
+		sim_log(LOG_ERR, "cannot save state to %s", m->state_path);
 }
 
 bool

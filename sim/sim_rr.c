@@ -185,6 +185,8 @@ rr_restart(struct sim_ctx *c, struct sim_sys *src, struct sim_sys *dst,
 	}
 	l->rr = rr;
 	l->rrs = HMC_RRS_SOURCE_RESTARTING;
+	sim_log(LOG_INFO, "restart of %s from %s to %s begins (source %s)",
+		l->name, src->name, dst->name, hmc_sys_state_name(src->state));
 	src->rr_active++;
 	dst->rr_active++;
 	sim_changed(c->m);
@@ -195,6 +197,8 @@ rr_restart(struct sim_ctx *c, struct sim_sys *src, struct sim_sys *dst,
 		rr_undo(rr, cancelled ? HMC_RRS_REMOTE_RESTARTABLE :
 			HMC_RRS_SOURCE_RESTARTING);
 		rr_end(c, rr);
+		sim_log(LOG_NOTICE, "restart of %s from %s %s", l->name,
+			src->name, cancelled ? "cancelled" : "failed (fault)");
 		if (cancelled)
 			return sim_err(c, "HSCLA9D7 The remote restart operation "
 				       "of the partition %s was cancelled.", l->name);
@@ -211,6 +215,8 @@ rr_restart(struct sim_ctx *c, struct sim_sys *src, struct sim_sys *dst,
 	rr->dl->rrs = HMC_RRS_REMOTE_RESTARTABLE;
 	l->rrs = HMC_RRS_REMOTE_RESTARTED;
 	l->state = HMC_LPAR_NOT_ACTIVATED;
+	sim_log(LOG_INFO, "restart of %s from %s to %s done (id %u)", l->name,
+		src->name, dst->name, rr->dl->id);
 	if (rr->id_changed)
 		hmc_buf_printf(c->out, "Warnings:\nHSCLA32F The specified "
 			       "partition ID is no longer valid. The next "
@@ -272,6 +278,7 @@ rr_cleanup(struct sim_ctx *c, const struct rr_args *a, struct sim_sys *src,
 	*rr = (struct sim_rr){ RR_CLEANUP, src, src, l, NULL, false, true };
 	l->rr = rr;
 	rr_sleep(c, rr, c->m->t.cleanup);
+	sim_log(LOG_INFO, "cleanup of %s on %s done", l->name, src->name);
 	sim_lpar_remove(src, l);
 	free(rr);
 	sim_changed(c->m);

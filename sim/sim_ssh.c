@@ -110,6 +110,8 @@ sim_hostkey_rotate(void)
 	rc = hostkey_write_new(srv.o.host_key);
 	if (rc == 0)
 		srv.key_gen++;
+	sim_log(rc ? LOG_ERR : LOG_NOTICE, "host key rotation %s (generation %u)",
+		rc ? "failed" : "done", srv.key_gen);
 	pthread_mutex_unlock(&srv.lock);
 	return rc;
 }
@@ -154,8 +156,11 @@ auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
 {
 	struct sess *x = arg;
 
-	if (!key_authorized(key))
+	if (!key_authorized(key)) {
+		sim_log(LOG_WARNING, "%s: public key of %s refused",
+			x->ep->label, user);
 		return SSH_AUTH_DENIED;
+	}
 	if (sig_state == SSH_PUBLICKEY_STATE_NONE)
 		return SSH_AUTH_SUCCESS;	/* the key would do: sign */
 	if (sig_state != SSH_PUBLICKEY_STATE_VALID)
@@ -171,8 +176,10 @@ auth_password(ssh_session s, const char *user, const char *pw, void *arg)
 	struct sess *x = arg;
 
 	if (srv.o.password == NULL || strcmp(user, srv.o.password_user) != 0 ||
-	    strcmp(pw, srv.o.password) != 0)
+	    strcmp(pw, srv.o.password) != 0) {
+		sim_log(LOG_WARNING, "%s: password of %s refused", x->ep->label, user);
 		return SSH_AUTH_DENIED;
+	}
 	set_user(x, user);
 	x->authed = true;
 	return SSH_AUTH_SUCCESS;
@@ -361,6 +368,8 @@ run_line(struct sess *x, const char *line, const char *mode)
 	r.end_wall_us = sim_wall_us();
 	r.fault = c.fault[0] ? c.fault : NULL;
 	if (c.dropped) {
+		sim_log(LOG_NOTICE, "%s: session %lu dropped by a fault (%s)",
+			x->ep->label, x->id, line);
 		rc = -1;
 		x->kill = true;
 		shutdown(ssh_get_fd(x->s), SHUT_RDWR);
@@ -606,7 +615,7 @@ bind_open(struct sim_endpoint *ep)
 	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_BINDPORT_STR, port) != SSH_OK ||
 	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_HOSTKEY, srv.o.host_key) != SSH_OK ||
 	    ssh_bind_listen(b) != SSH_OK) {
-		fprintf(stderr, "hmcsim: cannot listen on %s: %s\n", ep->label,
+		sim_log(LOG_ERR, "cannot listen on %s: %s", ep->label,
 			ssh_get_error(b));
 		ssh_bind_free(b);
 		return NULL;
@@ -679,7 +688,7 @@ sim_server_init(struct sim_model *m, const struct sim_server_opts *o)
 	if (access(o->host_key, R_OK) != 0) {
 		rc = hostkey_write_new(o->host_key);
 		if (rc != 0) {
-			fprintf(stderr, "hmcsim: cannot write host key %s\n",
+			sim_log(LOG_ERR, "cannot write host key %s",
 				o->host_key);
 			return rc;
 		}
@@ -730,6 +739,8 @@ sim_endpoint_set_up(size_t idx, bool up)
 	pthread_mutex_lock(&srv.lock);
 	srv.eps[idx].want_up = up;
 	pthread_mutex_unlock(&srv.lock);
+	sim_log(LOG_NOTICE, "endpoint %zu (%s) %s", idx, srv.eps[idx].label,
+		up ? "up" : "down: its sessions are cut");
 	return 0;
 }
 
