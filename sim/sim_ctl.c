@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -179,6 +180,10 @@ sim_ctl_exec(struct sim_model *m, const char *line, struct hmc_buf *out)
 		hmc_buf_printf(out, "OK\n");
 	else if (rc == -ENOSYS)
 		hmc_buf_printf(out, "ERR unknown command %s\n", av[0]);
+	else if (rc == -ENOENT)
+		hmc_buf_printf(out, "ERR no such system, partition, fault or endpoint\n");
+	else if (rc == -EINVAL)
+		hmc_buf_printf(out, "ERR invalid arguments (see hmcsim(8), CONTROL)\n");
 	else
 		hmc_buf_printf(out, "ERR %s\n", strerror(-rc));
 	sim_words_free(av);
@@ -219,6 +224,7 @@ out:
 static void *
 ctl_main(void *arg)
 {
+	struct timeval tv = { .tv_sec = 5 };
 	int fd;
 
 	for (;;) {
@@ -228,6 +234,8 @@ ctl_main(void *arg)
 				continue;
 			break;
 		}
+		/* One client at a time: a silent one must not block the rest. */
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		ctl_serve(fd);
 	}
 	return NULL;
