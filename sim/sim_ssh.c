@@ -1,0 +1,772 @@
+/*
+ * sim_ssh.c: the SSH side of hmcsim (libssh server API, callbacks).
+ *
+ * One thread per endpoint accepts connections; one thread per session runs
+ * that session's libssh event loop and its commands, so a session blocked
+ * in a long rrstartlpar never holds up another. Exec requests run one
+ * command; a shell request (usually after pty-req) gives the HMC prompt
+ * "USER@HOST:~> " and a line discipline good enough for pexpect clients
+ * such as fence_lpar (echo, CR/LF, backspace, ^C, ^D). Several channels may
+ * follow one another on one session (the srrha transport does that).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim.h"
+
+#define EP_MAX		8
+#define INPUT_MAX	(64 * 1024)
+#define LOGIN_GRACE_NS	(30LL * 1000000000)
+
+struct sim_endpoint {
+	char addr[64];
+	char label[96];
+	unsigned int port;
+	bool want_up;
+	unsigned int key_gen;		/* host key generation it serves */
+	ssh_bind bind;
+	pthread_t thread;
+};
+
+struct sess {
+	struct sess *next;
+	unsigned long id;
+	struct sim_endpoint *ep;
+	ssh_session s;
+	ssh_event ev;
+	ssh_channel chan;
+	struct ssh_server_callbacks_struct scb;
+	struct ssh_channel_callbacks_struct ccb;
+	char user[64];
+	bool authed;
+	bool kill;
+	bool pty;
+	bool shell;
+	bool shell_started;		/* the first prompt is out */
+	bool chan_closed;
+	bool in_eof;
+	bool last_cr;
+	bool overlong;			/* the line being typed lost bytes */
+	char *exec_cmd;
+	struct hmc_buf in;		/* shell input not yet consumed */
+	struct hmc_buf line;		/* the line being typed */
+};
+
+static struct {
+	struct sim_model *m;
+	struct sim_server_opts o;
+	pthread_mutex_t lock;		/* endpoints, sessions, key_gen */
+	struct sim_endpoint eps[EP_MAX];
+	size_t neps;
+	struct sess *sessions;
+	unsigned long next_id;
+	unsigned int key_gen;
+	bool stop;
+} srv = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* ------------------------------------------------------------ host key */
+
+static int
+hostkey_write_new(const char *path)
+{
+	char tmp[4096];
+	ssh_key key = NULL;
+	int rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK)
+		return -EIO;
+	unlink(tmp);
+	rc = ssh_pki_export_privkey_file(key, NULL, NULL, NULL, tmp);
+	ssh_key_free(key);
+	if (rc != SSH_OK)
+		return -EIO;
+	if (chmod(tmp, 0600) != 0 || rename(tmp, path) != 0)
+		return -errno;
+	return 0;
+}
+
+int
+sim_hostkey_rotate(void)
+{
+	int rc;
+
+	pthread_mutex_lock(&srv.lock);
+	rc = hostkey_write_new(srv.o.host_key);
+	if (rc == 0)
+		srv.key_gen++;
+	sim_log(rc ? LOG_ERR : LOG_NOTICE, "host key rotation %s (generation %u)",
+		rc ? "failed" : "done", srv.key_gen);
+	pthread_mutex_unlock(&srv.lock);
+	return rc;
+}
+
+/* ------------------------------------------------------------ auth */
+
+static bool
+key_authorized(ssh_key key)
+{
+	char line[16384], *type, *b64;
+	ssh_key k;
+	bool ok = false;
+	FILE *f;
+
+	f = fopen(srv.o.authorized_keys, "r");
+	if (f == NULL)
+		return false;
+	while (!ok && fgets(line, sizeof(line), f) != NULL) {
+		type = strtok(line, " \t\r\n");
+		b64 = type ? strtok(NULL, " \t\r\n") : NULL;
+		if (b64 == NULL || type[0] == '#')
+			continue;
+		if (ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type),
+						 &k) != SSH_OK)
+			continue;
+		ok = ssh_key_cmp(k, key, SSH_KEY_CMP_PUBLIC) == 0;
+		ssh_key_free(k);
+	}
+	fclose(f);
+	return ok;
+}
+
+static void
+set_user(struct sess *x, const char *user)
+{
+	snprintf(x->user, sizeof(x->user), "%s", user);
+}
+
+static int
+auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
+	    char sig_state, void *arg)
+{
+	struct sess *x = arg;
+
+	if (!key_authorized(key)) {
+		sim_log(LOG_WARNING, "%s: public key of %s refused",
+			x->ep->label, user);
+		return SSH_AUTH_DENIED;
+	}
+	if (sig_state == SSH_PUBLICKEY_STATE_NONE)
+		return SSH_AUTH_SUCCESS;	/* the key would do: sign */
+	if (sig_state != SSH_PUBLICKEY_STATE_VALID)
+		return SSH_AUTH_DENIED;
+	set_user(x, user);
+	x->authed = true;
+	return SSH_AUTH_SUCCESS;
+}
+
+static int
+auth_password(ssh_session s, const char *user, const char *pw, void *arg)
+{
+	struct sess *x = arg;
+
+	if (srv.o.password == NULL || strcmp(user, srv.o.password_user) != 0 ||
+	    strcmp(pw, srv.o.password) != 0) {
+		sim_log(LOG_WARNING, "%s: password of %s refused", x->ep->label, user);
+		return SSH_AUTH_DENIED;
+	}
+	set_user(x, user);
+	x->authed = true;
+	return SSH_AUTH_SUCCESS;
+}
+
+/* ------------------------------------------------------------ channel */
+
+static int
+ch_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
+	int is_stderr, void *arg)
+{
+	struct sess *x = arg;
+
+	if (!x->shell)
+		return (int)len;
+	if (x->in.len + len > INPUT_MAX || hmc_buf_append(&x->in, data, len) != 0)
+		x->overlong = true;	/* never run what is left of a line */
+	return (int)len;
+}
+
+/* The client sends no more; it still reads what we write. */
+static void
+ch_eof(ssh_session s, ssh_channel ch, void *arg)
+{
+	((struct sess *)arg)->in_eof = true;
+}
+
+static void
+ch_close(ssh_session s, ssh_channel ch, void *arg)
+{
+	((struct sess *)arg)->chan_closed = true;
+}
+
+static int
+ch_pty(ssh_session s, ssh_channel ch, const char *term, int w, int h,
+       int pw, int ph, void *arg)
+{
+	((struct sess *)arg)->pty = true;
+	return 0;
+}
+
+static int
+ch_pty_resize(ssh_session s, ssh_channel ch, int w, int h, int pw, int ph,
+	      void *arg)
+{
+	return 0;
+}
+
+static int
+ch_shell(ssh_session s, ssh_channel ch, void *arg)
+{
+	struct sess *x = arg;
+
+	if (x->shell || x->exec_cmd != NULL)
+		return 1;
+	x->shell = true;
+	return 0;
+}
+
+static int
+ch_exec(ssh_session s, ssh_channel ch, const char *cmd, void *arg)
+{
+	struct sess *x = arg;
+
+	if (x->shell || x->exec_cmd != NULL)
+		return 1;
+	x->exec_cmd = strdup(cmd);
+	return x->exec_cmd ? 0 : 1;
+}
+
+static int
+ch_env(ssh_session s, ssh_channel ch, const char *n, const char *v, void *arg)
+{
+	return 0;	/* accepted and ignored, as a restricted shell does */
+}
+
+static ssh_channel
+open_session(ssh_session s, void *arg)
+{
+	struct sess *x = arg;
+
+	if (x->chan != NULL)
+		return NULL;	/* one channel at a time */
+	x->chan = ssh_channel_new(s);
+	if (x->chan == NULL)
+		return NULL;
+	memset(&x->ccb, 0, sizeof(x->ccb));
+	x->ccb.userdata = x;
+	x->ccb.channel_data_function = ch_data;
+	x->ccb.channel_eof_function = ch_eof;
+	x->ccb.channel_close_function = ch_close;
+	x->ccb.channel_pty_request_function = ch_pty;
+	x->ccb.channel_pty_window_change_function = ch_pty_resize;
+	x->ccb.channel_shell_request_function = ch_shell;
+	x->ccb.channel_exec_request_function = ch_exec;
+	x->ccb.channel_env_request_function = ch_env;
+	ssh_callbacks_init(&x->ccb);
+	ssh_set_channel_callbacks(x->chan, &x->ccb);
+	x->pty = x->shell = x->shell_started = false;
+	x->chan_closed = x->last_cr = x->in_eof = x->overlong = false;
+	x->in.len = x->line.len = 0;
+	return x->chan;
+}
+
+/* End the current channel. The client may open its next channel as soon
+ * as it sees our EOF, and libssh may read that open while we close this
+ * one: so the session forgets this channel (and its callbacks) first. */
+static void
+channel_done(struct sess *x, int status)
+{
+	ssh_channel ch = x->chan;
+	bool closed = x->chan_closed;
+
+	if (ch == NULL)
+		return;
+	ssh_remove_channel_callbacks(ch, &x->ccb);
+	x->chan = NULL;
+	x->shell = false;
+	free(x->exec_cmd);
+	x->exec_cmd = NULL;
+	if (!closed && status >= 0)
+		ssh_channel_request_send_exit_status(ch, status);
+	ssh_channel_send_eof(ch);
+	ssh_channel_close(ch);
+	ssh_channel_free(ch);
+}
+
+/* ------------------------------------------------------------ commands */
+
+static bool
+sess_alive(void *arg)
+{
+	struct sess *x = arg;
+
+	if (ssh_event_dopoll(x->ev, 0) == SSH_ERROR)
+		return false;
+	return !x->kill && !x->chan_closed && !srv.stop &&
+	    (ssh_get_status(x->s) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
+}
+
+/* Write BUF to the channel; on a terminal LF becomes CR LF. */
+static void
+chan_write(struct sess *x, const char *s, size_t n, bool err)
+{
+	size_t i, start = 0;
+
+	if (x->chan == NULL || x->chan_closed || n == 0)
+		return;
+	if (!x->pty) {
+		if (err)
+			ssh_channel_write_stderr(x->chan, s, (uint32_t)n);
+		else
+			ssh_channel_write(x->chan, s, (uint32_t)n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (s[i] != '\n')
+			continue;
+		if (i > start)
+			ssh_channel_write(x->chan, s + start, (uint32_t)(i - start));
+		ssh_channel_write(x->chan, "\r\n", 2);
+		start = i + 1;
+	}
+	if (n > start)
+		ssh_channel_write(x->chan, s + start, (uint32_t)(n - start));
+}
+
+/* Run one command line, write its output, log it. Returns the status
+ * (-1 if the session was dropped by a fault). */
+static int
+run_line(struct sess *x, const char *line, const char *mode)
+{
+	struct hmc_buf out = { 0 }, err = { 0 };
+	struct sim_ctx c = { .m = srv.m, .out = &out, .err = &err,
+			     .user = x->user, .alive = sess_alive,
+			     .alive_arg = x };
+	struct sim_log_rec r = { .endpoint = x->ep->label, .user = x->user,
+				 .mode = mode, .session = x->id,
+				 .command = line };
+	int rc;
+
+	r.start_mono = sim_mono_now();
+	r.start_wall_us = sim_wall_us();
+	rc = sim_cmd_run(&c, line);
+	r.end_mono = sim_mono_now();
+	r.end_wall_us = sim_wall_us();
+	r.fault = c.fault[0] ? c.fault : NULL;
+	if (c.dropped) {
+		sim_log(LOG_NOTICE, "%s: session %lu dropped by a fault (%s)",
+			x->ep->label, x->id, line);
+		rc = -1;
+		x->kill = true;
+		shutdown(ssh_get_fd(x->s), SHUT_RDWR);
+	} else {
+		chan_write(x, out.s, out.len, false);
+		chan_write(x, err.s, err.len, true);
+	}
+	r.exit_status = rc;
+	sim_log_write(&r);
+	hmc_buf_free(&out);
+	hmc_buf_free(&err);
+	return rc;
+}
+
+static void
+prompt(struct sess *x)
+{
+	char p[160];
+	int n = snprintf(p, sizeof(p), "%s@%s:~> ", x->user, srv.o.prompt_host);
+
+	chan_write(x, p, (size_t)n, false);
+}
+
+static bool
+shell_line(struct sess *x)
+{
+	char *line;
+	size_t n;
+
+	hmc_buf_append(&x->line, "", 0);
+	line = x->line.s;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		line[--n] = '\0';
+	if (x->overlong) {
+		chan_write(x, "-rbash: line too long: discarded\n", 33, true);
+	} else if (strcmp(line, "exit") == 0 || strcmp(line, "quit") == 0 ||
+		   strcmp(line, "logout") == 0) {
+		return false;
+	} else if (n > 0 && run_line(x, line, "shell") < 0) {
+		return false;
+	}
+	x->line.len = 0;
+	x->overlong = false;
+	prompt(x);
+	return true;
+}
+
+/* The line discipline. Returns false when the shell ends. */
+static bool
+shell_input(struct sess *x)
+{
+	size_t i;
+	char ch;
+
+	for (i = 0; i < x->in.len; i++) {
+		ch = x->in.s[i];
+		if (ch == '\n' && x->last_cr) {
+			x->last_cr = false;
+			continue;
+		}
+		x->last_cr = ch == '\r';
+		if (ch == '\r' || ch == '\n') {
+			if (x->pty)
+				chan_write(x, "\n", 1, false);
+			if (!shell_line(x))
+				return false;
+		} else if (ch == 0x7f || ch == 0x08) {
+			if (x->line.len > 0) {
+				x->line.len--;
+				if (x->pty)
+					chan_write(x, "\b \b", 3, false);
+			}
+		} else if (ch == 0x03) {
+			x->line.len = 0;
+			x->overlong = false;
+			chan_write(x, "^C\n", 3, false);
+			prompt(x);
+		} else if (ch == 0x04 && x->line.len == 0) {
+			return false;
+		} else if (x->line.len < SIM_LINE_MAX) {
+			hmc_buf_append(&x->line, &ch, 1);
+			if (x->pty)
+				chan_write(x, &ch, 1, false);
+		} else {
+			x->overlong = true;
+		}
+		if (x->kill)
+			return false;
+	}
+	x->in.len = 0;
+	return true;
+}
+
+/* ------------------------------------------------------------ sessions */
+
+static void
+sess_serve(struct sess *x)
+{
+	sim_mono start = sim_mono_now();
+
+	while (!x->kill && !srv.stop) {
+		if (ssh_event_dopoll(x->ev, 100) == SSH_ERROR)
+			break;
+		if (ssh_get_status(x->s) & (SSH_CLOSED | SSH_CLOSED_ERROR))
+			break;
+		if (!x->authed && sim_mono_now().ns - start.ns > LOGIN_GRACE_NS)
+			break;
+		if (x->chan == NULL)
+			continue;
+		if (x->exec_cmd != NULL) {
+			int rc = run_line(x, x->exec_cmd, "exec");
+
+			channel_done(x, rc);
+			continue;
+		}
+		if (!x->shell)
+			continue;
+		if (!x->shell_started) {
+			x->shell_started = true;
+			prompt(x);
+		}
+		if (!shell_input(x) || x->chan_closed || x->in_eof)
+			channel_done(x, 0);
+	}
+}
+
+static void
+sess_unlink(struct sess *x)
+{
+	struct sess **pp;
+
+	pthread_mutex_lock(&srv.lock);
+	for (pp = &srv.sessions; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	pthread_mutex_unlock(&srv.lock);
+}
+
+static void *
+sess_main(void *arg)
+{
+	struct sess *x = arg;
+	int one = 1;
+
+	memset(&x->scb, 0, sizeof(x->scb));
+	x->scb.userdata = x;
+	x->scb.auth_pubkey_function = auth_pubkey;
+	x->scb.auth_password_function = srv.o.password ? auth_password : NULL;
+	x->scb.channel_open_request_session_function = open_session;
+	ssh_callbacks_init(&x->scb);
+	ssh_set_server_callbacks(x->s, &x->scb);
+	/* Small answers must not wait for a delayed ACK (Nagle). */
+	setsockopt(ssh_get_fd(x->s), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (ssh_handle_key_exchange(x->s) != SSH_OK)
+		goto out;
+	ssh_set_auth_methods(x->s, SSH_AUTH_METHOD_PUBLICKEY |
+			     (srv.o.password ? SSH_AUTH_METHOD_PASSWORD : 0));
+	x->ev = ssh_event_new();
+	if (x->ev == NULL || ssh_event_add_session(x->ev, x->s) != SSH_OK)
+		goto out;
+	sess_serve(x);
+	channel_done(x, -1);
+out:
+	sess_unlink(x);
+	if (x->ev != NULL) {
+		ssh_event_remove_session(x->ev, x->s);
+		ssh_event_free(x->ev);
+	}
+	if (!x->kill)
+		ssh_disconnect(x->s);
+	ssh_free(x->s);
+	hmc_buf_free(&x->in);
+	hmc_buf_free(&x->line);
+	free(x->exec_cmd);
+	free(x);
+	return NULL;
+}
+
+static void
+sess_start(struct sim_endpoint *ep, ssh_session s)
+{
+	pthread_attr_t a;
+	pthread_t t;
+	struct sess *x = calloc(1, sizeof(*x));
+
+	if (x == NULL) {
+		ssh_free(s);
+		return;
+	}
+	x->s = s;
+	x->ep = ep;
+	snprintf(x->user, sizeof(x->user), "-");
+	pthread_mutex_lock(&srv.lock);
+	x->id = ++srv.next_id;
+	x->next = srv.sessions;
+	srv.sessions = x;
+	pthread_mutex_unlock(&srv.lock);
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&a, 512 * 1024);
+	if (pthread_create(&t, &a, sess_main, x) != 0) {
+		sess_unlink(x);
+		ssh_free(s);
+		free(x);
+	}
+	pthread_attr_destroy(&a);
+}
+
+/* Drop every session of EP (NULL: all), as a failed HMC would. */
+static void
+sess_kill_all(struct sim_endpoint *ep)
+{
+	struct sess *x;
+
+	pthread_mutex_lock(&srv.lock);
+	for (x = srv.sessions; x != NULL; x = x->next)
+		if (ep == NULL || x->ep == ep) {
+			x->kill = true;
+			shutdown(ssh_get_fd(x->s), SHUT_RDWR);
+		}
+	pthread_mutex_unlock(&srv.lock);
+}
+
+/* ------------------------------------------------------------ endpoints */
+
+static ssh_bind
+bind_open(struct sim_endpoint *ep)
+{
+	char port[16];
+	ssh_bind b = ssh_bind_new();
+	bool no = false;
+
+	if (b == NULL)
+		return NULL;
+	snprintf(port, sizeof(port), "%u", ep->port);
+	if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_PROCESS_CONFIG, &no) != SSH_OK ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_BINDADDR, ep->addr) != SSH_OK ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_BINDPORT_STR, port) != SSH_OK ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_HOSTKEY, srv.o.host_key) != SSH_OK ||
+	    ssh_bind_listen(b) != SSH_OK) {
+		sim_log(LOG_ERR, "cannot listen on %s: %s", ep->label,
+			ssh_get_error(b));
+		ssh_bind_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void
+ep_sleep_ms(int ms)
+{
+	poll(NULL, 0, ms);
+}
+
+static void *
+ep_main(void *arg)
+{
+	struct sim_endpoint *ep = arg;
+	struct pollfd pfd;
+	ssh_session s;
+	bool up;
+	unsigned int gen;
+
+	while (!srv.stop) {
+		pthread_mutex_lock(&srv.lock);
+		up = ep->want_up;
+		gen = srv.key_gen;
+		pthread_mutex_unlock(&srv.lock);
+		if (ep->bind != NULL && (!up || gen != ep->key_gen)) {
+			ssh_bind_free(ep->bind);
+			ep->bind = NULL;
+			if (!up)
+				sess_kill_all(ep);
+		}
+		if (up && ep->bind == NULL) {
+			ep->key_gen = gen;
+			ep->bind = bind_open(ep);
+		}
+		if (ep->bind == NULL) {
+			ep_sleep_ms(100);
+			continue;
+		}
+		pfd = (struct pollfd){ .fd = ssh_bind_get_fd(ep->bind), .events = POLLIN };
+		if (poll(&pfd, 1, 100) <= 0 || !(pfd.revents & POLLIN))
+			continue;
+		s = ssh_new();
+		if (s == NULL)
+			continue;
+		if (ssh_bind_accept(ep->bind, s) != SSH_OK) {
+			ssh_free(s);
+			continue;
+		}
+		sess_start(ep, s);
+	}
+	if (ep->bind != NULL)
+		ssh_bind_free(ep->bind);
+	ep->bind = NULL;
+	return NULL;
+}
+
+int
+sim_server_init(struct sim_model *m, const struct sim_server_opts *o)
+{
+	int rc;
+
+	srv.m = m;
+	srv.o = *o;
+	if (srv.o.prompt_host == NULL)
+		srv.o.prompt_host = "hmcsim";
+	ssh_init();
+	if (access(o->host_key, R_OK) != 0) {
+		rc = hostkey_write_new(o->host_key);
+		if (rc != 0) {
+			sim_log(LOG_ERR, "cannot write host key %s",
+				o->host_key);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int
+sim_endpoint_add(const char *addr, unsigned int port)
+{
+	struct sim_endpoint *ep;
+
+	pthread_mutex_lock(&srv.lock);
+	if (srv.neps >= EP_MAX || strlen(addr) >= sizeof(ep->addr)) {
+		pthread_mutex_unlock(&srv.lock);
+		return -ENOSPC;
+	}
+	ep = &srv.eps[srv.neps];
+	snprintf(ep->addr, sizeof(ep->addr), "%s", addr);
+	snprintf(ep->label, sizeof(ep->label), "%s:%u", addr, port);
+	ep->port = port;
+	ep->want_up = true;
+	ep->key_gen = srv.key_gen;
+	/* Bind now so that a bad address fails the start, not later. */
+	ep->bind = bind_open(ep);
+	if (ep->bind == NULL) {
+		pthread_mutex_unlock(&srv.lock);
+		return -EADDRINUSE;
+	}
+	srv.neps++;
+	pthread_mutex_unlock(&srv.lock);
+	if (pthread_create(&ep->thread, NULL, ep_main, ep) != 0)
+		return -EAGAIN;
+	return 0;
+}
+
+size_t
+sim_endpoint_count(void)
+{
+	return srv.neps;
+}
+
+int
+sim_endpoint_set_up(size_t idx, bool up)
+{
+	if (idx >= srv.neps)
+		return -ENOENT;
+	pthread_mutex_lock(&srv.lock);
+	srv.eps[idx].want_up = up;
+	pthread_mutex_unlock(&srv.lock);
+	sim_log(LOG_NOTICE, "endpoint %zu (%s) %s", idx, srv.eps[idx].label,
+		up ? "up" : "down: its sessions are cut");
+	return 0;
+}
+
+void
+sim_server_status(struct hmc_buf *b)
+{
+	struct sess *x;
+	size_t i, n = 0;
+
+	pthread_mutex_lock(&srv.lock);
+	for (x = srv.sessions; x != NULL; x = x->next)
+		n++;
+	for (i = 0; i < srv.neps; i++)
+		hmc_buf_printf(b, "endpoint %zu %s %s\n", i, srv.eps[i].label,
+			       srv.eps[i].want_up ? "up" : "down");
+	hmc_buf_printf(b, "sessions %zu\nhostkey_generation %u\n", n, srv.key_gen);
+	pthread_mutex_unlock(&srv.lock);
+}
+
+void
+sim_server_stop(void)
+{
+	size_t i;
+
+	srv.stop = true;
+	sess_kill_all(NULL);
+	for (i = 0; i < srv.neps; i++)
+		pthread_join(srv.eps[i].thread, NULL);
+}

@@ -1,0 +1,396 @@
+/*
+ * sim_cmd_test.c: hmcsim's model and command handlers without SSH
+ * (functional): the seed topology, the seed's outputs byte for byte, HMC
+ * quoting, errors, the remote restart life cycle, faults, persistence.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "sim/sim.h"
+
+/* sim_ssh.c is not linked: the control commands that reach it. */
+int sim_endpoint_set_up(size_t idx, bool up) { return idx == 0 ? 0 : -ENOENT; }
+int sim_hostkey_rotate(void) { return 0; }
+void sim_server_status(struct hmc_buf *b) { hmc_buf_printf(b, "sessions 0\n"); }
+
+struct fx {
+	struct sim_model m;
+	struct hmc_buf out, err;
+	struct sim_ctx c;
+};
+
+static const char *
+srcdir(void)
+{
+	const char *s = getenv("SRCDIR");
+
+	return s ? s : ".";
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char path[1024], err[512];
+
+	assert_non_null(f);
+	assert_int_equal(sim_model_init(&f->m), 0);
+	snprintf(path, sizeof(path), "%s/../sim/topologies/seed.ini", srcdir());
+	if (sim_topo_load(&f->m, path, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	f->m.time_scale = 0.0001;	/* a 150 s restart takes 15 ms */
+	f->c = (struct sim_ctx){ .m = &f->m, .out = &f->out, .err = &f->err,
+				 .user = "hscroot" };
+	sim_faults_init();
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	hmc_buf_free(&f->out);
+	hmc_buf_free(&f->err);
+	sim_model_free(&f->m);
+	free(f);
+	return 0;
+}
+
+/* Run LINE; return its exit status, output in f->out (NUL-terminated). */
+static int
+run(struct fx *f, const char *line)
+{
+	int rc;
+
+	f->out.len = f->err.len = 0;
+	rc = sim_cmd_run(&f->c, line);
+	hmc_buf_append(&f->out, "", 0);
+	hmc_buf_append(&f->err, "", 0);
+	return rc;
+}
+
+static char *
+fixture(const char *name)
+{
+	char path[1024], *buf = calloc(1, 65536);
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/fixtures/seed/%s", srcdir(), name);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		fail_msg("cannot open %s", path);
+	n = fread(buf, 1, 65535, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static void
+assert_like_fixture(struct fx *f, const char *line, const char *name, int rc)
+{
+	char *want = fixture(name);
+
+	assert_int_equal(run(f, line), rc);
+	assert_string_equal(f->out.s, want);
+	free(want);
+}
+
+static void
+test_seed_listings_byte_for_byte(void **state)
+{
+	struct fx *f = *state;
+
+	assert_like_fixture(f, "lssyscfg -r sys -F name,powervm_lpar_simplified_remote_restart_capable",
+			    "lssyscfg_sys_srr_capable.out", 0);
+	assert_like_fixture(f, "lssyscfg -r lpar -m p814-1 -F name,simplified_remote_restart_capable",
+			    "lssyscfg_lpar_srr_capable.out", 0);
+	assert_like_fixture(f, "lslic -m p814-1 -F activated_spname,installed_level,ecnumber",
+			    "lslic_p814-1.out", 0);
+	assert_like_fixture(f, "lslic -m 'p814-2' -F activated_spname,installed_level,ecnumber",
+			    "lslic_p814-2.out", 0);
+}
+
+static void
+test_seed_srr_enable_and_lpm(void **state)
+{
+	struct fx *f = *state;
+	static const char *const loop[] = { "lpar2", "lpar3", "lpar4", "lpar5" };
+	char line[256];
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(line, sizeof(line), "chsyscfg -r lpar -m p814-1 -i "
+			 "\"name=%s,simplified_remote_restart_capable=1\"", loop[i]);
+		assert_int_equal(run(f, line), 0);
+		assert_string_equal(f->out.s, "");
+	}
+	assert_like_fixture(f, "chsyscfg -r lpar -m p814-1 -i \"name=lpar6,simplified_remote_restart_capable=1\"",
+			    "chsyscfg_srr_hscla9f8.out", 1);
+	assert_like_fixture(f, "migrlpar -o v -m p814-1 -t p720-1 -p lpar2",
+			    "migrlpar_validate_hsclb909.out", 1);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1 -F name,simplified_remote_restart_capable,lpar_env"), 0);
+	assert_non_null(strstr(f->out.s, "lpar5,1,aixlinux\nlpar6,0,aixlinux\n"));
+}
+
+static void
+test_quoting_round_trips_through_parser(void **state)
+{
+	struct fx *f = *state;
+	struct sim_sys *s = sim_sys_find(&f->m, "p814-2");
+	struct sim_lpar *l;
+	struct hmc_table t = { 0 };
+
+	assert_int_equal(sim_lpar_add(s, "db,\"prod\" 1", &l), 0);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 -F name,lpar_id --filter lpar_ids=11"), 0);
+	assert_string_equal(f->out.s, "\"db,\"\"prod\"\" 1\",11\n");
+	assert_int_equal(hmc_parse_fields(f->out.s, f->out.len, ',', 2, &t), 0);
+	assert_int_equal(t.nrows, 1);
+	assert_string_equal(t.rows[0].values[0], "db,\"prod\" 1");
+	hmc_table_free(&t);
+	/* attr=value: the pair holding a comma is quoted whole. */
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 --filter lpar_ids=11"), 0);
+	assert_int_equal(hmc_parse_attrs(f->out.s, f->out.len, &t), 0);
+	assert_string_equal(hmc_row_get(&t.rows[0], "name"), "db,\"prod\" 1");
+	assert_string_equal(hmc_row_get(&t.rows[0], "state"), "Not Activated");
+	hmc_table_free(&t);
+}
+
+static void
+test_delimiters_header_filters(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1 -F name:state --header --filter \"lpar_names=lpar1,lpar2\""), 0);
+	assert_string_equal(f->out.s, "name:state\nlpar1:Running\nlpar2:Not Activated\n");
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1 -F name --filter lpar_names=nosuch"), 0);
+	assert_string_equal(f->out.s, "No results were found.\n");
+	assert_int_equal(run(f, "lshwres -r mem -m p814-1 --level sys -F curr_avail_sys_mem"), 0);
+	/* 256 GB less the running vios1, vios2 (4 GB), lpar1, 6, 7 (8 GB) */
+	assert_string_equal(f->out.s, "229376\n");
+	assert_int_equal(run(f, "lshwres -r proc -m p814-1 --level lpar -F lpar_name,curr_proc_units,curr_procs --filter lpar_names=lpar1"), 0);
+	assert_string_equal(f->out.s, "lpar1,0.5,2\n");
+}
+
+static void
+test_errors_never_crash(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(run(f, "frobnicate -x"), 127);
+	assert_non_null(strstr(f->err.s, "command not found"));
+	assert_int_equal(run(f, "lssyscfg -r sys -Q"), 1);
+	assert_memory_equal(f->out.s, "HSCL350B", 8);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1 -F name,bogus_attr"), 1);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m nosuch"), 1);
+	assert_memory_equal(f->out.s, "HSCL8013", 8);
+	assert_int_equal(run(f, "chsysstate -r lpar -m p814-1 -n 'x;reboot' -o on -f p"), 1);
+	assert_memory_equal(f->out.s, "HSCL8012", 8);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1; reboot"), 1);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m"), 1);
+	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -p lpar1"), 1);
+	assert_int_equal(run(f, "rrstartlpar -o dance -m p814-1 -p lpar1"), 1);
+	assert_int_equal(run(f, "lssyscfg -r sys --filter \"names=p814-1,p814-2\" -F name"), 0);
+	assert_string_equal(f->out.s, "p814-1\np814-2\n");
+}
+
+static void
+test_unavailable_while_down(void **state)
+{
+	struct fx *f = *state;
+	struct sim_sys *s = sim_sys_find(&f->m, "p814-1");
+
+	sim_sys_set_state(&f->m, s, HMC_SYS_POWER_OFF);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1 -F name,state,simplified_remote_restart_capable,remote_restart_status --filter lpar_names=lpar1"), 0);
+	assert_string_equal(f->out.s, "lpar1,Not Activated,unavailable,Remote Restartable\n");
+	/* No Connection: the partitions may well run; the HMC cannot tell. */
+	sim_sys_set_state(&f->m, sim_sys_find(&f->m, "p814-2"), HMC_SYS_NO_CONNECTION);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 -F name,state --filter lpar_names=web1"), 0);
+	assert_string_equal(f->out.s, "web1,Not Available\n");
+	assert_int_equal(sim_lpar_find(sim_sys_find(&f->m, "p814-2"), "web1")->state,
+			 HMC_LPAR_RUNNING);
+}
+
+static void
+test_remote_restart_life_cycle(void **state)
+{
+	struct fx *f = *state;
+	struct sim_sys *src = sim_sys_find(&f->m, "p814-1");
+	struct sim_sys *dst = sim_sys_find(&f->m, "p814-2");
+	unsigned int mem = sim_sys_avail_mem(dst);
+	struct sim_lpar *blocker;
+
+	assert_int_equal(run(f, "rrstartlpar -o validate -m p814-1 -t p814-2 -p lpar1"), 0);
+	assert_like_fixture(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1",
+			    "rrstartlpar_restart_hscla9ce.out", 1);
+	assert_int_equal(run(f, "chsysstate -m p814-1 -r sys -o off --immed"), 0);
+	assert_int_equal(src->state, HMC_SYS_POWER_OFF_IN_PROGRESS);
+	usleep(5000);
+	assert_int_equal(run(f, "lssyscfg -r sys -m p814-1 -F state"), 0);
+	assert_string_equal(f->out.s, "Power Off\n");
+	/* id 3 taken on p814-2: warned, the next free id used. */
+	assert_int_equal(sim_lpar_add(dst, "blocker", &blocker), 0);
+	blocker->id = 3;
+	assert_like_fixture(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1 -d 5 -v",
+			    "rrstartlpar_restart_hscla32f.out", 0);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 -F name,lpar_id,state,remote_restart_status --filter lpar_names=lpar1"), 0);
+	assert_string_equal(f->out.s, "lpar1,11,Running,Remote Restartable\n");
+	assert_int_equal(sim_sys_avail_mem(dst), mem - 8192);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1 -F remote_restart_status --filter lpar_names=lpar1"), 0);
+	assert_string_equal(f->out.s, "Remote Restarted\n");
+	/* Never twice; cleanup only once the source answers again. */
+	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1"), 1);
+	assert_int_equal(run(f, "rrstartlpar -o cleanup -m p814-1 -p lpar1"), 1);
+	assert_memory_equal(f->out.s, "HSCLA9CE", 8);
+	sim_sys_set_state(&f->m, src, HMC_SYS_STANDBY);
+	assert_int_equal(run(f, "rrstartlpar -o cleanup -m p814-1 -p lpar1 --retaindev"), 0);
+	assert_null(sim_lpar_find(src, "lpar1"));
+	assert_int_equal(run(f, "rrstartlpar -o cleanup -m p814-1 -p lpar1"), 1);
+	assert_memory_equal(f->out.s, "HSCL8012", 8);
+	assert_int_equal(src->rr_active + dst->rr_active, 0);
+}
+
+static void
+test_restart_refusals(void **state)
+{
+	struct fx *f = *state;
+	struct sim_sys *src = sim_sys_find(&f->m, "p814-1");
+	struct sim_sys *dst = sim_sys_find(&f->m, "p814-2");
+
+	sim_sys_set_state(&f->m, src, HMC_SYS_ERROR);
+	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -t p720-1 -p lpar1"), 1);
+	assert_memory_equal(f->out.s, "HSCLB909", 8);
+	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar2"), 1);
+	assert_memory_equal(f->out.s, "HSCLA9D1", 8);	/* not SRR-capable */
+	dst->mem_mb = 16384;
+	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1"), 1);
+	assert_memory_equal(f->out.s, "HSCLA9D2", 8);	/* no room */
+	dst->mem_mb = 262144;
+	src->rr_limit = 0;
+	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1"), 1);
+	assert_memory_equal(f->out.s, "HSCLA9D4", 8);	/* concurrency limit */
+	src->rr_limit = 32;
+	sim_sys_set_state(&f->m, src, HMC_SYS_NO_CONNECTION);
+	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1"), 1);
+	assert_memory_equal(f->out.s, "HSCLA9CE", 8);
+	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1 --noconnection"), 0);
+}
+
+static void
+test_faults(void **state)
+{
+	struct fx *f = *state;
+	struct hmc_buf out = { 0 };
+
+	sim_ctl_exec(&f->m, "fault add lssyscfg p814-2 fail HSCL1234 count=1", &out);
+	assert_non_null(strstr(out.s, "OK\n"));
+	assert_int_equal(run(f, "lssyscfg -r sys -F name"), 0);	/* not p814-2 */
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 -F name"), 1);
+	assert_memory_equal(f->out.s, "HSCL1234", 8);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 -F name"), 0);
+	out.len = 0;
+	sim_ctl_exec(&f->m, "fault add * * garbage", &out);
+	assert_int_equal(run(f, "lslic -m p814-1 -F ecnumber"), 0);
+	assert_string_not_equal(f->out.s, "01SV830\n");
+	out.len = 0;
+	sim_ctl_exec(&f->m, "fault clear", &out);
+	sim_ctl_exec(&f->m, "fault add rrstartlpar * rr-fail HSCLA9E0", &out);
+	sim_ctl_exec(&f->m, "set-state p814-1 'Error - Dump in progress'", &out);
+	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1"), 1);
+	assert_memory_equal(f->out.s, "HSCLA9E0", 8);
+	assert_null(sim_lpar_find(sim_sys_find(&f->m, "p814-2"), "lpar1"));
+	sim_fault_clear();
+	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1"), 1);
+	assert_int_equal(run(f, "rrstartlpar -o recover -m p814-1 -p lpar1"), 0);
+	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1"), 0);
+	out.len = 0;
+	sim_ctl_exec(&f->m, "fault add lssyscfg * bogus", &out);
+	assert_non_null(strstr(out.s, "ERR"));
+	hmc_buf_free(&out);
+}
+
+static void
+test_auto_cleanup_and_persistence(void **state)
+{
+	struct fx *f = *state;
+	struct sim_model m2;
+	struct hmc_buf a = { 0 }, b = { 0 };
+	char path[] = "/tmp/sim_cmd_test.XXXXXX", err[256];
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	f->m.auto_cleanup = true;
+	sim_sys_set_state(&f->m, sim_sys_find(&f->m, "p814-1"), HMC_SYS_POWER_OFF);
+	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1"), 0);
+	assert_int_equal(run(f, "chsysstate -m p814-1 -r sys -o on"), 0);
+	usleep(20000);
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1 -F name --filter lpar_names=lpar1"), 0);
+	assert_string_equal(f->out.s, "No results were found.\n");
+	assert_int_equal(sim_topo_save(&f->m, path), 0);
+	assert_int_equal(sim_model_init(&m2), 0);
+	assert_int_equal(sim_topo_load(&m2, path, err, sizeof(err)), 0);
+	assert_int_equal(sim_topo_dump(&f->m, &a), 0);
+	assert_int_equal(sim_topo_dump(&m2, &b), 0);
+	assert_string_equal(a.s, b.s);
+	unlink(path);
+	hmc_buf_free(&a);
+	hmc_buf_free(&b);
+	sim_model_free(&m2);
+}
+
+static void
+test_bad_topology_says_where(void **state)
+{
+	struct sim_model m;
+	char path[] = "/tmp/sim_topo_test.XXXXXX", err[512];
+	int fd = mkstemp(path);
+	FILE *fp = fdopen(fd, "w");
+
+	fputs("[system a]\nmem_mb = 12x\n", fp);
+	fclose(fp);
+	assert_int_equal(sim_model_init(&m), 0);
+	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":2: [system a] mem_mb = 12x: invalid value"));
+	sim_model_free(&m);
+	fp = fopen(path, "w");
+	fputs("[lpar nosys/x]\nid = 1\n", fp);
+	fclose(fp);
+	assert_int_equal(sim_model_init(&m), 0);
+	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "system nosys is not defined above"));
+	sim_model_free(&m);
+	unlink(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_seed_listings_byte_for_byte, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seed_srr_enable_and_lpm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quoting_round_trips_through_parser, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delimiters_header_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_never_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unavailable_while_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_restart_life_cycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_cleanup_and_persistence, setup, teardown),
+		cmocka_unit_test(test_bad_topology_says_where),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
