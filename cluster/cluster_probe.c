@@ -1,0 +1,394 @@
+/*
+ * cluster_probe.c: a small agent over cluster/ for the integration tests.
+ *
+ *   cluster_probe --group NAME --digest TEXT --fifo PATH
+ *
+ * Its replicated state is a set of short strings (merged as a union)
+ * handled through the same cluster_sync_ops the ledger implements. Every
+ * event is printed on stdout as one line, prefixed with the wall-clock time
+ * in milliseconds (tests compare it with the time they killed something):
+ *   MS connection up|down
+ *   MS membership epoch=HEX members=1,2,3
+ *   MS quorum 1|0
+ *   MS leader self|other|none node=N epoch=HEX
+ *   MS synced epoch=HEX
+ *   MS delivered sender=N epoch=HEX
+ *   MS mismatch node=N version=0|1
+ *   MS state epoch=HEX synced=0|1 quorate=0|1 leader=N items=a,b,c   (dump)
+ *   MS stats malformed=N bad_version=N unknown_type=N stale=N merge_failed=N
+ * Commands, one per line on the fifo: `add ITEM` (stored, then sent as a
+ * record), `dump`. Items: 1..64 characters of [A-Za-z0-9._-]. qb_log goes
+ * to stderr.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <qb/qblog.h>
+#include <qb/qbloop.h>
+
+#include "cluster/cluster.h"
+
+#define ITEM_MAX	64
+#define ITEMS_MAX	4096
+
+struct probe {
+	qb_loop_t *loop;
+	struct cluster *cl;
+	char *items[ITEMS_MAX];
+	size_t n;
+	char line[512];
+	size_t line_len;
+};
+
+static void
+out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+out(const char *fmt, ...)
+{
+	struct timespec ts;
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	printf("%lld ", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* ---- the test state: a sorted set of strings ---- */
+
+static bool
+item_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > ITEM_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && !strchr("._-", s[i]))
+			return false;
+	return true;
+}
+
+static bool
+has_item(const struct probe *p, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (strlen(p->items[i]) == len && memcmp(p->items[i], s, len) == 0)
+			return true;
+	return false;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+add_item(struct probe *p, const char *s, size_t len)
+{
+	if (has_item(p, s, len))
+		return 0;
+	if (p->n == ITEMS_MAX)
+		return -ENOSPC;
+	p->items[p->n] = strndup(s, len);
+	if (p->items[p->n] == NULL)
+		return -ENOMEM;
+	p->n++;
+	qsort(p->items, p->n, sizeof(char *), str_cmp);
+	return 0;
+}
+
+/* a list is items separated by '\n'; -EBADMSG if any is invalid */
+static int
+list_check(const uint8_t *d, size_t len)
+{
+	size_t i = 0, j;
+
+	while (i < len) {
+		for (j = i; j < len && d[j] != '\n'; j++)
+			;
+		if (!item_valid((const char *)d + i, j - i))
+			return -EBADMSG;
+		i = j + 1;
+	}
+	return 0;
+}
+
+static int
+list_build(struct probe *p, const uint8_t *skip, size_t skip_len,
+	   uint8_t **outp, size_t *len)
+{
+	size_t i, cap = 1, o = 0;
+	uint8_t *b;
+
+	for (i = 0; i < p->n; i++)
+		cap += strlen(p->items[i]) + 1;
+	b = malloc(cap);
+	if (b == NULL)
+		return -ENOMEM;
+	for (i = 0; i < p->n; i++) {
+		size_t l = strlen(p->items[i]), k = 0;
+		bool found = false;
+
+		while (skip && k < skip_len && !found) {
+			size_t j = k;
+
+			while (j < skip_len && skip[j] != '\n')
+				j++;
+			found = j - k == l && memcmp(skip + k, p->items[i], l) == 0;
+			k = j + 1;
+		}
+		if (found)
+			continue;
+		if (o)
+			b[o++] = '\n';
+		memcpy(b + o, p->items[i], l);
+		o += l;
+	}
+	*outp = b;
+	*len = o;
+	return 0;
+}
+
+static int
+ops_digest(void *ctx, uint8_t **o, size_t *len)
+{
+	return list_build(ctx, NULL, 0, o, len);
+}
+
+static int
+ops_delta(void *ctx, const uint8_t *peer, size_t plen, uint8_t **o, size_t *len)
+{
+	if (list_check(peer, plen) < 0)
+		return -EBADMSG;
+	return list_build(ctx, peer, plen, o, len);
+}
+
+static int
+ops_merge(void *ctx, const uint8_t *d, size_t len)
+{
+	struct probe *p = ctx;
+	size_t i = 0, j;
+	int rc;
+
+	if (list_check(d, len) < 0)
+		return -EBADMSG;
+	while (i < len) {
+		for (j = i; j < len && d[j] != '\n'; j++)
+			;
+		rc = add_item(p, (const char *)d + i, j - i);
+		if (rc < 0)
+			return rc;
+		i = j + 1;
+	}
+	return 0;
+}
+
+/* ---- events ---- */
+
+static void
+ev_connection(void *ctx, bool up)
+{
+	out("connection %s", up ? "up" : "down");
+}
+
+static void
+ev_membership(void *ctx, uint64_t epoch, const uint32_t *ids, size_t n)
+{
+	char buf[1024] = "";
+	size_t i, o = 0;
+
+	for (i = 0; i < n && o < sizeof(buf) - 16; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%" PRIu32,
+				      i ? "," : "", ids[i]);
+	out("membership epoch=%016" PRIx64 " members=%s", epoch, buf);
+}
+
+static void
+ev_quorum(void *ctx, bool q)
+{
+	out("quorum %d", q);
+}
+
+static void
+ev_leader(void *ctx, uint64_t epoch, enum cluster_leader_kind k, uint32_t id)
+{
+	out("leader %s node=%" PRIu32 " epoch=%016" PRIx64,
+	    k == CLUSTER_LEADER_SELF ? "self" :
+	    k == CLUSTER_LEADER_OTHER ? "other" : "none", id, epoch);
+}
+
+static void
+ev_synced(void *ctx, uint64_t epoch)
+{
+	out("synced epoch=%016" PRIx64, epoch);
+}
+
+static void
+ev_delivered(void *ctx, uint64_t epoch, uint32_t sender, const uint8_t *p,
+	     size_t len)
+{
+	out("delivered sender=%" PRIu32 " epoch=%016" PRIx64, sender, epoch);
+}
+
+static void
+ev_mismatch(void *ctx, uint64_t epoch, uint32_t id, bool version)
+{
+	out("mismatch node=%" PRIu32 " version=%d", id, version);
+}
+
+static void
+dump(struct probe *p)
+{
+	struct cluster_stats st;
+	uint8_t *b = NULL;
+	size_t len = 0, i;
+
+	if (list_build(p, NULL, 0, &b, &len) < 0)
+		return;
+	for (i = 0; i < len; i++)
+		if (b[i] == '\n')
+			b[i] = ',';
+	out("state epoch=%016" PRIx64 " synced=%d quorate=%d leader=%" PRIu32
+	    " items=%.*s", cluster_epoch(p->cl), cluster_synced(p->cl),
+	    cluster_quorate(p->cl), cluster_leader(p->cl), (int)len, (char *)b);
+	free(b);
+	cluster_get_stats(p->cl, &st);
+	out("stats malformed=%" PRIu64 " bad_version=%" PRIu64 " unknown_type=%"
+	    PRIu64 " stale=%" PRIu64 " merge_failed=%" PRIu64, st.malformed,
+	    st.bad_version, st.unknown_type, st.stale_epoch, st.merge_failed);
+}
+
+static void
+command(struct probe *p, char *line)
+{
+	size_t len;
+	int rc;
+
+	if (strcmp(line, "dump") == 0)
+		return dump(p);
+	if (strncmp(line, "add ", 4) != 0) {
+		out("error unknown command");
+		return;
+	}
+	line += 4;
+	len = strlen(line);
+	if (!item_valid(line, len)) {
+		out("error bad item");
+		return;
+	}
+	rc = add_item(p, line, len);	/* stored before it is sent */
+	if (rc == 0)
+		rc = cluster_send(p->cl, (const uint8_t *)line, len);
+	out("added %s rc=%d", line, rc);
+}
+
+static int32_t
+fifo_ready(int32_t fd, int32_t revents, void *data)
+{
+	struct probe *p = data;
+	char buf[256];
+	ssize_t n, i;
+
+	n = read(fd, buf, sizeof(buf));
+	for (i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			if (p->line_len < sizeof(p->line) - 1)
+				p->line[p->line_len++] = buf[i];
+			continue;
+		}
+		p->line[p->line_len] = '\0';
+		p->line_len = 0;
+		command(p, p->line);
+	}
+	return 0;
+}
+
+static int32_t
+on_signal(int32_t sig, void *data)
+{
+	qb_loop_stop(((struct probe *)data)->loop);
+	return 0;
+}
+
+static void
+log_setup(void)
+{
+	qb_log_init("cluster_probe", LOG_DAEMON, LOG_INFO);
+	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);
+	qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
+			  "*", LOG_INFO);
+	qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_TRUE);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct cluster_sync_ops ops = { ops_digest, ops_delta, ops_merge };
+	static const struct cluster_events ev = { ev_connection, ev_membership,
+		ev_quorum, ev_leader, ev_synced, ev_delivered, ev_mismatch };
+	static const struct option lo[] = {
+		{ "group", required_argument, NULL, 'g' },
+		{ "digest", required_argument, NULL, 'd' },
+		{ "fifo", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 } };
+	const char *group = "srrha-probe", *digest = "default", *fifo = NULL;
+	struct probe p = { 0 };
+	struct cluster_config cfg = { 0 };
+	int o, fd = -1, rc;
+
+	while ((o = getopt_long(argc, argv, "g:d:f:", lo, NULL)) != -1) {
+		switch (o) {
+		case 'g': group = optarg; break;
+		case 'd': digest = optarg; break;
+		case 'f': fifo = optarg; break;
+		default: return 2;
+		}
+	}
+	log_setup();
+	p.loop = qb_loop_create();
+	if (p.loop == NULL)
+		return 1;
+	cfg = (struct cluster_config){ group, (const uint8_t *)digest,
+		strlen(digest), &ops, &p, &ev, &p };
+	rc = cluster_init(p.loop, &cfg, &p.cl);
+	if (rc < 0) {
+		fprintf(stderr, "cluster_init: %s\n", strerror(-rc));
+		return 1;
+	}
+	if (fifo) {
+		fd = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 || qb_loop_poll_add(p.loop, QB_LOOP_MED, fd, POLLIN,
+					       &p, fifo_ready) != 0) {
+			fprintf(stderr, "%s: %s\n", fifo, strerror(errno));
+			return 1;
+		}
+	}
+	qb_loop_signal_add(p.loop, QB_LOOP_HIGH, SIGTERM, &p, on_signal, NULL);
+	qb_loop_signal_add(p.loop, QB_LOOP_HIGH, SIGINT, &p, on_signal, NULL);
+	qb_loop_run(p.loop);
+	cluster_free(p.cl);
+	qb_loop_destroy(p.loop);
+	qb_log_fini();
+	return 0;
+}
