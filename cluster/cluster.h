@@ -112,6 +112,7 @@ struct cluster_stats {
 	uint64_t unknown_type;
 	uint64_t stale_epoch;
 	uint64_t merge_failed;	/* sync->merge refused the data */
+	uint64_t try_again;	/* corosync flow control: a send was queued */
 };
 
 struct cluster;

@@ -42,6 +42,7 @@ struct cluster {
 	size_t queued;
 	qb_loop_timer_handle retry_t, reconnect_t;
 	bool retry_armed, reconnect_armed;
+	uint64_t try_again;
 };
 
 static void cl_disconnect(struct cluster *c, const char *why, cs_error_t err);
@@ -85,6 +86,7 @@ queue_run(struct cluster *c)
 		iov.iov_len = m->len;
 		err = cpg_mcast_joined(c->cpg, CPG_TYPE_AGREED, &iov, 1);
 		if (err == CS_ERR_TRY_AGAIN) {
+			c->try_again++;
 			if (!c->retry_armed &&
 			    qb_loop_timer_add(c->loop, QB_LOOP_MED, RETRY_NS, c,
 					      retry_fire, &c->retry_t) == 0)
@@ -442,4 +444,5 @@ void
 cluster_get_stats(const struct cluster *c, struct cluster_stats *st)
 {
 	core_stats(c->core, st);
+	st->try_again = c->try_again;
 }

@@ -16,9 +16,11 @@
  *   MS mismatch node=N version=0|1
  *   MS state epoch=HEX synced=0|1 quorate=0|1 leader=N items=a,b,c   (dump)
  *   MS stats malformed=N bad_version=N unknown_type=N stale=N merge_failed=N
+ *            try_again=N
+ *   MS summary count=N hash=HEX                                  (summary)
  * Commands, one per line on the fifo: `add ITEM` (stored, then sent as a
- * record), `dump`. Items: 1..64 characters of [A-Za-z0-9._-]. qb_log goes
- * to stderr.
+ * record), `bulk N PREFIX` (N local items, not sent), `dump`, `summary`.
+ * Items: 1..64 characters of [A-Za-z0-9._-]. qb_log goes to stderr.
  */
 #include "config.h"
 
@@ -41,13 +43,13 @@
 #include "cluster/cluster.h"
 
 #define ITEM_MAX	64
-#define ITEMS_MAX	4096
+#define ITEMS_MAX	500000
 
 struct probe {
 	qb_loop_t *loop;
 	struct cluster *cl;
-	char *items[ITEMS_MAX];
-	size_t n;
+	char **items;		/* sorted, unique */
+	size_t n, cap;
 	char line[512];
 	size_t line_len;
 };
@@ -86,59 +88,89 @@ item_valid(const char *s, size_t len)
 	return true;
 }
 
-static bool
-has_item(const struct probe *p, const char *s, size_t len)
+static int
+span_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-	size_t i;
+	int c = memcmp(a, b, alen < blen ? alen : blen);
 
-	for (i = 0; i < p->n; i++)
-		if (strlen(p->items[i]) == len && memcmp(p->items[i], s, len) == 0)
-			return true;
-	return false;
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
 }
 
 static int
-str_cmp(const void *a, const void *b)
+item_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int
-add_item(struct probe *p, const char *s, size_t len)
+/* sort and drop duplicates */
+static void
+normalize(struct probe *p)
 {
-	if (has_item(p, s, len))
-		return 0;
+	size_t i, o = 0;
+
+	qsort(p->items, p->n, sizeof(char *), item_cmp);
+	for (i = 0; i < p->n; i++) {
+		if (o && strcmp(p->items[o - 1], p->items[i]) == 0) {
+			free(p->items[i]);
+			continue;
+		}
+		p->items[o++] = p->items[i];
+	}
+	p->n = o;
+}
+
+/* append unsorted; normalize() afterwards */
+static int
+push_item(struct probe *p, const char *s, size_t len)
+{
+	char **n;
+
+	if (p->n == ITEMS_MAX)
+		normalize(p);	/* duplicates from several deltas */
 	if (p->n == ITEMS_MAX)
 		return -ENOSPC;
+	if (p->n == p->cap) {
+		n = realloc(p->items, (p->cap ? 2 * p->cap : 64) * sizeof(char *));
+		if (n == NULL)
+			return -ENOMEM;
+		p->items = n;
+		p->cap = p->cap ? 2 * p->cap : 64;
+	}
 	p->items[p->n] = strndup(s, len);
 	if (p->items[p->n] == NULL)
 		return -ENOMEM;
 	p->n++;
-	qsort(p->items, p->n, sizeof(char *), str_cmp);
 	return 0;
 }
 
-/* a list is items separated by '\n'; -EBADMSG if any is invalid */
+/* a list: valid items, strictly ascending, separated by '\n' */
 static int
 list_check(const uint8_t *d, size_t len)
 {
-	size_t i = 0, j;
+	const char *prev = NULL;
+	size_t i = 0, j, plen = 0;
 
 	while (i < len) {
 		for (j = i; j < len && d[j] != '\n'; j++)
 			;
-		if (!item_valid((const char *)d + i, j - i))
+		if (!item_valid((const char *)d + i, j - i) ||
+		    (prev && span_cmp(prev, plen, (const char *)d + i, j - i) >= 0))
 			return -EBADMSG;
+		prev = (const char *)d + i;
+		plen = j - i;
 		i = j + 1;
 	}
 	return 0;
 }
 
+/* our items not in the sorted list skip (NULL: all), '\n'-separated */
 static int
 list_build(struct probe *p, const uint8_t *skip, size_t skip_len,
 	   uint8_t **outp, size_t *len)
 {
-	size_t i, cap = 1, o = 0;
+	size_t i, cap = 1, o = 0, k = 0, j;
 	uint8_t *b;
 
 	for (i = 0; i < p->n; i++)
@@ -147,18 +179,18 @@ list_build(struct probe *p, const uint8_t *skip, size_t skip_len,
 	if (b == NULL)
 		return -ENOMEM;
 	for (i = 0; i < p->n; i++) {
-		size_t l = strlen(p->items[i]), k = 0;
-		bool found = false;
+		size_t l = strlen(p->items[i]);
+		int c = 1;
 
-		while (skip && k < skip_len && !found) {
-			size_t j = k;
-
-			while (j < skip_len && skip[j] != '\n')
-				j++;
-			found = j - k == l && memcmp(skip + k, p->items[i], l) == 0;
+		while (skip && k < skip_len) {
+			for (j = k; j < skip_len && skip[j] != '\n'; j++)
+				;
+			c = span_cmp((const char *)skip + k, j - k, p->items[i], l);
+			if (c >= 0)
+				break;
 			k = j + 1;
 		}
-		if (found)
+		if (c == 0)
 			continue;
 		if (o)
 			b[o++] = '\n';
@@ -189,19 +221,18 @@ ops_merge(void *ctx, const uint8_t *d, size_t len)
 {
 	struct probe *p = ctx;
 	size_t i = 0, j;
-	int rc;
+	int rc = 0;
 
 	if (list_check(d, len) < 0)
 		return -EBADMSG;
-	while (i < len) {
+	while (i < len && rc == 0) {
 		for (j = i; j < len && d[j] != '\n'; j++)
 			;
-		rc = add_item(p, (const char *)d + i, j - i);
-		if (rc < 0)
-			return rc;
+		rc = push_item(p, (const char *)d + i, j - i);
 		i = j + 1;
 	}
-	return 0;
+	normalize(p);
+	return rc;
 }
 
 /* ---- events ---- */
@@ -275,8 +306,50 @@ dump(struct probe *p)
 	free(b);
 	cluster_get_stats(p->cl, &st);
 	out("stats malformed=%" PRIu64 " bad_version=%" PRIu64 " unknown_type=%"
-	    PRIu64 " stale=%" PRIu64 " merge_failed=%" PRIu64, st.malformed,
-	    st.bad_version, st.unknown_type, st.stale_epoch, st.merge_failed);
+	    PRIu64 " stale=%" PRIu64 " merge_failed=%" PRIu64 " try_again=%"
+	    PRIu64, st.malformed, st.bad_version, st.unknown_type,
+	    st.stale_epoch, st.merge_failed, st.try_again);
+}
+
+/* count and FNV-1a-64 of the sorted set: compares big states */
+static void
+summary(struct probe *p)
+{
+	uint64_t h = 14695981039346656037ull;
+	size_t i;
+	const char *c;
+
+	for (i = 0; i < p->n; i++) {
+		for (c = p->items[i]; *c; c++)
+			h = (h ^ (uint8_t)*c) * 1099511628211ull;
+		h = (h ^ '\n') * 1099511628211ull;
+	}
+	out("summary count=%zu hash=%016" PRIx64, p->n, h);
+}
+
+/* `bulk N PREFIX`: N local items PREFIX-000000.. (not sent: the next sync
+ * carries them) */
+static void
+bulk(struct probe *p, const char *arg)
+{
+	char pre[ITEM_MAX], item[ITEM_MAX + 16], *end;
+	unsigned long n, i;
+	int rc = 0;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end != ' ' || n > ITEMS_MAX ||
+	    strlen(end + 1) > ITEM_MAX - 8 || !item_valid(end + 1, strlen(end + 1))) {
+		out("error bad bulk");
+		return;
+	}
+	snprintf(pre, sizeof(pre), "%s", end + 1);
+	for (i = 0; i < n && rc == 0; i++) {
+		snprintf(item, sizeof(item), "%s-%06lu", pre, i);
+		rc = push_item(p, item, strlen(item));
+	}
+	normalize(p);
+	out("bulk %lu rc=%d", n, rc);
 }
 
 static void
@@ -287,6 +360,10 @@ command(struct probe *p, char *line)
 
 	if (strcmp(line, "dump") == 0)
 		return dump(p);
+	if (strcmp(line, "summary") == 0)
+		return summary(p);
+	if (strncmp(line, "bulk ", 5) == 0)
+		return bulk(p, line + 5);
 	if (strncmp(line, "add ", 4) != 0) {
 		out("error unknown command");
 		return;
@@ -297,7 +374,8 @@ command(struct probe *p, char *line)
 		out("error bad item");
 		return;
 	}
-	rc = add_item(p, line, len);	/* stored before it is sent */
+	rc = push_item(p, line, len);	/* stored before it is sent */
+	normalize(p);
 	if (rc == 0)
 		rc = cluster_send(p->cl, (const uint8_t *)line, len);
 	out("added %s rc=%d", line, rc);
@@ -389,6 +467,9 @@ main(int argc, char **argv)
 	qb_loop_run(p.loop);
 	cluster_free(p.cl);
 	qb_loop_destroy(p.loop);
+	while (p.n)
+		free(p.items[--p.n]);
+	free(p.items);
 	qb_log_fini();
 	return 0;
 }

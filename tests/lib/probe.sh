@@ -7,6 +7,7 @@
 #   probe_epoch k           epoch of its last membership line
 #   probe_synced k          epoch of its last synced line
 #   probe_state k           dump, then print its items (a,b,c) once printed
+#   probe_summary k         "count=N hash=H" of its state (big states)
 #   probe_first_leader_after k MS [OLD]  "TIME NODE" of its first leader
 #                           line after time MS naming a leader (other than
 #                           OLD); empty if none
@@ -49,6 +50,14 @@ probe_state() {
 	probe_cmd "$k" dump
 	cl_wait 5 eval "[ \$(probe_log $k | grep -c ' state ') -gt $n ]" || return 1
 	probe_log "$k" | awk '$2 == "state" { s = $NF } END { sub("items=", "", s); print s }'
+}
+
+probe_summary() {
+	local k=$1 n
+	n=$(probe_log "$k" | grep -c ' summary ')
+	probe_cmd "$k" summary
+	cl_wait 10 eval "[ \$(probe_log $k | grep -c ' summary ') -gt $n ]" || return 1
+	probe_log "$k" | awk '$2 == "summary" { s = $3 " " $4 } END { print s }'
 }
 
 probe_first_leader_after() {
