@@ -22,7 +22,11 @@
  * the lowest nodeid among the members holding it. A member holding another
  * digest is reported (config_mismatch) and logged, and never leads; if that
  * member is this process, it names no leader at all. The leader is known
- * once every member's HELLO of the epoch has arrived.
+ * once every member's HELLO of the epoch has arrived. A member that sent no
+ * HELLO 10 s into the epoch (a stopped or hung process still in the CPG
+ * group) is excluded from the epoch by an EXCLUDE message in agreed order
+ * (so all members decide alike): it cannot lead and is not waited for; if
+ * it is this process, it names no leader until the next view.
  *
  * State sync (each epoch): every member multicasts HELLO (version, config
  * digest) and its state digest (sync->digest); on each peer's digest it

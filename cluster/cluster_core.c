@@ -24,7 +24,8 @@ struct rbuf {			/* reassembly of a chunked item */
 struct peer {
 	struct core_member m;
 	bool hello;
-	bool compatible;	/* same protocol version */
+	bool compatible;	/* same protocol version, not excluded */
+	bool excluded;		/* no HELLO in time: out of this epoch */
 	struct cw_hello info;
 	struct rbuf digest;
 	struct rbuf delta;	/* the delta this peer sent to us */
@@ -44,7 +45,7 @@ struct cluster_core {
 
 	uint64_t epoch;		/* 0: no view */
 	struct peer peers[CORE_MEMBERS_MAX];
-	bool sent_merged, synced, sync_failed, hellos_done;
+	bool sent_merged, synced, sync_failed, hellos_done, self_excluded;
 	enum cluster_leader_kind leader_kind;
 	uint32_t leader;
 	struct cluster_stats stats;
@@ -283,6 +284,9 @@ compute_leader(struct cluster_core *c)
 		return set_leader(c, CLUSTER_LEADER_NONE, 0, "no view");
 	if (!c->quorate)
 		return set_leader(c, CLUSTER_LEADER_NONE, 0, "not quorate");
+	if (c->self_excluded)
+		return set_leader(c, CLUSTER_LEADER_NONE, 0,
+				  "this member was excluded from the epoch");
 	if (!c->hellos_done)
 		return set_leader(c, CLUSTER_LEADER_NONE, 0, "waiting for hellos");
 	ref = reference_digest(c);
@@ -353,6 +357,8 @@ report_mismatches(struct cluster_core *c)
 		const struct peer *pr = &c->peers[i];
 		bool ver = !pr->compatible;
 
+		if (pr->excluded)
+			continue;
 		if (!ver && same_digest(&pr->info, c->cfg_digest,
 					c->p.config_digest_len))
 			continue;
@@ -383,6 +389,7 @@ start_epoch(struct cluster_core *c)
 		ids[i] = c->members[i].nodeid;
 	}
 	c->sent_merged = c->synced = c->sync_failed = c->hellos_done = false;
+	c->self_excluded = false;
 	if (c->p.transport.flush)
 		c->p.transport.flush(c->p.transport.tctx);
 	cl_log(LOG_NOTICE, "epoch %016" PRIx64 ": %zu members", c->epoch, c->n);
@@ -642,6 +649,59 @@ rx_record(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 }
 
 static void
+rx_exclude(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
+	   const uint8_t *p)
+{
+	struct peer *t;
+
+	if (h->length != 8)
+		return bad_input(c, pr->m.nodeid, "bad EXCLUDE");
+	t = peer_find(c, rd32(p), rd32(p + 4));
+	/* agreed order: a HELLO delivered first wins, on every member */
+	if (t == NULL || t->hello)
+		return;
+	t->hello = true;
+	t->excluded = true;
+	t->compatible = false;
+	cl_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32 " (pid %"
+	       PRIu32 ") sent no HELLO within %d ms: excluded from this epoch"
+	       " (no leadership, not waited for)", c->epoch, t->m.nodeid,
+	       t->m.pid, CORE_HELLO_TIMEOUT_MS);
+	if (is_self(c, t)) {
+		cl_log(LOG_ERR, "epoch %016" PRIx64 ": this member was excluded;"
+		       " it names no leader until the next view", c->epoch);
+		c->self_excluded = true;
+		c->sync_failed = true;
+		compute_leader(c);
+		return;
+	}
+	hellos_check(c);
+}
+
+void
+core_hello_timeout(struct cluster_core *c)
+{
+	uint8_t pl[8];
+	size_t i;
+
+	if (c->epoch == 0 || c->hellos_done || c->self_excluded)
+		return;
+	for (i = 0; i < c->n; i++) {
+		const struct peer *pr = &c->peers[i];
+
+		if (pr->hello)
+			continue;
+		cl_log(LOG_WARNING, "epoch %016" PRIx64 ": no HELLO from member %"
+		       PRIu32 " within %d ms: asking to exclude it", c->epoch,
+		       pr->m.nodeid, CORE_HELLO_TIMEOUT_MS);
+		wr32(pl, pr->m.nodeid);
+		wr32(pl + 4, pr->m.pid);
+		if (send_msg(c, CW_EXCLUDE, 0, NULL, 0, pl, sizeof(pl)) < 0)
+			return;
+	}
+}
+
+static void
 rx_current(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 	   const uint8_t *p)
 {
@@ -659,6 +719,8 @@ rx_current(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 		return check_synced(c);
 	case CW_RECORD:
 		return rx_record(c, pr, h, p);
+	case CW_EXCLUDE:
+		return rx_exclude(c, pr, h, p);
 	}
 }
 
@@ -685,6 +747,10 @@ core_deliver(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
 	}
 	pr = peer_find(c, nodeid, pid);
 	if (c->epoch == 0 || h.epoch != c->epoch || pr == NULL) {
+		c->stats.stale_epoch++;
+		return;
+	}
+	if (pr->excluded) {	/* late: it is out of this epoch */
 		c->stats.stale_epoch++;
 		return;
 	}

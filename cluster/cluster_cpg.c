@@ -40,8 +40,8 @@ struct cluster {
 	bool cpg_open, q_open;
 	struct qmsg *head, *tail;
 	size_t queued;
-	qb_loop_timer_handle retry_t, reconnect_t;
-	bool retry_armed, reconnect_armed;
+	qb_loop_timer_handle retry_t, reconnect_t, hello_t;
+	bool retry_armed, reconnect_armed, hello_armed;
 	uint64_t try_again;
 };
 
@@ -147,9 +147,34 @@ tx_send(void *tctx, const uint8_t *buf, size_t len)
 }
 
 static void
+hello_fire(void *data)
+{
+	struct cluster *c = data;
+
+	c->hello_armed = false;
+	core_hello_timeout(c->core);
+}
+
+static void
+hello_disarm(struct cluster *c)
+{
+	if (c->hello_armed)
+		qb_loop_timer_del(c->loop, c->hello_t);
+	c->hello_armed = false;
+}
+
+/* a new epoch: drop the old one's queue, time its HELLOs */
+static void
 tx_flush(void *tctx)
 {
-	queue_clear(tctx);
+	struct cluster *c = tctx;
+
+	queue_clear(c);
+	hello_disarm(c);
+	if (qb_loop_timer_add(c->loop, QB_LOOP_MED,
+			      CORE_HELLO_TIMEOUT_MS * 1000000ull, c, hello_fire,
+			      &c->hello_t) == 0)
+		c->hello_armed = true;
 }
 
 /* ---- corosync callbacks ---- */
@@ -264,6 +289,7 @@ cl_disconnect(struct cluster *c, const char *why, cs_error_t err)
 	if (c->retry_armed)
 		qb_loop_timer_del(c->loop, c->retry_t);
 	c->retry_armed = false;
+	hello_disarm(c);
 	queue_clear(c);
 	core_connected(c->core, false);
 	if (why)

@@ -39,6 +39,7 @@ enum cw_type {
 	CW_DELTA = 3,	/* target nodeid u32, target pid u32, delta chunk */
 	CW_MERGED = 4,	/* empty: the sender merged every delta for it */
 	CW_RECORD = 5,	/* a replicated record (cluster_send) */
+	CW_EXCLUDE = 6,	/* nodeid u32, pid u32: sent no HELLO in time */
 };
 
 struct cw_hdr {
@@ -79,6 +80,9 @@ int cw_hello_decode(const uint8_t *p, size_t len, struct cw_hello *h);
 
 /* ---- cluster_core.c ------------------------------------------------------ */
 #define CORE_MEMBERS_MAX 64
+/* A member that sent no HELLO this long after the epoch began (a stopped
+ * or hung process still in the CPG group) is excluded from the epoch. */
+#define CORE_HELLO_TIMEOUT_MS 10000
 
 struct core_member {
 	uint32_t nodeid;
@@ -89,7 +93,8 @@ struct core_member {
 struct core_transport {
 	/* multicast in agreed order; the transport queues on try-again */
 	int (*send)(void *tctx, const uint8_t *buf, size_t len);
-	/* a new epoch began: queued messages of the old one are void */
+	/* a new epoch began: queued messages of the old one are void, and
+	 * core_hello_timeout() is due CORE_HELLO_TIMEOUT_MS from now */
 	void (*flush)(void *tctx);
 	void *tctx;
 };
@@ -121,6 +126,7 @@ void core_quorum(struct cluster_core *c, bool quorate);
 void core_deliver(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
 		  const uint8_t *buf, size_t len);
 
+void core_hello_timeout(struct cluster_core *c);
 int core_send_record(struct cluster_core *c, const uint8_t *p, size_t len);
 
 bool core_is_connected(const struct cluster_core *c);

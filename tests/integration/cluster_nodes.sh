@@ -18,7 +18,7 @@ command -v corosync >/dev/null || tap_skip_all "corosync not installed"
 [ -x "$PROBE_BIN" ] || tap_skip_all "cluster_probe not built ($PROBE_BIN)"
 
 ALL=$(seq -s ' ' 1 "$N")
-if [ "$N" = 3 ]; then tap_plan 20; else tap_plan 13; fi
+if [ "$N" = 3 ]; then tap_plan 23; else tap_plan 13; fi
 cl_init
 CL_NODE_HOOKS=probe_hook
 
@@ -131,6 +131,28 @@ if [ "$N" = 3 ]; then
 	tap_ok "large states: every member holds the same 120003 items" cl_wait 20 same_big
 	probe_state 1 >/dev/null
 	probe_log 1 | grep ' stats ' | tail -n 1 | sed 's/^[0-9]* /# node 1 /'
+
+	# ---- a stopped agent stays in the CPG group but says nothing: it is
+	# excluded after the HELLO timeout and does not block the others ----
+	kill -STOP "$(cl_pid 3 probe)"
+	t0=$(cl_now_ms)
+	cl_kill 2 probe
+	excluded_ok() {
+		local l
+		l=$(probe_first_leader_after 1 "$t0")
+		[ "${l#* }" = 1 ] && [ "$(probe_synced 1)" = "$(probe_epoch 1)" ] &&
+			[ "$(probe_epoch 1)" != "" ] && grep -q 'excluded from this epoch' "$CL_DIR/n1/probe.err"
+	}
+	tap_ok "a stopped agent is excluded after the HELLO timeout; node 1 leads, synced" \
+		cl_wait 40 excluded_ok
+	l=$(probe_first_leader_after 1 "$t0")
+	echo "# leader named $(( ${l%% *} - t0 )) ms after the view change (HELLO timeout 10000 ms)"
+	kill -CONT "$(cl_pid 3 probe)"
+	sleep 2
+	tap_ok "the resumed agent knows it was excluded and names no leader" eval \
+		'[ "$(probe_leader 3)" = "none 0" ] && grep -q "this member was excluded" "$CL_DIR/n3/probe.err"'
+	probe_start 2
+	tap_ok "the next view takes it back: one leader, synced" cl_wait 30 probe_agree $ALL
 
 	# ---- a member with another configuration digest never leads ----
 	t0=$(cl_now_ms)

@@ -546,6 +546,64 @@ test_failed_merge_blocks_sync(void **state)
 		assert_int_equal(nodes[i].synced_count, 0);
 }
 
+/* a member that never says HELLO (stopped process) is excluded after the
+ * timeout, in agreed order, and the others go on */
+static void
+test_silent_member_excluded(void **state)
+{
+	struct cluster_stats st;
+	struct msg late[8];
+	uint8_t buf[CW_HDR_LEN + 8];
+	struct cw_hdr h = { CW_MAGIC, CW_VERSION, 0, CW_EXCLUDE, 0, 1, 8 };
+	size_t i, nlate = 0, o = qhead;
+	int k;
+
+	nodes[0].set = 1, nodes[1].set = 2, nodes[2].set = 4;
+	view(0x7, 8, true);
+	nodes[2].in_view = false;	/* stopped: it neither sends nor reads */
+	for (i = qhead; i < qtail; i++) {
+		if (queue[i].nodeid == 3)
+			late[nlate++] = queue[i];
+		else
+			queue[o++] = queue[i];
+	}
+	qtail = o;
+	pump();
+	assert_int_equal(nodes[0].leader_kind, CLUSTER_LEADER_NONE);
+	assert_int_equal(nodes[0].synced_count, 0);
+	core_hello_timeout(nodes[0].core);
+	core_hello_timeout(nodes[1].core);	/* both ask: one is enough */
+	pump();
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(nodes[k].leader, 1);
+		assert_int_equal(nodes[k].synced_count, 1);
+		assert_true(nodes[k].set == 3);
+	}
+	/* its HELLO arrives late: dropped, nothing changes */
+	for (i = 0; i < nlate; i++) {
+		for (k = 0; k < 2; k++)
+			core_deliver(nodes[k].core, 3, 100, late[i].data, late[i].len);
+		free(late[i].data);
+	}
+	core_stats(nodes[0].core, &st);
+	assert_true(st.stale_epoch >= nlate);
+	assert_int_equal(nodes[0].leader, 1);
+	/* the excluded member learns it and names no leader */
+	h.epoch = core_epoch(nodes[2].core);
+	cw_encode_hdr(buf, &h);
+	memcpy(buf + CW_HDR_LEN, "\0\0\0\3\0\0\0\x64", 8);
+	core_deliver(nodes[2].core, 1, 100, buf, sizeof(buf));
+	assert_int_equal(nodes[2].leader_kind, CLUSTER_LEADER_NONE);
+	assert_int_equal(nodes[2].synced_count, 0);
+	/* the next view takes it back */
+	view(0x7, 12, true);
+	pump();
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(nodes[k].leader, 1);
+		assert_true(nodes[k].set == 7);
+	}
+}
+
 int
 main(void)
 {
@@ -563,6 +621,7 @@ main(void)
 		T(test_other_version_never_leads),
 		T(test_disconnect_reports_no_cluster),
 		T(test_failed_merge_blocks_sync),
+		T(test_silent_member_excluded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
