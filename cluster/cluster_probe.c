@@ -16,8 +16,8 @@
  *   MS mismatch node=N version=0|1
  *   MS state epoch=HEX synced=0|1 quorate=0|1 leader=N items=a,b,c   (dump)
  *   MS stats malformed=N bad_version=N unknown_type=N stale=N merge_failed=N
- *            try_again=N
- *   MS summary count=N hash=HEX                                  (summary)
+ *            try_again=N                                  (dump, summary)
+ *   MS summary count=N hash=HEX, then the stats line             (summary)
  * Commands, one per line on the fifo: `add ITEM` (stored, then sent as a
  * record), `bulk N PREFIX` (N local items, not sent), `dump`, `summary`.
  * Items: 1..64 characters of [A-Za-z0-9._-]. qb_log goes to stderr.
@@ -289,9 +289,20 @@ ev_mismatch(void *ctx, uint64_t epoch, uint32_t id, bool version)
 }
 
 static void
-dump(struct probe *p)
+print_stats(struct probe *p)
 {
 	struct cluster_stats st;
+
+	cluster_get_stats(p->cl, &st);
+	out("stats malformed=%" PRIu64 " bad_version=%" PRIu64 " unknown_type=%"
+	    PRIu64 " stale=%" PRIu64 " merge_failed=%" PRIu64 " try_again=%"
+	    PRIu64, st.malformed, st.bad_version, st.unknown_type,
+	    st.stale_epoch, st.merge_failed, st.try_again);
+}
+
+static void
+dump(struct probe *p)
+{
 	uint8_t *b = NULL;
 	size_t len = 0, i;
 
@@ -304,11 +315,7 @@ dump(struct probe *p)
 	    " items=%.*s", cluster_epoch(p->cl), cluster_synced(p->cl),
 	    cluster_quorate(p->cl), cluster_leader(p->cl), (int)len, (char *)b);
 	free(b);
-	cluster_get_stats(p->cl, &st);
-	out("stats malformed=%" PRIu64 " bad_version=%" PRIu64 " unknown_type=%"
-	    PRIu64 " stale=%" PRIu64 " merge_failed=%" PRIu64 " try_again=%"
-	    PRIu64, st.malformed, st.bad_version, st.unknown_type,
-	    st.stale_epoch, st.merge_failed, st.try_again);
+	print_stats(p);
 }
 
 /* count and FNV-1a-64 of the sorted set: compares big states */
@@ -325,6 +332,7 @@ summary(struct probe *p)
 		h = (h ^ '\n') * 1099511628211ull;
 	}
 	out("summary count=%zu hash=%016" PRIx64, p->n, h);
+	print_stats(p);
 }
 
 /* `bulk N PREFIX`: N local items PREFIX-000000.. (not sent: the next sync

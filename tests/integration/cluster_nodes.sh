@@ -18,7 +18,7 @@ command -v corosync >/dev/null || tap_skip_all "corosync not installed"
 [ -x "$PROBE_BIN" ] || tap_skip_all "cluster_probe not built ($PROBE_BIN)"
 
 ALL=$(seq -s ' ' 1 "$N")
-if [ "$N" = 3 ]; then tap_plan 23; else tap_plan 13; fi
+if [ "$N" = 3 ]; then tap_plan 27; else tap_plan 13; fi
 cl_init
 CL_NODE_HOOKS=probe_hook
 
@@ -129,7 +129,7 @@ if [ "$N" = 3 ]; then
 		done
 	}
 	tap_ok "large states: every member holds the same 120003 items" cl_wait 20 same_big
-	probe_state 1 >/dev/null
+	probe_summary 1 >/dev/null
 	probe_log 1 | grep ' stats ' | tail -n 1 | sed 's/^[0-9]* /# node 1 /'
 
 	# ---- a stopped agent stays in the CPG group but says nothing: it is
@@ -175,4 +175,30 @@ if [ "$N" = 3 ]; then
 fi
 bad_input=$(cat "$CL_DIR"/n*/probe.log | grep -c ' stats malformed=[1-9]')
 tap_is "$bad_input" 0 "no member counted a malformed message"
+
+if [ "$N" = 3 ]; then
+	# ---- a hostile peer in the group: malformed messages, then silence ----
+	JUNK_BIN=${TOP_BUILDDIR:-.}/cluster/cluster_junk
+	cl_kill 1 probe
+	probe_start 1	# back to the common digest
+	cl_wait 30 probe_agree $ALL
+	cl_spawn 2 junk "$JUNK_BIN" --group srrha-test --count 70
+	tap_ok "a hostile peer joined and sent 70 malformed messages" \
+		cl_wait 20 grep -q '^sent 70$' "$CL_DIR/n2/junk.log"
+	counted() {
+		local k m
+		for k in $ALL; do
+			cl_alive "$k" probe || return 1
+			probe_summary "$k" >/dev/null || return 1
+			m=$(probe_log "$k" | awk '$2 == "stats" { m = $3 } END { sub("malformed=", "", m); print m }')
+			[ "${m:-0}" -gt 0 ] || return 1
+		done
+	}
+	tap_ok "every agent is alive and counted the malformed messages" cl_wait 20 counted
+	tap_ok "the silent hostile peer is excluded: one leader, synced" cl_wait 40 eval \
+		'probe_agree $ALL && probe_log 1 | grep -q "members=1,2,2,3$"'
+	cl_kill 2 junk
+	tap_ok "the hostile peer gone: one leader, synced" cl_wait 30 probe_agree $ALL
+	probe_log 1 | grep ' stats ' | tail -n 1 | sed 's/^[0-9]* /# node 1 /'
+fi
 tap_done
