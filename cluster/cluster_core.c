@@ -587,13 +587,17 @@ rx_digest(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 
 	if (!pr->hello || pr->digest.done)
 		return bad_input(c, pr->m.nodeid, "DIGEST out of sequence");
+	if (is_self(c, pr)) {	/* our own: nothing to compute, keep nothing */
+		pr->digest.done = !(h->flags & CW_FLAG_MORE);
+		return;
+	}
 	rc = rbuf_add(&pr->digest, p, h->length);
 	if (rc < 0)
 		return sync_fail(c, "a peer's digest", rc);
 	if (h->flags & CW_FLAG_MORE)
 		return;
 	pr->digest.done = true;
-	if (!is_self(c, pr) && !c->sync_failed)
+	if (!c->sync_failed)
 		send_delta(c, pr);
 	free(pr->digest.data);
 	pr->digest.data = NULL;

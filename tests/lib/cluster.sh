@@ -38,14 +38,17 @@
 #   cl_partition "1 2" "3 4"  drop traffic between two groups of nodes
 #                           (blackhole routes in each node; qnetd unaffected)
 #   cl_heal                 undo every cl_partition
-#   cl_loss k PCT           tc netem loss on node k's eth0 (0 removes it)
+#   cl_loss k PCT           tc netem loss on node k's eth0 (0 removes it);
+#                           fails where the kernel lacks sch_netem (as on
+#                           the development machine): test it before use
 #   cl_quorate k            corosync-quorumtool says node k is quorate
 #   cl_wait SECS CMD...     poll CMD every 0.2 s until it succeeds or SECS pass
 #   cl_now_ms               wall-clock milliseconds (to compare with logs)
 #   cl_cleanup              what the trap runs
 # Variables: CL_TOKEN (1000), CL_N, CL_QDEVICE (0), CL_NODE_HOOKS (""),
-#   CL_DIR (work dir), CL_P (prefix), CL_SITE_OF_k is not needed: tests pass
-#   groups to cl_partition.
+#   CL_DIR (work dir, one subdir nK per node, q for qnetd), CL_P (prefix),
+#   CL_KEEP=1 keeps CL_DIR (logs) after the run. Node k is named nK in
+#   corosync with nodeid K; two sites are just groups given to cl_partition.
 
 CL_TOKEN=${CL_TOKEN:-1000}
 CL_QDEVICE=${CL_QDEVICE:-0}
