@@ -135,6 +135,9 @@ uint64_t cluster_epoch(const struct cluster *c);
 bool cluster_synced(const struct cluster *c);
 /* the leader's nodeid; 0 when none */
 uint32_t cluster_leader(const struct cluster *c);
+/* the cluster part of the gate: connected, quorate, this process is the
+ * leader of the current epoch and the epoch is synced */
+bool cluster_may_lead(const struct cluster *c);
 uint32_t cluster_local_nodeid(const struct cluster *c);
 void cluster_get_stats(const struct cluster *c, struct cluster_stats *st);
 

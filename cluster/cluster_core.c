@@ -815,6 +815,13 @@ bool core_is_quorate(const struct cluster_core *c) { return c->quorate; }
 uint64_t core_epoch(const struct cluster_core *c) { return c->epoch; }
 bool core_is_synced(const struct cluster_core *c) { return c->synced; }
 uint32_t core_leader(const struct cluster_core *c) { return c->leader; }
+
+bool
+core_may_lead(const struct cluster_core *c)
+{
+	return c->connected && c->quorate && c->epoch != 0 && c->synced &&
+	       !c->self_excluded && c->leader_kind == CLUSTER_LEADER_SELF;
+}
 uint32_t core_nodeid(const struct cluster_core *c) { return c->p.nodeid; }
 
 void

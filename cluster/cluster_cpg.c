@@ -466,6 +466,12 @@ cluster_leader(const struct cluster *c)
 	return core_leader(c->core);
 }
 
+bool
+cluster_may_lead(const struct cluster *c)
+{
+	return core_may_lead(c->core);
+}
+
 void
 cluster_get_stats(const struct cluster *c, struct cluster_stats *st)
 {

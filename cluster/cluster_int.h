@@ -134,6 +134,7 @@ bool core_is_quorate(const struct cluster_core *c);
 uint64_t core_epoch(const struct cluster_core *c);
 bool core_is_synced(const struct cluster_core *c);
 uint32_t core_leader(const struct cluster_core *c);
+bool core_may_lead(const struct cluster_core *c);
 uint32_t core_nodeid(const struct cluster_core *c);
 void core_stats(const struct cluster_core *c, struct cluster_stats *st);
 

@@ -14,7 +14,8 @@
  *   MS synced epoch=HEX
  *   MS delivered sender=N epoch=HEX
  *   MS mismatch node=N version=0|1
- *   MS state epoch=HEX synced=0|1 quorate=0|1 leader=N items=a,b,c   (dump)
+ *   MS state epoch=HEX synced=0|1 quorate=0|1 leader=N may_lead=0|1
+ *            items=a,b,c                                          (dump)
  *   MS stats malformed=N bad_version=N unknown_type=N stale=N merge_failed=N
  *            try_again=N                                  (dump, summary)
  *   MS summary count=N hash=HEX, then the stats line             (summary)
@@ -312,8 +313,9 @@ dump(struct probe *p)
 		if (b[i] == '\n')
 			b[i] = ',';
 	out("state epoch=%016" PRIx64 " synced=%d quorate=%d leader=%" PRIu32
-	    " items=%.*s", cluster_epoch(p->cl), cluster_synced(p->cl),
-	    cluster_quorate(p->cl), cluster_leader(p->cl), (int)len, (char *)b);
+	    " may_lead=%d items=%.*s", cluster_epoch(p->cl), cluster_synced(p->cl),
+	    cluster_quorate(p->cl), cluster_leader(p->cl),
+	    cluster_may_lead(p->cl), (int)len, (char *)b);
 	free(b);
 	print_stats(p);
 }

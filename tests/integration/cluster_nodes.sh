@@ -85,6 +85,8 @@ MIN=$(seq -s ' ' $((N / 2 + 2)) "$N")
 probe_cmd 2 "add base"
 tap_ok "a record reaches every member" cl_wait 10 eval \
 	'for k in $ALL; do [ "$(probe_state $k)" = base ] || exit 1; done'
+last_members() { probe_log "$1" | awk '$2 == "membership" { m = $4 } END { print m }'; }
+before=$(probe_epoch 1)
 cl_partition "$MAJ" "$MIN"
 minority_down() {
 	local k
@@ -95,7 +97,8 @@ minority_down() {
 }
 tap_ok "partition: the minority ($MIN) is not quorate and names no leader" cl_wait 30 minority_down
 tap_ok "partition: the majority ($MAJ) keeps one leader" cl_wait 30 eval \
-	'[ "$(probe_agree_leader $MAJ)" = 1 ] && [ "$(probe_leader 1)" = "self 1" ]'
+	'[ "$(probe_epoch 1)" != "$before" ] && [ "$(last_members 1)" = "members=${MAJ// /,}" ] &&
+	 [ "$(probe_agree_leader $MAJ)" = 1 ] && [ "$(probe_leader 1)" = "self 1" ]'
 probe_cmd 1 "add maj-a"
 probe_cmd "$N" "add min-b"
 sleep 1

@@ -274,8 +274,12 @@ test_three_nodes_leader_and_union(void **state)
 	for (i = 0; i < 3; i++) {	/* nothing before the sync */
 		assert_int_equal(nodes[i].leader_kind, CLUSTER_LEADER_NONE);
 		assert_false(core_is_synced(nodes[i].core));
+		assert_false(core_may_lead(nodes[i].core));
 	}
 	pump();
+	assert_true(core_may_lead(nodes[0].core));
+	assert_false(core_may_lead(nodes[1].core));
+	assert_false(core_may_lead(nodes[2].core));
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(nodes[i].leader, 1);
 		assert_int_equal(nodes[i].leader_kind,
@@ -316,7 +320,9 @@ test_not_quorate_no_leader(void **state)
 	assert_int_equal(nodes[0].synced_count, 1);	/* alone: synced */
 	core_quorum(nodes[0].core, true);
 	assert_int_equal(nodes[0].leader_kind, CLUSTER_LEADER_SELF);
+	assert_true(core_may_lead(nodes[0].core));
 	core_quorum(nodes[0].core, false);
+	assert_false(core_may_lead(nodes[0].core));
 	assert_int_equal(nodes[0].leader_kind, CLUSTER_LEADER_NONE);
 	assert_int_equal(core_leader(nodes[0].core), 0);
 }
