@@ -1,0 +1,144 @@
+/*
+ * cluster.h: srrha's cluster layer (public API).
+ *
+ * One agent process joins a CPG group on the local corosync and tracks
+ * quorum. The layer tells its user, through callbacks:
+ *   - membership: the CPG members and the epoch (see below);
+ *   - quorate or not (from corosync's quorum service);
+ *   - leader: self, another node, or none;
+ *   - synced: every member of the epoch has merged the others' state;
+ *   - delivered: a replicated record (cluster_send), in agreed order;
+ *   - connected or not ("no cluster" while corosync is down).
+ *
+ * Epoch: one per view. A view is the totem ring id (representative nodeid,
+ * sequence) plus the CPG member list; every member computes the same value:
+ *   epoch = (low 32 bits of the ring sequence) << 32 | FNV-1a-32(view)
+ * so it changes on every ring change and on every CPG join or leave inside a
+ * ring. Compare epochs for equality only (the high half grows with the ring).
+ *
+ * Leader: none unless this node is quorate. Otherwise, among the members that
+ * run this protocol version, the configuration digest held by the most
+ * members is the reference (a tie: no reference, no leader); the leader is
+ * the lowest nodeid among the members holding it. A member holding another
+ * digest is reported (config_mismatch) and logged, and never leads; if that
+ * member is this process, it names no leader at all. The leader is known
+ * once every member's HELLO of the epoch has arrived. A member that sent no
+ * HELLO 10 s into the epoch (a stopped or hung process still in the CPG
+ * group) is excluded from the epoch by an EXCLUDE message in agreed order
+ * (so all members decide alike): it cannot lead and is not waited for; if
+ * it is this process, it names no leader until the next view.
+ *
+ * State sync (each epoch): every member multicasts HELLO (version, config
+ * digest) and its state digest (sync->digest); on each peer's digest it
+ * multicasts the delta that peer lacks (sync->delta, addressed to it); a
+ * member merges the deltas addressed to it (sync->merge) and, once it holds
+ * one from every peer, multicasts MERGED. The epoch is synced when every
+ * member's MERGED has arrived. A new view restarts all of this in the new
+ * epoch; messages of another epoch are dropped (and counted). Nothing may
+ * act on the replicated state before `synced`.
+ *
+ * Records: cluster_send() multicasts a payload in agreed order; every
+ * member (the sender too) merges it through sync->merge and then gets
+ * `delivered`. A record whose epoch ends before delivery is dropped by
+ * everyone alike: store it before sending and the next sync carries it.
+ *
+ * Event loop: the layer adds its fds to the caller's qb_loop and never
+ * blocks or sleeps; CS_ERR_TRY_AGAIN is retried from a timer; when
+ * corosync goes away it reports connected=false, leader none, and retries
+ * every second until corosync is back. Logs via qb_log, tag "cluster".
+ *
+ * Errors: 0 or a negative errno.
+ */
+#ifndef SRR_CLUSTER_H
+#define SRR_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <qb/qbloop.h>
+
+/* Callbacks the state owner (the ledger) supplies; ctx is sync_ctx. */
+struct cluster_sync_ops {
+	/* a summary of the local replicated state; *out malloc'd */
+	int (*digest)(void *ctx, uint8_t **out, size_t *len);
+	/* given a peer's digest: the records the peer lacks or holds at a
+	 * lower status; may be empty */
+	int (*delta)(void *ctx, const uint8_t *peer_digest, size_t peer_len,
+		     uint8_t **out, size_t *len);
+	/* merge records from a peer (a delta, or a replicated record);
+	 * durable before it returns; bad input: -EBADMSG and nothing merged */
+	int (*merge)(void *ctx, const uint8_t *data, size_t len);
+};
+
+enum cluster_leader_kind {
+	CLUSTER_LEADER_NONE = 0,
+	CLUSTER_LEADER_SELF,
+	CLUSTER_LEADER_OTHER,
+};
+
+/* Events; any may be NULL; ctx is event_ctx. */
+struct cluster_events {
+	void (*connection)(void *ctx, bool up);
+	void (*membership)(void *ctx, uint64_t epoch, const uint32_t *nodeids,
+			   size_t n);
+	void (*quorum)(void *ctx, bool quorate);
+	void (*leader)(void *ctx, uint64_t epoch, enum cluster_leader_kind kind,
+		       uint32_t nodeid);
+	void (*synced)(void *ctx, uint64_t epoch);
+	void (*delivered)(void *ctx, uint64_t epoch, uint32_t sender,
+			  const uint8_t *payload, size_t len);
+	/* a member whose protocol version or config digest differs */
+	void (*config_mismatch)(void *ctx, uint64_t epoch, uint32_t nodeid,
+				bool version);
+};
+
+struct cluster_config {
+	const char *group;		/* CPG group name, < 128 bytes */
+	const uint8_t *config_digest;	/* opaque, 1..CLUSTER_DIGEST_MAX */
+	size_t config_digest_len;
+	const struct cluster_sync_ops *sync;
+	void *sync_ctx;
+	const struct cluster_events *events;
+	void *event_ctx;
+};
+
+#define CLUSTER_DIGEST_MAX	64
+/* Largest record cluster_send() takes; sync data is chunked, capped at
+ * CLUSTER_SYNC_MAX per digest or delta. */
+#define CLUSTER_RECORD_MAX	(256u * 1024u)
+#define CLUSTER_SYNC_MAX	(64u * 1024u * 1024u)
+
+/* Counters of dropped input, for status output and tests. */
+struct cluster_stats {
+	uint64_t malformed;	/* bad magic, length, payload, or spoofed sender */
+	uint64_t bad_version;	/* another protocol version (not HELLO) */
+	uint64_t unknown_type;
+	uint64_t stale_epoch;
+	uint64_t merge_failed;	/* sync->merge refused the data */
+	uint64_t try_again;	/* corosync flow control: a send was queued */
+};
+
+struct cluster;
+
+int cluster_init(qb_loop_t *loop, const struct cluster_config *cfg,
+		 struct cluster **out);
+void cluster_free(struct cluster *c);
+
+/* Multicast a record in agreed order; -ENOTCONN without a view,
+ * -EMSGSIZE past CLUSTER_RECORD_MAX. Queued if corosync says try again. */
+int cluster_send(struct cluster *c, const uint8_t *payload, size_t len);
+
+bool cluster_connected(const struct cluster *c);
+bool cluster_quorate(const struct cluster *c);
+uint64_t cluster_epoch(const struct cluster *c);
+bool cluster_synced(const struct cluster *c);
+/* the leader's nodeid; 0 when none */
+uint32_t cluster_leader(const struct cluster *c);
+/* the cluster part of the gate: connected, quorate, this process is the
+ * leader of the current epoch and the epoch is synced */
+bool cluster_may_lead(const struct cluster *c);
+uint32_t cluster_local_nodeid(const struct cluster *c);
+void cluster_get_stats(const struct cluster *c, struct cluster_stats *st);
+
+#endif /* SRR_CLUSTER_H */

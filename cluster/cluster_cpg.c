@@ -1,0 +1,480 @@
+/*
+ * cluster_cpg.c: the thin corosync binding. CPG (model V1, totem confchg,
+ * agreed order) and quorum tracking, both fds in the caller's qb_loop,
+ * dispatched one event at a time. Outgoing messages go through a FIFO so
+ * CS_ERR_TRY_AGAIN (flow control) is retried from a timer, never slept
+ * on. A lost connection reports "no cluster" and is retried every second.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <corosync/cpg.h>
+#include <corosync/quorum.h>
+#include <qb/qblog.h>
+#include <qb/qbloop.h>
+
+#include "cluster/cluster_int.h"
+
+#define RETRY_NS	(10ull * 1000 * 1000)		/* try again */
+#define RECONNECT_NS	(1000ull * 1000 * 1000)		/* corosync gone */
+#define QUEUE_MAX	(128u * 1024u * 1024u)		/* bytes queued */
+
+struct qmsg {
+	struct qmsg *next;
+	size_t len;
+	uint8_t data[];
+};
+
+struct cluster {
+	qb_loop_t *loop;
+	struct cpg_name group;
+	struct cluster_core *core;
+	cpg_handle_t cpg;
+	quorum_handle_t quorum;
+	int cpg_fd, q_fd;		/* -1 when not in the loop */
+	bool cpg_open, q_open;
+	struct qmsg *head, *tail;
+	size_t queued;
+	qb_loop_timer_handle retry_t, reconnect_t, hello_t;
+	bool retry_armed, reconnect_armed, hello_armed;
+	uint64_t try_again;
+};
+
+static void cl_disconnect(struct cluster *c, const char *why, cs_error_t err);
+static void arm_reconnect(struct cluster *c);
+
+/* ---- outgoing queue ---- */
+
+static void
+queue_clear(struct cluster *c)
+{
+	struct qmsg *m;
+
+	while ((m = c->head) != NULL) {
+		c->head = m->next;
+		free(m);
+	}
+	c->tail = NULL;
+	c->queued = 0;
+}
+
+static void retry_fire(void *data);
+
+static void
+drop_fire(void *data)
+{
+	struct cluster *c = data;
+
+	c->reconnect_armed = false;
+	cl_disconnect(c, "lost the cpg connection", CS_ERR_LIBRARY);
+}
+
+static void
+queue_run(struct cluster *c)
+{
+	struct qmsg *m;
+	struct iovec iov;
+	cs_error_t err;
+
+	while ((m = c->head) != NULL && c->cpg_open) {
+		iov.iov_base = m->data;
+		iov.iov_len = m->len;
+		err = cpg_mcast_joined(c->cpg, CPG_TYPE_AGREED, &iov, 1);
+		if (err == CS_ERR_TRY_AGAIN) {
+			c->try_again++;
+			if (!c->retry_armed &&
+			    qb_loop_timer_add(c->loop, QB_LOOP_MED, RETRY_NS, c,
+					      retry_fire, &c->retry_t) == 0)
+				c->retry_armed = true;
+			return;
+		}
+		if (err != CS_OK) {
+			/* maybe inside cpg_dispatch: finalize from the loop */
+			cl_log(LOG_WARNING, "cpg_mcast_joined: corosync error %d", err);
+			if (!c->reconnect_armed &&
+			    qb_loop_timer_add(c->loop, QB_LOOP_HIGH, 0, c,
+					      drop_fire, &c->reconnect_t) == 0)
+				c->reconnect_armed = true;
+			return;
+		}
+		c->head = m->next;
+		if (c->head == NULL)
+			c->tail = NULL;
+		c->queued -= m->len;
+		free(m);
+	}
+}
+
+static void
+retry_fire(void *data)
+{
+	struct cluster *c = data;
+
+	c->retry_armed = false;
+	queue_run(c);
+}
+
+static int
+tx_send(void *tctx, const uint8_t *buf, size_t len)
+{
+	struct cluster *c = tctx;
+	struct qmsg *m;
+
+	if (!c->cpg_open)
+		return -ENOTCONN;
+	if (c->queued + len > QUEUE_MAX)
+		return -ENOBUFS;
+	m = malloc(sizeof(*m) + len);
+	if (m == NULL)
+		return -ENOMEM;
+	m->next = NULL;
+	m->len = len;
+	memcpy(m->data, buf, len);
+	if (c->tail)
+		c->tail->next = m;
+	else
+		c->head = m;
+	c->tail = m;
+	c->queued += len;
+	if (!c->retry_armed)
+		queue_run(c);
+	return 0;
+}
+
+static void
+hello_fire(void *data)
+{
+	struct cluster *c = data;
+
+	c->hello_armed = false;
+	core_hello_timeout(c->core);
+}
+
+static void
+hello_disarm(struct cluster *c)
+{
+	if (c->hello_armed)
+		qb_loop_timer_del(c->loop, c->hello_t);
+	c->hello_armed = false;
+}
+
+/* a new epoch: drop the old one's queue, time its HELLOs */
+static void
+tx_flush(void *tctx)
+{
+	struct cluster *c = tctx;
+
+	queue_clear(c);
+	hello_disarm(c);
+	if (qb_loop_timer_add(c->loop, QB_LOOP_MED,
+			      CORE_HELLO_TIMEOUT_MS * 1000000ull, c, hello_fire,
+			      &c->hello_t) == 0)
+		c->hello_armed = true;
+}
+
+/* ---- corosync callbacks ---- */
+
+static struct cluster *
+cpg_ctx(cpg_handle_t h)
+{
+	void *ctx = NULL;
+
+	cpg_context_get(h, &ctx);
+	return ctx;
+}
+
+static void
+on_deliver(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid,
+	   uint32_t pid, void *msg, size_t len)
+{
+	core_deliver(cpg_ctx(h)->core, nodeid, pid, msg, len);
+}
+
+static void
+on_confchg(cpg_handle_t h, const struct cpg_name *g,
+	   const struct cpg_address *m, size_t n,
+	   const struct cpg_address *left, size_t nleft,
+	   const struct cpg_address *joined, size_t njoined)
+{
+	struct core_member mm[CORE_MEMBERS_MAX];
+	size_t i;
+
+	if (n > CORE_MEMBERS_MAX)
+		n = CORE_MEMBERS_MAX + 1;	/* the core refuses and logs */
+	for (i = 0; i < n && i < CORE_MEMBERS_MAX; i++) {
+		mm[i].nodeid = m[i].nodeid;
+		mm[i].pid = m[i].pid;
+	}
+	core_members(cpg_ctx(h)->core, mm, n);
+}
+
+static void
+on_totem(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n,
+	 const uint32_t *members)
+{
+	core_ring(cpg_ctx(h)->core, ring.nodeid, ring.seq);
+}
+
+static void
+on_quorum(quorum_handle_t h, uint32_t quorate, struct quorum_ring_id ring,
+	  uint32_t n, const uint32_t *members)
+{
+	const void *ctx = NULL;
+
+	quorum_context_get(h, &ctx);
+	core_quorum(((struct cluster *)(uintptr_t)ctx)->core, quorate != 0);
+}
+
+static void
+on_nodelist(quorum_handle_t h, struct quorum_ring_id ring, uint32_t n,
+	    const uint32_t *members, uint32_t nj, const uint32_t *joined,
+	    uint32_t nl, const uint32_t *left)
+{
+}
+
+static int32_t
+cpg_ready(int32_t fd, int32_t revents, void *data)
+{
+	struct cluster *c = data;
+	cs_error_t err;
+
+	if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		cl_disconnect(c, "cpg connection hung up", CS_ERR_LIBRARY);
+		return 0;
+	}
+	err = cpg_dispatch(c->cpg, CS_DISPATCH_ONE);
+	if (err != CS_OK && err != CS_ERR_TRY_AGAIN)
+		cl_disconnect(c, "cpg_dispatch", err);
+	return 0;
+}
+
+static int32_t
+quorum_ready(int32_t fd, int32_t revents, void *data)
+{
+	struct cluster *c = data;
+	cs_error_t err;
+
+	if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		cl_disconnect(c, "quorum connection hung up", CS_ERR_LIBRARY);
+		return 0;
+	}
+	err = quorum_dispatch(c->quorum, CS_DISPATCH_ONE);
+	if (err != CS_OK && err != CS_ERR_TRY_AGAIN)
+		cl_disconnect(c, "quorum_dispatch", err);
+	return 0;
+}
+
+/* ---- connection ---- */
+
+static void
+cl_disconnect(struct cluster *c, const char *why, cs_error_t err)
+{
+	if (why)
+		cl_log(LOG_WARNING, "%s: corosync error %d", why, err);
+	if (c->cpg_fd >= 0)
+		qb_loop_poll_del(c->loop, c->cpg_fd);
+	if (c->q_fd >= 0)
+		qb_loop_poll_del(c->loop, c->q_fd);
+	c->cpg_fd = c->q_fd = -1;
+	if (c->cpg_open)
+		cpg_finalize(c->cpg);
+	if (c->q_open)
+		quorum_finalize(c->quorum);
+	c->cpg_open = c->q_open = false;
+	if (c->retry_armed)
+		qb_loop_timer_del(c->loop, c->retry_t);
+	c->retry_armed = false;
+	hello_disarm(c);
+	queue_clear(c);
+	core_connected(c->core, false);
+	if (why)
+		arm_reconnect(c);
+}
+
+static int
+open_cpg(struct cluster *c)
+{
+	cpg_model_v1_data_t model = {
+		.model = CPG_MODEL_V1,
+		.cpg_deliver_fn = on_deliver,
+		.cpg_confchg_fn = on_confchg,
+		.cpg_totem_confchg_fn = on_totem,
+		.flags = CPG_MODEL_V1_DELIVER_INITIAL_TOTEM_CONF,
+	};
+	unsigned int nodeid;
+	cs_error_t err;
+
+	err = cpg_model_initialize(&c->cpg, CPG_MODEL_V1,
+				   (cpg_model_data_t *)&model, c);
+	if (err != CS_OK)
+		return -ENOTCONN;
+	c->cpg_open = true;
+	if (cpg_local_get(c->cpg, &nodeid) != CS_OK ||
+	    cpg_join(c->cpg, &c->group) != CS_OK ||
+	    cpg_fd_get(c->cpg, &c->cpg_fd) != CS_OK)
+		return -ENOTCONN;
+	core_set_self(c->core, nodeid, (uint32_t)getpid());
+	if (qb_loop_poll_add(c->loop, QB_LOOP_MED, c->cpg_fd, POLLIN, c,
+			     cpg_ready) != 0) {
+		c->cpg_fd = -1;
+		return -ENOTCONN;
+	}
+	return 0;
+}
+
+static int
+open_quorum(struct cluster *c, uint32_t *quorate)
+{
+	quorum_model_v1_data_t model = {
+		.model = QUORUM_MODEL_V1,
+		.quorum_notify_fn = on_quorum,
+		.nodelist_notify_fn = on_nodelist,
+	};
+	uint32_t type;
+	int q = 0;
+
+	if (quorum_model_initialize(&c->quorum, QUORUM_MODEL_V1,
+				    (quorum_model_data_t *)&model, &type,
+				    c) != CS_OK)
+		return -ENOTCONN;
+	c->q_open = true;
+	if (quorum_getquorate(c->quorum, &q) != CS_OK ||
+	    quorum_trackstart(c->quorum, CS_TRACK_CHANGES) != CS_OK ||
+	    quorum_fd_get(c->quorum, &c->q_fd) != CS_OK)
+		return -ENOTCONN;
+	if (qb_loop_poll_add(c->loop, QB_LOOP_MED, c->q_fd, POLLIN, c,
+			     quorum_ready) != 0) {
+		c->q_fd = -1;
+		return -ENOTCONN;
+	}
+	*quorate = q != 0;
+	return 0;
+}
+
+static int
+cl_connect(struct cluster *c)
+{
+	uint32_t quorate = 0;
+
+	if (open_cpg(c) < 0 || open_quorum(c, &quorate) < 0) {
+		cl_disconnect(c, NULL, CS_OK);
+		return -ENOTCONN;
+	}
+	core_connected(c->core, true);
+	core_quorum(c->core, quorate != 0);
+	return 0;
+}
+
+static void
+reconnect_fire(void *data)
+{
+	struct cluster *c = data;
+
+	c->reconnect_armed = false;
+	if (cl_connect(c) < 0)
+		arm_reconnect(c);
+}
+
+static void
+arm_reconnect(struct cluster *c)
+{
+	if (c->reconnect_armed)
+		return;
+	if (qb_loop_timer_add(c->loop, QB_LOOP_LOW, RECONNECT_NS, c,
+			      reconnect_fire, &c->reconnect_t) == 0)
+		c->reconnect_armed = true;
+	else
+		cl_log(LOG_ERR, "cannot arm the reconnect timer");
+}
+
+/* ---- public API ---- */
+
+int
+cluster_init(qb_loop_t *loop, const struct cluster_config *cfg,
+	     struct cluster **out)
+{
+	struct core_params p = { 0 };
+	struct cluster *c;
+	size_t glen;
+	int rc;
+
+	if (loop == NULL || cfg == NULL || cfg->group == NULL)
+		return -EINVAL;
+	glen = strlen(cfg->group);
+	if (glen == 0 || glen >= CPG_MAX_NAME_LENGTH)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->loop = loop;
+	c->cpg_fd = c->q_fd = -1;
+	memcpy(c->group.value, cfg->group, glen);
+	c->group.length = (uint32_t)glen;
+	p.pid = (uint32_t)getpid();
+	p.config_digest = cfg->config_digest;
+	p.config_digest_len = cfg->config_digest_len;
+	p.sync = cfg->sync;
+	p.sync_ctx = cfg->sync_ctx;
+	p.events = cfg->events;
+	p.event_ctx = cfg->event_ctx;
+	p.transport = (struct core_transport){ tx_send, tx_flush, c };
+	rc = core_new(&p, &c->core);
+	if (rc < 0) {
+		free(c);
+		return rc;
+	}
+	if (cl_connect(c) < 0) {
+		cl_log(LOG_WARNING, "corosync not reachable; retrying every second");
+		arm_reconnect(c);
+	}
+	*out = c;
+	return 0;
+}
+
+void
+cluster_free(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	cl_disconnect(c, NULL, CS_OK);
+	if (c->reconnect_armed)
+		qb_loop_timer_del(c->loop, c->reconnect_t);
+	core_free(c->core);
+	free(c);
+}
+
+int
+cluster_send(struct cluster *c, const uint8_t *payload, size_t len)
+{
+	return core_send_record(c->core, payload, len);
+}
+
+bool cluster_connected(const struct cluster *c) { return core_is_connected(c->core); }
+bool cluster_quorate(const struct cluster *c) { return core_is_quorate(c->core); }
+uint64_t cluster_epoch(const struct cluster *c) { return core_epoch(c->core); }
+bool cluster_synced(const struct cluster *c) { return core_is_synced(c->core); }
+uint32_t cluster_local_nodeid(const struct cluster *c) { return core_nodeid(c->core); }
+
+uint32_t
+cluster_leader(const struct cluster *c)
+{
+	return core_leader(c->core);
+}
+
+bool
+cluster_may_lead(const struct cluster *c)
+{
+	return core_may_lead(c->core);
+}
+
+void
+cluster_get_stats(const struct cluster *c, struct cluster_stats *st)
+{
+	core_stats(c->core, st);
+	st->try_again = c->try_again;
+}

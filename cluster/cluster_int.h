@@ -1,0 +1,145 @@
+/*
+ * cluster_int.h: cluster/ internals: the wire codec (cluster_wire.c) and
+ * the pure state machine (cluster_core.c) that the corosync binding
+ * (cluster_cpg.c) and the unit tests drive.
+ */
+#ifndef SRR_CLUSTER_INT_H
+#define SRR_CLUSTER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <qb/qblog.h>
+
+#include "cluster/cluster.h"
+
+/* every cluster/ log line carries the subsystem tag "cluster" */
+#define cl_log(prio, fmt, ...) qb_log(prio, "cluster: " fmt, ##__VA_ARGS__)
+
+/* ---- cluster_wire.c ------------------------------------------------------
+ * Header, network byte order, 24 bytes:
+ *   magic u32 | version u8 | flags u8 | type u16 | epoch u64 |
+ *   sender u32 | length u32
+ * then `length` payload bytes; the datagram must be exactly that long.
+ * The magic and version offsets never change, and the HELLO payload
+ * (version u16, digest length u16, digest) is frozen, so members of another
+ * version can still be recognised and kept from leading.
+ */
+#define CW_MAGIC	0x53525243u	/* "SRRC" */
+#define CW_VERSION	1u
+#define CW_HDR_LEN	24u
+#define CW_FLAG_MORE	0x01u		/* another chunk of this item follows */
+#define CW_CHUNK_MAX	(512u * 1024u)	/* payload bytes per message */
+#define CW_MSG_MAX	(CW_HDR_LEN + CW_CHUNK_MAX)
+
+enum cw_type {
+	CW_HELLO = 1,	/* version u16, digest len u16, config digest */
+	CW_DIGEST = 2,	/* chunks of the sender's state digest */
+	CW_DELTA = 3,	/* target nodeid u32, target pid u32, delta chunk */
+	CW_MERGED = 4,	/* empty: the sender merged every delta for it */
+	CW_RECORD = 5,	/* a replicated record (cluster_send) */
+	CW_EXCLUDE = 6,	/* nodeid u32, pid u32: sent no HELLO in time */
+};
+
+struct cw_hdr {
+	uint32_t magic;
+	uint8_t version;
+	uint8_t flags;
+	uint16_t type;
+	uint64_t epoch;
+	uint32_t sender;
+	uint32_t length;
+};
+
+enum cw_error {
+	CW_OK = 0,
+	CW_ERR_SHORT = -1,	/* shorter than a header */
+	CW_ERR_MAGIC = -2,
+	CW_ERR_VERSION = -3,	/* valid header of another version */
+	CW_ERR_LENGTH = -4,	/* length field disagrees with the datagram */
+	CW_ERR_SIZE = -5,	/* length above CW_CHUNK_MAX */
+	CW_ERR_TYPE = -6,	/* unknown type */
+	CW_ERR_FLAGS = -7,	/* unknown flag bits */
+};
+
+void cw_encode_hdr(uint8_t *buf, const struct cw_hdr *h);
+/* Decode and check buf[0..len); on CW_OK *payload points into buf.
+ * CW_ERR_VERSION still fills *h (for HELLO of other versions). */
+int cw_decode(const uint8_t *buf, size_t len, struct cw_hdr *h,
+	      const uint8_t **payload);
+const char *cw_strerror(int err);
+
+struct cw_hello {
+	uint16_t version;
+	uint16_t digest_len;
+	uint8_t digest[CLUSTER_DIGEST_MAX];
+};
+size_t cw_hello_encode(uint8_t *buf, size_t cap, const struct cw_hello *h);
+int cw_hello_decode(const uint8_t *p, size_t len, struct cw_hello *h);
+
+/* ---- cluster_core.c ------------------------------------------------------ */
+#define CORE_MEMBERS_MAX 64
+/* A member that sent no HELLO this long after the epoch began (a stopped
+ * or hung process still in the CPG group) is excluded from the epoch. */
+#define CORE_HELLO_TIMEOUT_MS 10000
+
+struct core_member {
+	uint32_t nodeid;
+	uint32_t pid;
+};
+
+/* What the core asks of its transport (CPG, or a fake in tests). */
+struct core_transport {
+	/* multicast in agreed order; the transport queues on try-again */
+	int (*send)(void *tctx, const uint8_t *buf, size_t len);
+	/* a new epoch began: queued messages of the old one are void, and
+	 * core_hello_timeout() is due CORE_HELLO_TIMEOUT_MS from now */
+	void (*flush)(void *tctx);
+	void *tctx;
+};
+
+struct core_params {
+	uint32_t nodeid;
+	uint32_t pid;
+	const uint8_t *config_digest;
+	size_t config_digest_len;
+	const struct cluster_sync_ops *sync;
+	void *sync_ctx;
+	const struct cluster_events *events;
+	void *event_ctx;
+	struct core_transport transport;
+};
+
+struct cluster_core;
+
+int core_new(const struct core_params *p, struct cluster_core **out);
+void core_free(struct cluster_core *c);
+void core_set_self(struct cluster_core *c, uint32_t nodeid, uint32_t pid);
+
+/* Inputs from the transport. */
+void core_connected(struct cluster_core *c, bool up);
+void core_ring(struct cluster_core *c, uint32_t rep_nodeid, uint64_t seq);
+void core_members(struct cluster_core *c, const struct core_member *m,
+		  size_t n);
+void core_quorum(struct cluster_core *c, bool quorate);
+void core_deliver(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
+		  const uint8_t *buf, size_t len);
+
+void core_hello_timeout(struct cluster_core *c);
+int core_send_record(struct cluster_core *c, const uint8_t *p, size_t len);
+
+bool core_is_connected(const struct cluster_core *c);
+bool core_is_quorate(const struct cluster_core *c);
+uint64_t core_epoch(const struct cluster_core *c);
+bool core_is_synced(const struct cluster_core *c);
+uint32_t core_leader(const struct cluster_core *c);
+bool core_may_lead(const struct cluster_core *c);
+uint32_t core_nodeid(const struct cluster_core *c);
+void core_stats(const struct cluster_core *c, struct cluster_stats *st);
+
+/* exposed for tests: the epoch of a view */
+uint64_t core_epoch_of(uint32_t rep_nodeid, uint64_t seq,
+		       const struct core_member *m, size_t n);
+
+#endif /* SRR_CLUSTER_INT_H */

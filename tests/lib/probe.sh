@@ -1,0 +1,83 @@
+# tests/lib/probe.sh: drive cluster_probe (cluster/cluster_probe.c) on the
+# nodes of tests/lib/cluster.sh (bash; source after cluster.sh).
+#   probe_start k [DIGEST]  start a probe on node k (group srrha-test)
+#   probe_hook k            the same, usable in CL_NODE_HOOKS
+#   probe_cmd k LINE        write a command (add ITEM, dump) to its fifo
+#   probe_leader k          "KIND NODE" from its last leader line (none 0 ...)
+#   probe_epoch k           epoch of its last membership line
+#   probe_synced k          epoch of its last synced line
+#   probe_state k           dump, then print its items (a,b,c) once printed
+#   probe_summary k         "count=N hash=H" of its state (big states)
+#   probe_first_leader_after k MS [OLD]  "TIME NODE" of its first leader
+#                           line after time MS naming a leader (other than
+#                           OLD); empty if none
+#   probe_agree K...        every listed probe names the same leader (not
+#                           none) and its last synced epoch is its current
+#                           membership epoch, the same on all
+#   probe_agree_leader K... the same, printing the leader's nodeid
+PROBE_BIN=${PROBE_BIN:-${TOP_BUILDDIR:-.}/cluster/cluster_probe}
+PROBE_DIGEST=${PROBE_DIGEST:-cfg-default}
+
+probe_start() {
+	local k=$1 digest=${2:-$PROBE_DIGEST} f="$CL_DIR/n$1/probe.fifo"
+	[ -p "$f" ] || mkfifo "$f"
+	# a restart appends, so earlier lines stay for the checks
+	[ -f "$CL_DIR/n$k/probe.log" ] && cat "$CL_DIR/n$k/probe.log" >> "$CL_DIR/n$k/probe.old"
+	cl_spawn "$k" probe "$PROBE_BIN" --group srrha-test --digest "$digest" --fifo "$f"
+}
+
+probe_hook() { probe_start "$1"; }
+
+probe_cmd() { echo "$2" > "$CL_DIR/n$1/probe.fifo"; }
+
+probe_log() { cat "$CL_DIR/n$1/probe.log" 2>/dev/null; }
+
+probe_leader() {
+	probe_log "$1" | awk '$2 == "leader" { k = $3; n = $4 } END { sub("node=", "", n); if (k == "") k = "none"; print k, (n == "" ? 0 : n) }'
+}
+
+probe_epoch() {
+	probe_log "$1" | awk '$2 == "membership" { e = $3 } END { sub("epoch=", "", e); print e }'
+}
+
+probe_synced() {
+	probe_log "$1" | awk '$2 == "synced" { e = $3 } END { sub("epoch=", "", e); print e }'
+}
+
+probe_state() {
+	local k=$1 n
+	n=$(probe_log "$k" | grep -c ' state ')
+	probe_cmd "$k" dump
+	cl_wait 5 eval "[ \$(probe_log $k | grep -c ' state ') -gt $n ]" || return 1
+	probe_log "$k" | awk '$2 == "state" { s = $NF } END { sub("items=", "", s); print s }'
+}
+
+probe_summary() {
+	local k=$1 n
+	n=$(probe_log "$k" | grep -c ' summary ')
+	probe_cmd "$k" summary
+	cl_wait 10 eval "[ \$(probe_log $k | grep -c ' summary ') -gt $n ]" || return 1
+	probe_log "$k" | awk '$2 == "summary" { s = $3 " " $4 } END { print s }'
+}
+
+probe_first_leader_after() {
+	probe_log "$1" | awk -v t="$2" -v old="${3:-}" '$1 > t && $2 == "leader" && $3 != "none" { sub("node=", "", $4); if ($4 != old) { print $1, $4; exit } }'
+}
+
+probe_agree() { probe_agree_leader "$@" >/dev/null; }
+
+probe_agree_leader() {
+	local k first="" l e s e0=""
+	for k in "$@"; do
+		l=$(probe_leader "$k")
+		e=$(probe_epoch "$k")
+		s=$(probe_synced "$k")
+		case "$l" in none*) return 1 ;; esac
+		[ -n "$e" ] && [ "$e" = "$s" ] || return 1
+		[ -z "$e0" ] && e0=$e
+		[ "$e" = "$e0" ] || return 1
+		[ -z "$first" ] && first=${l#* }
+		[ "${l#* }" = "$first" ] || return 1
+	done
+	echo "$first"
+}
