@@ -59,6 +59,7 @@ struct srr_record {
 	struct srr_wall created;
 	struct srr_wall updated;
 	uint32_t attempts;		/* restart attempts */
+	uint64_t att_epoch;		/* epoch that proposed this attempt */
 	uint32_t cl_attempts;		/* cleanup attempts */
 	char code[HMC_CODE_LEN];	/* last HSCL code, or "" */
 	char msg[SRR_MSG_LEN];		/* last HMC message or operator reason */
@@ -77,8 +78,9 @@ int srr_op_id_parse(const char *s, struct srr_op_id *id);
 
 /* The merge order, a total order on records with the same id: < 0, 0, > 0.
  * Debts (restarted and above) beat restart attempts; among attempts the
- * higher attempt number wins, then the later stage; then later time; then
- * the bytes, so that two different copies never tie. */
+ * higher attempt number wins, then the attempt of the later epoch (a late
+ * proposal of an old epoch never overrides a newer one), then the later
+ * stage; then later time; then the bytes, so that two copies never tie. */
 int srr_record_cmp(const struct srr_record *a, const struct srr_record *b);
 
 /* ledger_codec.c: the versioned, length-checked wire encoding. */

@@ -6,7 +6,8 @@
  *   header:  u8 version, u8 kind, u32 count
  *   record:  u16 length of the entry, then u64 epoch, u32 node, u32 seq,
  *            u8 status, u32 lpar_id, u32 priority, u32 attempts,
- *            u32 cl_attempts, i64 created, i64 updated, then the strings
+ *            u32 cl_attempts, u64 att_epoch, i64 created, i64 updated,
+ *            then the strings
  *            lpar, src, dst, code, msg as u16 length + bytes (no NUL)
  *   digest:  u64 epoch, u32 node, u32 seq, u8 status, u32 attempts,
  *            u32 cl_attempts, i64 updated, u64 hash
@@ -22,7 +23,7 @@
 enum { KIND_RECORDS = 1, KIND_DIGEST = 2 };
 #define HDR_LEN		6
 #define DIGEST_LEN	(8 + 4 + 4 + 1 + 4 + 4 + 8 + 8)
-#define REC_FIXED	(8 + 4 + 4 + 1 + 4 + 4 + 4 + 4 + 8 + 8)
+#define REC_FIXED	(8 + 4 + 4 + 1 + 4 + 4 + 4 + 4 + 8 + 8 + 8)
 #define REC_MAX		(REC_FIXED + 5 * 2 + 3 * HMC_NAME_MAX + 8 + SRR_MSG_LEN)
 
 struct wbuf {
@@ -132,6 +133,7 @@ w_record(struct wbuf *w, const struct srr_record *rec)
 	w_uint(w, rec->priority, 4);
 	w_uint(w, rec->attempts, 4);
 	w_uint(w, rec->cl_attempts, 4);
+	w_uint(w, rec->att_epoch, 8);
 	w_uint(w, (uint64_t)rec->created.ms, 8);
 	w_uint(w, (uint64_t)rec->updated.ms, 8);
 	w_str(w, rec->lpar, HMC_NAME_MAX);
@@ -200,6 +202,7 @@ r_record(struct rbuf *r, struct srr_record *rec)
 	rec->priority = (uint32_t)r_uint(r, 4);
 	rec->attempts = (uint32_t)r_uint(r, 4);
 	rec->cl_attempts = (uint32_t)r_uint(r, 4);
+	rec->att_epoch = r_uint(r, 8);
 	rec->created.ms = (int64_t)r_uint(r, 8);
 	rec->updated.ms = (int64_t)r_uint(r, 8);
 	r_str(r, rec->lpar, HMC_NAME_MAX);

@@ -32,6 +32,7 @@ static const char schema[] =
 	" src TEXT NOT NULL, dst TEXT NOT NULL, priority INTEGER NOT NULL,"
 	" created INTEGER NOT NULL, updated INTEGER NOT NULL,"
 	" attempts INTEGER NOT NULL, cl_attempts INTEGER NOT NULL,"
+	" att_epoch INTEGER NOT NULL,"
 	" code TEXT NOT NULL, msg TEXT NOT NULL,"
 	" PRIMARY KEY (epoch, node, seq));"
 	"CREATE TABLE history ("
@@ -144,11 +145,12 @@ static int
 store_prepare(struct srr_store *s)
 {
 	static const char put[] = "INSERT OR REPLACE INTO ops VALUES "
-		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	static const char hist[] = "INSERT INTO history VALUES (?,?,?,?,?,?,?)";
 	static const char load[] = "SELECT epoch, node, seq, status, lpar, "
 		"lpar_id, src, dst, priority, created, updated, attempts, "
-		"cl_attempts, code, msg FROM ops ORDER BY epoch, node, seq";
+		"cl_attempts, att_epoch, code, msg FROM ops "
+		"ORDER BY epoch, node, seq";
 	int rc;
 
 	if ((rc = sqlite3_prepare_v2(s->db, put, -1, &s->put, NULL)) ||
@@ -226,8 +228,9 @@ bind_record(sqlite3_stmt *st, const struct srr_record *r)
 	rc |= sqlite3_bind_int64(st, 11, r->updated.ms);
 	rc |= sqlite3_bind_int64(st, 12, r->attempts);
 	rc |= sqlite3_bind_int64(st, 13, r->cl_attempts);
-	rc |= sqlite3_bind_text(st, 14, r->code, -1, SQLITE_STATIC);
-	rc |= sqlite3_bind_text(st, 15, r->msg, -1, SQLITE_STATIC);
+	rc |= sqlite3_bind_int64(st, 14, (sqlite3_int64)r->att_epoch);
+	rc |= sqlite3_bind_text(st, 15, r->code, -1, SQLITE_STATIC);
+	rc |= sqlite3_bind_text(st, 16, r->msg, -1, SQLITE_STATIC);
 	return rc;
 }
 
@@ -301,8 +304,9 @@ row_record(sqlite3_stmt *st, struct srr_record *r)
 	r->updated.ms = sqlite3_column_int64(st, 10);
 	r->attempts = (uint32_t)sqlite3_column_int64(st, 11);
 	r->cl_attempts = (uint32_t)sqlite3_column_int64(st, 12);
-	col_text(st, 13, r->code, sizeof(r->code));
-	col_text(st, 14, r->msg, sizeof(r->msg));
+	r->att_epoch = (uint64_t)sqlite3_column_int64(st, 13);
+	col_text(st, 14, r->code, sizeof(r->code));
+	col_text(st, 15, r->msg, sizeof(r->msg));
 	return 0;
 }
 

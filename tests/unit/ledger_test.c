@@ -37,14 +37,17 @@ test_transitions(void **state)
 	static const struct { enum srr_op_status from, to; bool ok; } t[] = {
 		{ SRR_OP_PLANNED, SRR_OP_RESTARTING, true },
 		{ SRR_OP_PLANNED, SRR_OP_FAILED, true },
-		{ SRR_OP_PLANNED, SRR_OP_ABANDONED, true },
+		{ SRR_OP_PLANNED, SRR_OP_ABANDONED, false },
+		{ SRR_OP_FAILED, SRR_OP_ABANDONED, false },
+		{ SRR_OP_RESTARTED, SRR_OP_ABANDONED, true },
 		{ SRR_OP_PLANNED, SRR_OP_RESTARTED, false },
 		{ SRR_OP_RESTARTING, SRR_OP_RESTARTED, true },
 		{ SRR_OP_RESTARTING, SRR_OP_FAILED, true },
 		{ SRR_OP_RESTARTING, SRR_OP_ABANDONED, false },
 		{ SRR_OP_RESTARTING, SRR_OP_PLANNED, false },
 		{ SRR_OP_FAILED, SRR_OP_RESTARTING, true },
-		{ SRR_OP_FAILED, SRR_OP_RESTARTED, false },
+		{ SRR_OP_FAILED, SRR_OP_RESTARTED, true },
+		{ SRR_OP_FAILED, SRR_OP_CLEANED, false },
 		{ SRR_OP_RESTARTED, SRR_OP_CLEANING, true },
 		{ SRR_OP_RESTARTED, SRR_OP_CLEANED, true },
 		{ SRR_OP_RESTARTED, SRR_OP_RESTARTING, false },
@@ -78,6 +81,11 @@ test_order_debt_beats_attempts(void **state)
 	/* Same attempt: failed is later than restarting. */
 	rec_init(&b, 1, SRR_OP_RESTARTING, 1);
 	assert_true(srr_record_cmp(&a, &b) > 0);
+	/* ... unless the restarting one is the same number proposed again in
+	 * a later epoch: a late copy of an old epoch never wins. */
+	b.att_epoch = 9;
+	a.att_epoch = 8;
+	assert_true(srr_record_cmp(&a, &b) < 0);
 	/* Ties: more cleanup attempts, then later time. */
 	rec_init(&a, 1, SRR_OP_CLEANING, 1);
 	rec_init(&b, 1, SRR_OP_CLEANING, 1);
