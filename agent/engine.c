@@ -21,6 +21,8 @@ conf_defaults(struct srr_engine_conf *c)
 		c->confirm_k = 3;
 	if (c->confirm_t_ms <= 0)
 		c->confirm_t_ms = 15000;
+	if (c->confirm_ttl_ms <= 0)
+		c->confirm_ttl_ms = 300000;
 	if (c->down_mask == 0)
 		c->down_mask = 1u << HMC_SYS_POWER_OFF | 1u << HMC_SYS_ERROR |
 			       1u << HMC_SYS_ERROR_DUMP |

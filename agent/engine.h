@@ -66,6 +66,10 @@ struct srr_engine_conf {
 	int64_t poll_ms;		/* 0: 5000 */
 	int confirm_k;			/* 0: 3 */
 	int64_t confirm_t_ms;		/* 0: 15000 */
+	/* How long an operator's confirmation or a fence's success counts for
+	 * an ambiguous source (it says nothing about a later power-on no HMC
+	 * could see); a fence is run again after it. 0: 300000 */
+	int64_t confirm_ttl_ms;
 	uint32_t down_mask;		/* bits of hmc_sys_state; 0: default */
 	uint32_t default_priority;	/* 0: 3 */
 	int64_t tier_timeout_ms;	/* 0: 300000 */

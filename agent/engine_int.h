@@ -58,6 +58,7 @@ struct esys {
 	struct ehmc hmc[SRR_MAX_HMC];
 	bool op_confirmed;		/* srrctl confirm, until seen operating */
 	bool fenced;			/* fence reported success */
+	int64_t confirmed_at, fenced_at;	/* both expire: confirm_ttl_ms */
 	bool fence_inflight;
 	int64_t fence_next;
 	bool have_inv;

@@ -186,7 +186,6 @@ step_sys(struct srr_engine *e, int s)
 	if (!y->down && watch_operating(e, s)) {
 		y->tier = 0;
 		y->tier_since = e->now;
-		y->up_wall = e->wall.ms;
 	}
 	if (!engine_acting(e))
 		return;
@@ -201,7 +200,8 @@ step_sys(struct srr_engine *e, int s)
 		engine_alert(e, SRR_ALERT_REFUSED, "%s is down but no inventory "
 			     "of it taken while Operating is known: nothing to "
 			     "restart", e->c.sys[s].name);
-	} else if (!y->down) {
+	}
+	if (!y->down) {
 		watch_fence(e, s);
 	}
 }

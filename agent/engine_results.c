@@ -235,6 +235,7 @@ ops_operator(struct srr_engine *e, const struct srr_ev_operator *o)
 			return 0;
 		}
 		e->sys[o->sys].op_confirmed = true;
+		e->sys[o->sys].confirmed_at = e->now;
 		engine_alert(e, SRR_ALERT_OPERATOR, "%s confirmed down by the "
 			     "operator", e->c.sys[o->sys].name);
 		return 0;

@@ -77,8 +77,10 @@ poll_one(struct srr_engine *e, int s, struct ehmc *h, enum hmc_sys_state st,
 		h->notop_run = 0;
 	else if (h->notop_run++ == 0)
 		h->notop_start = e->now;
-	if (visible && operating)
+	if (visible && operating) {
 		watch_forget_confirm(e, s);
+		e->sys[s].up_wall = e->wall.ms;
+	}
 }
 
 int
@@ -143,6 +145,18 @@ watch_capacity(struct srr_engine *e, const struct srr_ev_capacity *c)
 	return 0;
 }
 
+static bool
+fresh(const struct srr_engine *e, const struct ehmc *m)
+{
+	return e->now - m->polled <= e->c.poll_ms + e->c.poll_ms / 2;
+}
+
+static bool
+confirm_valid(const struct srr_engine *e, bool set, int64_t at)
+{
+	return set && e->now - at < e->c.confirm_ttl_ms;
+}
+
 /* Every HMC that sees S agrees; WHY says which part failed. */
 bool
 watch_down(struct srr_engine *e, int s, char *why, size_t len)
@@ -163,7 +177,7 @@ watch_down(struct srr_engine *e, int s, char *why, size_t len)
 				 hmc_sys_state_name(m->st), h);
 			return false;
 		}
-		if (e->now - m->polled > e->c.poll_ms + e->c.poll_ms / 2) {
+		if (!fresh(e, m)) {
 			snprintf(why, len, "the last poll of %s by HMC %d is "
 				 "%lld ms old", name, h,
 				 (long long)(e->now - m->polled));
@@ -181,7 +195,8 @@ watch_down(struct srr_engine *e, int s, char *why, size_t len)
 	}
 	if (definite)
 		return true;
-	if (notop && (y->op_confirmed || y->fenced))
+	if (notop && (confirm_valid(e, y->op_confirmed, y->confirmed_at) ||
+		      confirm_valid(e, y->fenced, y->fenced_at)))
 		return true;
 	snprintf(why, len, "source %s not confirmed down (%d polls over %lld "
 		 "ms needed from every HMC; ambiguous states need `confirm` or "
@@ -189,7 +204,8 @@ watch_down(struct srr_engine *e, int s, char *why, size_t len)
 	return false;
 }
 
-/* Every HMC that sees S reports Operating or Standby: cleanup may run. */
+/* Every HMC that sees S reports Operating or Standby, lately: cleanup may
+ * run. */
 bool
 watch_operating(const struct srr_engine *e, int s)
 {
@@ -200,7 +216,7 @@ watch_operating(const struct srr_engine *e, int s)
 
 		if (!m->seen || !m->visible)
 			continue;
-		if (!hmc_sys_state_cleanup_ok(m->st))
+		if (!hmc_sys_state_cleanup_ok(m->st) || !fresh(e, m))
 			return false;
 		seeing++;
 	}
@@ -247,8 +263,9 @@ watch_fence(struct srr_engine *e, int s)
 	struct srr_action *a;
 	int h, seeing = 0;
 
-	if (!e->c.sys[s].fence || y->fenced || y->fence_inflight ||
-	    e->now < y->fence_next || y->op_confirmed)
+	if (!e->c.sys[s].fence || y->fence_inflight || e->now < y->fence_next ||
+	    confirm_valid(e, y->fenced, y->fenced_at) ||
+	    confirm_valid(e, y->op_confirmed, y->confirmed_at))
 		return;
 	for (h = 0; h < e->c.nhmc; h++) {
 		const struct ehmc *m = &y->hmc[h];
@@ -280,6 +297,7 @@ watch_fence_result(struct srr_engine *e, const struct srr_ev_fence_result *f)
 	y->fence_inflight = false;
 	if (f->success) {
 		y->fenced = true;
+		y->fenced_at = e->now;
 		elog(LOG_NOTICE, "fence of %s succeeded", e->c.sys[f->sys].name);
 	} else {
 		y->fence_next = e->now + e->c.confirm_t_ms;

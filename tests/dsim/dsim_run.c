@@ -167,7 +167,10 @@ chaos_source(struct sim *s)
 		}
 		break;
 	case 2:		/* the HMC loses the FSP: the system may run fine */
-		t->link[h] = !t->link[h];
+		/* not within 3 polls of a repair: a power-on no HMC ever
+		 * reported defeats any confirmation (doc/engine.md) */
+		if (!t->repaired || s->now - t->alive_since > 3 * POLL_MS)
+			t->link[h] = !t->link[h];
 		break;
 	case 3:
 		if (!t->alive && t->style == FS_AMBIGUOUS && sim_chance(s, 50))
@@ -277,6 +280,7 @@ setup_conf(struct sim *s)
 	c->poll_ms = POLL_MS;
 	c->confirm_k = 3;
 	c->confirm_t_ms = 2000;
+	c->confirm_ttl_ms = 10000;
 	c->tier_timeout_ms = 10000;
 	c->max_per_source = 1 + (int)sim_rand(s, 3);
 	c->max_per_dest = 1 + (int)sim_rand(s, 3);
