@@ -53,6 +53,8 @@ struct tlpar {
 	bool restarted_ok;
 	bool abandoned;			/* the operator dropped its debt */
 	bool stopped;			/* shut down on its destination */
+	int64_t stopped_at;
+	int64_t seen_on_dest[NA_MAX];	/* a query told agent i: active */
 };
 
 struct agent {

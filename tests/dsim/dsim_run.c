@@ -44,6 +44,8 @@ agent_start(struct sim *s, int ai)
 		abort();
 	a->up = true;
 	a->inc++;
+	for (i = 0; i < (size_t)s->nlp; i++)	/* what it confirmed is gone */
+		s->lp[i].seen_on_dest[ai] = 0;
 	a->epoch = a->synced = 0;
 	a->leader = a->quorate = false;
 	/* srrd feeds its engine the stored ledger and its inventory cache
@@ -145,6 +147,7 @@ stop_one(struct sim *s)
 	if (s->lp[i].running_on >= 0 && sim_chance(s, 30)) {
 		s->lp[i].running_on = -1;
 		s->lp[i].stopped = true;
+		s->lp[i].stopped_at = s->now;
 		sim_log(s, "%s shut down on its destination", s->lp[i].name);
 	}
 }
