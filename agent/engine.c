@@ -138,6 +138,17 @@ engine_alert(struct srr_engine *e, enum srr_alert_kind k, const char *fmt, ...)
 	elog(LOG_NOTICE, "%s", a->text);
 }
 
+/* Attempt N waits backoff_ms * 2^(N-1), at most backoff_max_ms. */
+int64_t
+engine_backoff(const struct srr_engine *e, uint32_t n)
+{
+	int64_t b = e->c.backoff_ms;
+
+	while (n-- > 1 && b < e->c.backoff_max_ms)
+		b *= 2;
+	return b < e->c.backoff_max_ms ? b : e->c.backoff_max_ms;
+}
+
 bool
 engine_leader(const struct srr_engine *e)
 {

@@ -15,16 +15,6 @@
 
 #define HSCL_NOT_FOUND	"HSCL8012"
 
-static int64_t
-cl_backoff(const struct srr_engine *e, uint32_t n)
-{
-	int64_t b = e->c.backoff_ms;
-
-	while (n-- > 1 && b < e->c.backoff_max_ms)
-		b *= 2;
-	return b < e->c.backoff_max_ms ? b : e->c.backoff_max_ms;
-}
-
 static void
 send_cleanup(struct srr_engine *e, struct eop *op)
 {
@@ -139,7 +129,7 @@ cleanup_cmd_result(struct srr_engine *e, struct eop *op,
 	}
 	snprintf(next.code, sizeof(next.code), "%s", r->code);
 	snprintf(next.msg, sizeof(next.msg), "%s", r->msg);
-	op->next_ms = e->now + cl_backoff(e, op->rec.cl_attempts);
+	op->next_ms = e->now + engine_backoff(e, op->rec.cl_attempts);
 	engine_alert(e, SRR_ALERT_FAILED, "cleanup of %s on %s failed (exit %d, "
 		     "%s): %s", op->rec.lpar, op->rec.src, r->exit_status,
 		     r->code[0] ? r->code : "no code", r->msg);

@@ -102,6 +102,7 @@ struct srr_action *engine_emit(struct srr_engine *e, enum srr_action_type t);
 void engine_alert(struct srr_engine *e, enum srr_alert_kind k,
 		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool engine_acting(const struct srr_engine *e);
+int64_t engine_backoff(const struct srr_engine *e, uint32_t n);
 bool engine_leader(const struct srr_engine *e);
 const struct srr_lpar_conf *engine_lpar_conf(const struct srr_engine *e,
 					     const char *name);

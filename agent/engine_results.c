@@ -10,16 +10,6 @@
 
 #include "agent/engine_int.h"
 
-static int64_t
-backoff(const struct srr_engine *e, uint32_t n)
-{
-	int64_t b = e->c.backoff_ms;
-
-	while (n-- > 1 && b < e->c.backoff_max_ms)
-		b *= 2;
-	return b < e->c.backoff_max_ms ? b : e->c.backoff_max_ms;
-}
-
 static void
 failed(struct srr_engine *e, struct eop *op, const struct srr_ev_cmd_result *r,
        uint32_t attempts)
@@ -32,7 +22,7 @@ failed(struct srr_engine *e, struct eop *op, const struct srr_ev_cmd_result *r,
 	next.attempts = attempts;
 	snprintf(next.code, sizeof(next.code), "%s", r->code);
 	snprintf(next.msg, sizeof(next.msg), "%s", r->msg);
-	op->next_ms = e->now + backoff(e, attempts);
+	op->next_ms = e->now + engine_backoff(e, attempts);
 	op->validated = false;
 	engine_alert(e, SRR_ALERT_FAILED, "%s %s from %s failed (exit %d, %s): "
 		     "%s", hmc_rr_op_name(r->cmd), op->rec.lpar, op->rec.src,
