@@ -1,0 +1,169 @@
+/*
+ * engine_int.h: the engine's private state and its files' prototypes.
+ */
+#ifndef SRR_ENGINE_INT_H
+#define SRR_ENGINE_INT_H
+
+#include <qb/qblog.h>
+
+#include "agent/engine.h"
+
+#define elog(prio, ...) qb_log(prio, "engine: " __VA_ARGS__)
+
+/* What this agent has asked of the HMC for an operation and not heard of. */
+enum inflight {
+	IF_NONE = 0,
+	IF_VALIDATE,
+	IF_RESTART,
+	IF_CLEANUP,
+	IF_QUERY,
+};
+
+struct eop {
+	bool have_rec;			/* a merged copy exists */
+	struct srr_record rec;		/* the ledger's copy (merged) */
+	bool pending;			/* a proposal is out, not back yet */
+	struct srr_record prop;
+	uint64_t prop_epoch;
+	bool delivered;			/* prop came back merged in prop_epoch */
+	enum inflight inflight;
+	uint32_t inflight_attempt;
+	uint64_t query_epoch;
+	bool validated;			/* validate passed for rec.dst */
+	int validated_dst;
+	bool dest_ok;			/* partition seen active on rec.dst */
+	uint32_t cl_intent;		/* cleanup attempt we proposed, 0 */
+	bool need_reconcile;
+	bool manual;			/* operator asked: skip the tiers */
+	int64_t next_ms;		/* backoff: not before */
+	uint32_t retry_base;		/* attempts when last replayed */
+	bool exhausted_alerted;
+	int src, dst;			/* system indices, -1 if unknown */
+	uint32_t mem_mb, proc_centi;	/* from the inventory, for placement */
+	char refusal[SRR_ALERT_LEN];
+};
+
+struct ehmc {
+	bool seen;
+	bool visible;
+	enum hmc_sys_state st;
+	int64_t polled;			/* when (mono ms) */
+	int down_run;			/* consecutive definite-down polls */
+	int64_t down_start;
+	int notop_run;			/* consecutive not-operating polls */
+	int64_t notop_start;
+};
+
+struct esys {
+	struct ehmc hmc[SRR_MAX_HMC];
+	bool op_confirmed;		/* srrctl confirm, until seen operating */
+	bool fenced;			/* fence reported success */
+	int64_t confirmed_at, fenced_at;	/* both expire: confirm_ttl_ms */
+	bool fence_inflight;
+	int64_t fence_next;
+	bool have_inv;
+	struct srr_lpar_obs *inv;
+	size_t ninv;
+	bool have_cap;
+	uint32_t free_mem, free_proc;
+	bool down;			/* confirmed down at the last step */
+	uint32_t tier;			/* highest priority now allowed */
+	int64_t tier_since;
+	int64_t up_wall;		/* wall ms it was last seen up */
+	char refusal[SRR_ALERT_LEN];
+};
+
+struct srr_engine {
+	struct srr_engine_conf c;
+	struct srr_lpar_conf *lparc;
+	/* cluster */
+	uint64_t epoch;
+	uint32_t leader;
+	bool quorate, config_agree;
+	uint64_t synced;
+	bool reconciled;		/* this leadership's reconciliation issued */
+	uint32_t seq;
+	/* time */
+	bool have_tick;
+	int64_t now, last_tick;
+	struct srr_wall wall;
+	int64_t stall_until;
+	bool paused;
+	struct esys sys[SRR_MAX_SYS];
+	struct eop *ops;
+	size_t nops, capops;
+	struct srr_action *out;
+	size_t nout, capout;
+	char why[SRR_ALERT_LEN];	/* the last gate refusal */
+};
+
+/* engine.c */
+struct srr_action *engine_emit(struct srr_engine *e, enum srr_action_type t);
+void engine_alert(struct srr_engine *e, enum srr_alert_kind k,
+		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool engine_acting(const struct srr_engine *e);
+int64_t engine_backoff(const struct srr_engine *e, uint32_t n);
+bool engine_leader(const struct srr_engine *e);
+const struct srr_lpar_conf *engine_lpar_conf(const struct srr_engine *e,
+					     const char *name);
+int engine_sys_index(const struct srr_engine *e, const char *name);
+
+/* engine_watch.c */
+void watch_tick(struct srr_engine *e, struct srr_mono now, struct srr_wall w);
+int watch_poll(struct srr_engine *e, const struct srr_ev_poll *p);
+int watch_inventory(struct srr_engine *e, const struct srr_ev_inventory *iv);
+int watch_capacity(struct srr_engine *e, const struct srr_ev_capacity *c);
+bool watch_down(struct srr_engine *e, int s, char *why, size_t len);
+bool watch_operating(const struct srr_engine *e, int s);
+void watch_fence(struct srr_engine *e, int s);
+int watch_fence_result(struct srr_engine *e, const struct srr_ev_fence_result *f);
+void watch_forget_confirm(struct srr_engine *e, int s);
+const struct srr_lpar_obs *watch_lpar(const struct srr_engine *e, int s,
+				      const char *name);
+bool watch_eligible(const struct srr_engine *e, int s,
+		    const struct srr_lpar_obs *l, char *why, size_t len);
+
+/* engine_gate.c */
+const char *gate_restart(struct srr_engine *e, struct eop *op);
+const char *gate_validate(struct srr_engine *e, struct eop *op);
+const char *gate_cleanup(struct srr_engine *e, struct eop *op);
+const char *gate_cluster(struct srr_engine *e);
+const char *gate_not_restarted(struct srr_engine *e, const struct eop *op);
+
+/* engine_place.c */
+void place_tiers(struct srr_engine *e, int s);
+bool place_tier_allows(const struct srr_engine *e, const struct eop *op);
+bool place_caps_allow(const struct srr_engine *e, const struct eop *op,
+		      int dst);
+int place_choose(struct srr_engine *e, struct eop *op);
+
+/* engine_ops.c */
+struct eop *ops_find(struct srr_engine *e, const struct srr_op_id *id);
+/* The next record: TO, with CODE (NULL: keep) and MSG (the reason). */
+int ops_propose(struct srr_engine *e, struct eop *op, enum srr_op_status to,
+		const char *code, const char *msg);
+int ops_change_state(struct srr_engine *e, struct eop *op,
+		     struct srr_record *next, const char *reason);
+void ops_refuse(struct srr_engine *e, struct eop *op, enum srr_alert_kind k,
+		const char *why);
+bool ops_open(const struct eop *op);
+bool ops_restarting(const struct eop *op);
+void ops_record(struct srr_engine *e, const struct srr_record *r);
+void ops_new_epoch(struct srr_engine *e);
+void ops_plan(struct srr_engine *e, int s);
+void ops_manual(struct srr_engine *e, int s, const char *lpar);
+void ops_step(struct srr_engine *e);
+int ops_cmd_result(struct srr_engine *e, const struct srr_ev_cmd_result *r);
+int ops_query_result(struct srr_engine *e,
+		     const struct srr_ev_query_result *q);
+int ops_operator(struct srr_engine *e, const struct srr_ev_operator *o);
+struct eop *ops_primary(struct srr_engine *e, const char *lpar, int src);
+
+/* engine_cleanup.c */
+void cleanup_step(struct srr_engine *e, struct eop *op);
+void cleanup_query_result(struct srr_engine *e, struct eop *op,
+			  const struct srr_ev_query_result *q);
+void cleanup_cmd_result(struct srr_engine *e, struct eop *op,
+			const struct srr_ev_cmd_result *r);
+
+#endif /* SRR_ENGINE_INT_H */

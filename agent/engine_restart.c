@@ -1,0 +1,221 @@
+/*
+ * engine_restart.c: driving operations: the step after each event, the
+ * restart path (validate, intent, gate, command), results with retries and
+ * backoff, reconciliation, operator requests.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/engine_int.h"
+
+static void
+emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd, int dst)
+{
+	struct srr_action *a = engine_emit(e, SRR_ACT_COMMAND);
+
+	a->op = op->rec.id;
+	a->cmd = cmd;
+	a->attempt = cmd == HMC_RR_CLEANUP ? op->rec.cl_attempts : op->rec.attempts;
+	a->src = op->src;
+	a->dst = dst;
+	snprintf(a->lpar, sizeof(a->lpar), "%s", op->rec.lpar);
+	a->lpar_id = op->rec.lpar_id;
+	op->inflight = cmd == HMC_RR_VALIDATE ? IF_VALIDATE :
+		       cmd == HMC_RR_RESTART ? IF_RESTART : IF_CLEANUP;
+	op->inflight_attempt = a->attempt;
+	op->refusal[0] = '\0';
+	elog(LOG_NOTICE, "rrstartlpar -o %s %s from %s%s%s (attempt %u)",
+	     hmc_rr_op_name(cmd), op->rec.lpar, op->rec.src,
+	     dst >= 0 ? " to " : "", dst >= 0 ? e->c.sys[dst].name : "",
+	     a->attempt);
+}
+
+static void
+emit_query(struct srr_engine *e, struct eop *op)
+{
+	struct srr_action *a;
+
+	if (gate_cluster(e) != NULL)
+		return;
+	a = engine_emit(e, SRR_ACT_QUERY);
+	a->op = op->rec.id;
+	a->src = op->src;
+	a->dst = op->dst;
+	snprintf(a->lpar, sizeof(a->lpar), "%s", op->rec.lpar);
+	a->lpar_id = op->rec.lpar_id;
+	op->inflight = IF_QUERY;
+	op->query_epoch = e->epoch;
+}
+
+/* The intent is back from the ledger: the gate, then the command. */
+static void
+send_restart(struct srr_engine *e, struct eop *op)
+{
+	const char *why = gate_restart(e, op);
+
+	if (why == NULL) {
+		emit_cmd(e, op, HMC_RR_RESTART, op->dst);
+		op->delivered = false;
+		return;
+	}
+	ops_refuse(e, op, SRR_ALERT_REFUSED, why);
+	/* We hold the only right to send it and did not: a proven non-restart.
+	 * Give the attempt back if the source came back. */
+	if (watch_operating(e, op->src))
+		ops_propose(e, op, SRR_OP_FAILED, "", "restart not sent: source "
+			    "is up again");
+}
+
+static bool
+retry_ready(struct srr_engine *e, struct eop *op)
+{
+	if (op->rec.status != SRR_OP_FAILED)
+		return true;
+	if (e->now < op->next_ms)
+		return false;
+	if (op->rec.attempts - op->retry_base < (uint32_t)e->c.retry_max)
+		return true;
+	if (!op->exhausted_alerted) {
+		op->exhausted_alerted = true;
+		engine_alert(e, SRR_ALERT_RETRIES, "%s from %s: %u attempts "
+			     "failed (last %s %s): no more retries until `replay`",
+			     op->rec.lpar, op->rec.src, op->rec.attempts,
+			     op->rec.code, op->rec.msg);
+	}
+	return false;
+}
+
+/* Planned or failed: validate if configured, then send the intent. */
+static void
+drive_restart(struct srr_engine *e, struct eop *op)
+{
+	const struct srr_lpar_obs *l = watch_lpar(e, op->src, op->rec.lpar);
+	char why[SRR_ALERT_LEN];
+	struct srr_record next;
+	const char *g;
+	int d;
+
+	if (!e->sys[op->src].down || ops_primary(e, op->rec.lpar, op->src) != op ||
+	    !retry_ready(e, op) || !place_tier_allows(e, op))
+		return;
+	if ((g = gate_not_restarted(e, op)) != NULL) {
+		ops_refuse(e, op, SRR_ALERT_REFUSED, g);
+		return;
+	}
+	if (l == NULL || !watch_eligible(e, op->src, l, why, sizeof(why))) {
+		ops_refuse(e, op, SRR_ALERT_REFUSED, l ? why : "not in inventory");
+		return;
+	}
+	op->mem_mb = l->mem_mb;
+	op->proc_centi = l->proc_centi;
+	if (!place_caps_allow(e, op, -1) || (d = place_choose(e, op)) < 0)
+		return;
+	if (e->c.validate_first && !(op->validated && op->validated_dst == d)) {
+		if ((g = gate_validate(e, op)) != NULL) {
+			ops_refuse(e, op, SRR_ALERT_REFUSED, g);
+			return;
+		}
+		op->dst = d;
+		emit_cmd(e, op, HMC_RR_VALIDATE, d);
+		return;
+	}
+	next = op->rec;
+	next.status = SRR_OP_RESTARTING;
+	next.attempts++;
+	next.att_epoch = e->epoch;
+	snprintf(next.dst, sizeof(next.dst), "%s", e->c.sys[d].name);
+	op->dst = d;
+	if (ops_change_state(e, op, &next, "restart intent") == 0 &&
+	    (e->c.fault & SRR_FAULT_NO_DELIVERY)) {
+		/* The broken gate under test: act before the ledger agreed. */
+		uint32_t keep = op->rec.attempts;
+
+		op->rec.attempts = next.attempts;
+		emit_cmd(e, op, HMC_RR_RESTART, d);
+		op->rec.attempts = keep;
+	}
+}
+
+static void
+reconcile(struct srr_engine *e, struct eop *op)
+{
+	if (e->now < op->next_ms)
+		return;
+	elog(LOG_INFO, "reconciling %s from %s (restarting, attempt %u)",
+	     op->rec.lpar, op->rec.src, op->rec.attempts);
+	emit_query(e, op);
+}
+
+static void
+step_op(struct srr_engine *e, struct eop *op)
+{
+	if (op->pending || op->inflight != IF_NONE || !op->have_rec ||
+	    op->src < 0)
+		return;
+	switch (op->rec.status) {
+	case SRR_OP_RESTARTING:
+		if (op->need_reconcile)
+			reconcile(e, op);
+		else if (op->delivered)
+			send_restart(e, op);
+		break;
+	case SRR_OP_PLANNED:
+	case SRR_OP_FAILED:
+		drive_restart(e, op);
+		break;
+	case SRR_OP_RESTARTED:
+	case SRR_OP_CLEANING:
+		cleanup_step(e, op);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+step_sys(struct srr_engine *e, int s)
+{
+	struct esys *y = &e->sys[s];
+	char why[SRR_ALERT_LEN];
+	bool was = y->down;
+
+	y->down = watch_down(e, s, why, sizeof(why));
+	if (!y->down && watch_operating(e, s)) {
+		y->tier = 0;
+		y->tier_since = e->now;
+	}
+	if (!engine_acting(e))
+		return;
+	if (y->down && !was)
+		engine_alert(e, SRR_ALERT_DOWN, "%s confirmed down",
+			     e->c.sys[s].name);
+	if (y->down && y->have_inv) {
+		ops_plan(e, s);
+		place_tiers(e, s);
+	} else if (y->down && !y->refusal[0]) {
+		snprintf(y->refusal, sizeof(y->refusal), "no inventory");
+		engine_alert(e, SRR_ALERT_REFUSED, "%s is down but no inventory "
+			     "of it taken while Operating is known: nothing to "
+			     "restart", e->c.sys[s].name);
+	}
+	if (!y->down) {
+		watch_fence(e, s);
+	}
+}
+
+void
+ops_step(struct srr_engine *e)
+{
+	size_t i;
+	int s;
+
+	for (s = 0; s < e->c.nsys; s++)
+		step_sys(e, s);
+	if (!engine_acting(e))
+		return;
+	for (i = 0; i < e->nops; i++)
+		step_op(e, &e->ops[i]);
+}

@@ -1,0 +1,249 @@
+/*
+ * engine_results.c: what comes back: command results, query results
+ * (reconciliation of `restarting` operations), operator requests.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/engine_int.h"
+
+static void
+failed(struct srr_engine *e, struct eop *op, const struct srr_ev_cmd_result *r,
+       uint32_t attempts)
+{
+	struct srr_record next = op->rec;
+
+	next.status = SRR_OP_FAILED;
+	if (next.attempts != attempts)
+		next.att_epoch = e->epoch;	/* a failed validate: new attempt */
+	next.attempts = attempts;
+	snprintf(next.code, sizeof(next.code), "%s", r->code);
+	snprintf(next.msg, sizeof(next.msg), "%s", r->msg);
+	op->next_ms = e->now + engine_backoff(e, attempts);
+	op->validated = false;
+	engine_alert(e, SRR_ALERT_FAILED, "%s %s from %s failed (exit %d, %s): "
+		     "%s", hmc_rr_op_name(r->cmd), op->rec.lpar, op->rec.src,
+		     r->exit_status, r->code[0] ? r->code : "no code", r->msg);
+	ops_change_state(e, op, &next, "command failed");
+}
+
+static void
+restart_result(struct srr_engine *e, struct eop *op,
+	       const struct srr_ev_cmd_result *r)
+{
+	if (r->exit_status == 0 && (op->rec.status == SRR_OP_RESTARTING ||
+				    op->rec.status == SRR_OP_FAILED)) {
+		/* Ours succeeded: a debt, whatever the ledger says meanwhile;
+		 * it outranks any proposal still out. */
+		op->pending = false;
+		engine_alert(e, SRR_ALERT_DONE, "%s restarted from %s on %s%s%s",
+			     op->rec.lpar, op->rec.src, op->rec.dst,
+			     r->code[0] ? " with " : "", r->code);
+		ops_propose(e, op, SRR_OP_RESTARTED, r->code, "restarted");
+		return;
+	}
+	if (op->rec.status != SRR_OP_RESTARTING || op->pending) {
+		op->need_reconcile = op->rec.status == SRR_OP_RESTARTING;
+		return;
+	}
+	if (r->exit_status == 0) {
+		engine_alert(e, SRR_ALERT_DONE, "%s restarted from %s on %s%s%s",
+			     op->rec.lpar, op->rec.src, op->rec.dst,
+			     r->code[0] ? " with " : "", r->code);
+		ops_propose(e, op, SRR_OP_RESTARTED, r->code, "restarted");
+	} else if (r->exit_status > 0) {
+		failed(e, op, r, op->rec.attempts);
+	} else {
+		/* No exit status: it may or may not have run. Ask the HMC. */
+		op->need_reconcile = true;
+		engine_alert(e, SRR_ALERT_HOLD, "restart of %s: outcome unknown "
+			     "(%s): reconciling", op->rec.lpar, r->msg);
+	}
+}
+
+static void
+validate_result(struct srr_engine *e, struct eop *op,
+		const struct srr_ev_cmd_result *r)
+{
+	if (r->exit_status == 0) {
+		op->validated = true;
+		op->validated_dst = op->dst;
+		return;
+	}
+	if (op->pending || (op->rec.status != SRR_OP_PLANNED &&
+			    op->rec.status != SRR_OP_FAILED))
+		return;
+	failed(e, op, r, op->rec.attempts + 1);
+}
+
+int
+ops_cmd_result(struct srr_engine *e, const struct srr_ev_cmd_result *r)
+{
+	struct eop *op = ops_find(e, &r->op);
+	enum inflight want = r->cmd == HMC_RR_VALIDATE ? IF_VALIDATE :
+			     r->cmd == HMC_RR_RESTART ? IF_RESTART :
+			     r->cmd == HMC_RR_CLEANUP ? IF_CLEANUP : IF_NONE;
+
+	if (op == NULL || want == IF_NONE || op->inflight != want ||
+	    op->inflight_attempt != r->attempt) {
+		elog(LOG_WARNING, "ignored a %s result for no command of ours",
+		     hmc_rr_op_name(r->cmd));
+		return 0;
+	}
+	op->inflight = IF_NONE;
+	if (want == IF_VALIDATE)
+		validate_result(e, op, r);
+	else if (want == IF_RESTART)
+		restart_result(e, op, r);
+	else
+		cleanup_cmd_result(e, op, r);
+	return 0;
+}
+
+/* DESIGN.md: active on a destination -> restarted; still Remote
+ * Restartable on the source and on no destination -> retry allowed;
+ * anything else -> hold and alert. */
+static void
+reconcile_result(struct srr_engine *e, struct eop *op,
+		 const struct srr_ev_query_result *q)
+{
+	struct srr_record next = op->rec;
+
+	if (q->ok && q->found_on >= 0 &&
+	    hmc_lpar_state_power(q->dst_state) == HMC_POWER_ON) {
+		next.status = SRR_OP_RESTARTED;
+		snprintf(next.dst, sizeof(next.dst), "%s",
+			 e->c.sys[q->found_on].name);
+		snprintf(next.msg, sizeof(next.msg), "reconciled: active on %.200s",
+			 next.dst);
+		op->dst = q->found_on;
+		ops_change_state(e, op, &next, next.msg);
+		return;
+	}
+	if (q->ok && q->src_present && q->src_rrs == HMC_RRS_REMOTE_RESTARTED) {
+		/* The source's own word that a restart completed: a debt, even
+		 * if the partition is not active anywhere now. */
+		next.status = SRR_OP_RESTARTED;
+		snprintf(next.msg, sizeof(next.msg), "reconciled: the source "
+			 "says Remote Restarted");
+		ops_change_state(e, op, &next, next.msg);
+		return;
+	}
+	if (q->ok && q->found_on < 0 && q->src_present &&
+	    q->src_rrs == HMC_RRS_REMOTE_RESTARTABLE) {
+		next.status = SRR_OP_FAILED;
+		snprintf(next.msg, sizeof(next.msg), "reconciled: not restarted");
+		op->next_ms = e->now;
+		ops_change_state(e, op, &next, next.msg);
+		return;
+	}
+	op->next_ms = e->now + e->c.poll_ms;
+	ops_refuse(e, op, SRR_ALERT_HOLD, q->ok ? "reconcile: neither active "
+		   "on a destination nor Remote Restartable on the source: "
+		   "holding" : "reconcile: query failed: holding");
+}
+
+int
+ops_query_result(struct srr_engine *e, const struct srr_ev_query_result *q)
+{
+	struct eop *op = ops_find(e, &q->op);
+
+	if (q->found_on >= e->c.nsys)
+		return -EINVAL;
+	if (op == NULL || op->inflight != IF_QUERY ||
+	    op->query_epoch != e->epoch) {
+		elog(LOG_INFO, "ignored a stale query result");
+		return 0;
+	}
+	op->inflight = IF_NONE;
+	if (op->pending)
+		return 0;
+	if (op->rec.status == SRR_OP_RESTARTING)
+		reconcile_result(e, op, q);
+	else if (op->rec.status == SRR_OP_RESTARTED ||
+		 op->rec.status == SRR_OP_CLEANING)
+		cleanup_query_result(e, op, q);
+	return 0;
+}
+
+static void
+abandon(struct srr_engine *e, const struct srr_ev_operator *o)
+{
+	struct eop *op = ops_find(e, &o->op);
+	char id[64];
+
+	srr_op_id_str(&o->op, id, sizeof(id));
+	if (!engine_acting(e) || o->reason[0] == '\0' || op == NULL ||
+	    !op->have_rec || op->pending || op->inflight != IF_NONE ||
+	    !srr_op_transition_ok(op->rec.status, SRR_OP_ABANDONED)) {
+		engine_alert(e, SRR_ALERT_OPERATOR, "abandon %s refused: %s", id,
+			     !engine_acting(e) ? "not the acting leader" :
+			     o->reason[0] == '\0' ? "a reason is required" :
+			     op == NULL || !op->have_rec ? "no such operation" :
+			     "operation busy or in a state that cannot be "
+			     "abandoned");
+		return;
+	}
+	engine_alert(e, SRR_ALERT_OPERATOR, "abandon %s (%s): %s", id,
+		     srr_op_status_name(op->rec.status), o->reason);
+	ops_propose(e, op, SRR_OP_ABANDONED, NULL, o->reason);
+}
+
+static void
+replay(struct srr_engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nops; i++) {
+		struct eop *op = &e->ops[i];
+
+		if (op->rec.status == SRR_OP_FAILED) {
+			op->retry_base = op->rec.attempts;
+			op->exhausted_alerted = false;
+		}
+		op->next_ms = 0;
+		op->refusal[0] = '\0';
+	}
+	engine_alert(e, SRR_ALERT_OPERATOR, "replay: failed and held work "
+		     "retried now");
+}
+
+int
+ops_operator(struct srr_engine *e, const struct srr_ev_operator *o)
+{
+	if ((o->req == SRR_OPR_CONFIRM || o->req == SRR_OPR_RESTART) &&
+	    (o->sys < 0 || o->sys >= e->c.nsys))
+		return -EINVAL;
+	switch (o->req) {
+	case SRR_OPR_CONFIRM:
+		if (watch_operating(e, o->sys) || !e->have_tick) {
+			engine_alert(e, SRR_ALERT_OPERATOR, "confirm %s refused: "
+				     "an HMC reports it up", e->c.sys[o->sys].name);
+			return 0;
+		}
+		e->sys[o->sys].op_confirmed = true;
+		e->sys[o->sys].confirmed_at = e->now;
+		engine_alert(e, SRR_ALERT_OPERATOR, "%s confirmed down by the "
+			     "operator", e->c.sys[o->sys].name);
+		return 0;
+	case SRR_OPR_PAUSE:
+	case SRR_OPR_RESUME:
+		e->paused = o->req == SRR_OPR_PAUSE;
+		engine_alert(e, SRR_ALERT_OPERATOR, "automatic mode %s",
+			     e->paused ? "paused" : "resumed");
+		return 0;
+	case SRR_OPR_REPLAY:
+		replay(e);
+		return 0;
+	case SRR_OPR_ABANDON:
+		abandon(e, o);
+		return 0;
+	case SRR_OPR_RESTART:
+		ops_manual(e, o->sys, o->lpar);
+		return 0;
+	}
+	return -EINVAL;
+}

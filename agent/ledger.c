@@ -1,0 +1,383 @@
+/*
+ * ledger.c: the status lattice, the merge order and the ledger object with
+ * the replication callbacks (digest, delta, merge).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sys/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <qb/qblog.h>
+
+#include "agent/ledger.h"
+#include "agent/store.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const status_names[SRR_OP_STATUS_COUNT] = {
+	[SRR_OP_PLANNED]	= "planned",
+	[SRR_OP_RESTARTING]	= "restarting",
+	[SRR_OP_FAILED]		= "failed",
+	[SRR_OP_RESTARTED]	= "restarted",
+	[SRR_OP_CLEANING]	= "cleaning",
+	[SRR_OP_ABANDONED]	= "abandoned",
+	[SRR_OP_CLEANED]	= "cleaned",
+};
+
+/* allowed[from][to]. Failed and cleaning may be entered again (one more
+ * attempt with its error); nothing leaves abandoned or cleaned. Only a
+ * debt can be abandoned: abandoned outranks every attempt in the merge, so
+ * an abandon of a planned operation arriving late could hide a restart
+ * made meanwhile (found by the simulator, seed 7304). */
+static const bool allowed[SRR_OP_STATUS_COUNT][SRR_OP_STATUS_COUNT] = {
+	[SRR_OP_PLANNED] = { [SRR_OP_RESTARTING] = true, [SRR_OP_FAILED] = true },
+	[SRR_OP_RESTARTING] = { [SRR_OP_RESTARTED] = true, [SRR_OP_FAILED] = true },
+	/* failed -> restarted: a success reported after a failure was
+	 * recorded (the success is the fact that matters: it is a debt). */
+	[SRR_OP_FAILED] = { [SRR_OP_RESTARTING] = true, [SRR_OP_FAILED] = true,
+			    [SRR_OP_RESTARTED] = true },
+	[SRR_OP_RESTARTED] = { [SRR_OP_CLEANING] = true, [SRR_OP_CLEANED] = true,
+			       [SRR_OP_ABANDONED] = true },
+	[SRR_OP_CLEANING] = { [SRR_OP_CLEANING] = true, [SRR_OP_CLEANED] = true,
+			      [SRR_OP_ABANDONED] = true },
+};
+
+const char *
+srr_op_status_name(enum srr_op_status st)
+{
+	if ((unsigned)st >= NELEM(status_names))
+		return "invalid";
+	return status_names[st];
+}
+
+bool
+srr_op_status_debt(enum srr_op_status st)
+{
+	return st >= SRR_OP_RESTARTED && st < SRR_OP_STATUS_COUNT;
+}
+
+bool
+srr_op_transition_ok(enum srr_op_status from, enum srr_op_status to)
+{
+	if ((unsigned)from >= SRR_OP_STATUS_COUNT ||
+	    (unsigned)to >= SRR_OP_STATUS_COUNT)
+		return false;
+	return allowed[from][to];
+}
+
+bool
+srr_op_id_eq(const struct srr_op_id *a, const struct srr_op_id *b)
+{
+	return a->epoch == b->epoch && a->node == b->node && a->seq == b->seq;
+}
+
+#define CMP(x, y) do { if ((x) != (y)) return (x) < (y) ? -1 : 1; } while (0)
+
+int
+srr_op_id_cmp(const struct srr_op_id *a, const struct srr_op_id *b)
+{
+	CMP(a->epoch, b->epoch);
+	CMP(a->node, b->node);
+	CMP(a->seq, b->seq);
+	return 0;
+}
+
+void
+srr_op_id_str(const struct srr_op_id *id, char *out, size_t len)
+{
+	snprintf(out, len, "%" PRIu64 ".%" PRIu32 ".%" PRIu32,
+		 id->epoch, id->node, id->seq);
+}
+
+int
+srr_op_id_parse(const char *s, struct srr_op_id *id)
+{
+	unsigned long long e, n, q;
+	int used = 0;
+
+	if (s == NULL || sscanf(s, "%llu.%llu.%llu%n", &e, &n, &q, &used) != 3 ||
+	    s[used] != '\0' || s[0] == '-' || n > UINT32_MAX || q > UINT32_MAX)
+		return -EINVAL;
+	id->epoch = e;
+	id->node = (uint32_t)n;
+	id->seq = (uint32_t)q;
+	return 0;
+}
+
+/* The bytes compared last: every field, in a fixed order. */
+static int
+record_bytes_cmp(const struct srr_record *a, const struct srr_record *b)
+{
+	int c;
+
+	if ((c = strcmp(a->dst, b->dst)) != 0 ||
+	    (c = strcmp(a->code, b->code)) != 0 ||
+	    (c = strcmp(a->msg, b->msg)) != 0 ||
+	    (c = strcmp(a->lpar, b->lpar)) != 0 ||
+	    (c = strcmp(a->src, b->src)) != 0)
+		return c < 0 ? -1 : 1;
+	CMP(a->lpar_id, b->lpar_id);
+	CMP(a->priority, b->priority);
+	CMP(a->created.ms, b->created.ms);
+	return 0;
+}
+
+int
+srr_record_cmp(const struct srr_record *a, const struct srr_record *b)
+{
+	bool da = srr_op_status_debt(a->status), db = srr_op_status_debt(b->status);
+
+	if (da != db)
+		return da ? 1 : -1;
+	if (!da) {
+		/* Attempt n+1 supersedes whatever attempt n became. */
+		CMP(a->attempts, b->attempts);
+		CMP(a->att_epoch, b->att_epoch);
+		CMP(a->status, b->status);
+	} else {
+		CMP(a->status, b->status);
+		CMP(a->cl_attempts, b->cl_attempts);
+		CMP(a->attempts, b->attempts);
+	}
+	CMP(a->updated.ms, b->updated.ms);
+	return record_bytes_cmp(a, b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The ledger object                                                        */
+/* ------------------------------------------------------------------------ */
+
+struct srr_ledger {
+	struct srr_record *recs;
+	size_t n, cap;
+	struct srr_store *store;
+	srr_ledger_change_fn on_change;
+	void *arg;
+};
+
+static ssize_t
+ledger_find(const struct srr_ledger *l, const struct srr_op_id *id)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (srr_op_id_eq(&l->recs[i].id, id))
+			return (ssize_t)i;
+	return -1;
+}
+
+static int
+ledger_load_one(void *arg, const struct srr_record *r)
+{
+	return srr_ledger_put(arg, r, NULL, NULL);
+}
+
+int
+srr_ledger_new(struct srr_store *store, struct srr_ledger **out)
+{
+	struct srr_ledger *l = calloc(1, sizeof(*l));
+	int rc;
+
+	if (l == NULL)
+		return -ENOMEM;
+	if (store != NULL) {
+		/* Load first, attach the store after: loading writes nothing. */
+		rc = srr_store_load(store, ledger_load_one, l);
+		if (rc < 0) {
+			srr_ledger_free(l);
+			return rc;
+		}
+	}
+	l->store = store;
+	*out = l;
+	return 0;
+}
+
+void
+srr_ledger_free(struct srr_ledger *l)
+{
+	if (l == NULL)
+		return;
+	free(l->recs);
+	free(l);
+}
+
+void
+srr_ledger_on_change(struct srr_ledger *l, srr_ledger_change_fn fn, void *arg)
+{
+	l->on_change = fn;
+	l->arg = arg;
+}
+
+static int
+ledger_grow(struct srr_ledger *l)
+{
+	size_t cap = l->cap ? l->cap * 2 : 16;
+	struct srr_record *n;
+
+	if (l->n >= SRR_LEDGER_MAX)
+		return -E2BIG;
+	n = realloc(l->recs, cap * sizeof(*n));
+	if (n == NULL)
+		return -ENOMEM;
+	l->recs = n;
+	l->cap = cap;
+	return 0;
+}
+
+int
+srr_ledger_put(struct srr_ledger *l, const struct srr_record *r,
+	       const char *reason, bool *changed)
+{
+	ssize_t i = ledger_find(l, &r->id);
+	int from = i < 0 ? -1 : (int)l->recs[i].status;
+	int rc;
+
+	if (changed != NULL)
+		*changed = false;
+	if ((unsigned)r->status >= SRR_OP_STATUS_COUNT)
+		return -EINVAL;
+	if (i >= 0 && srr_record_cmp(r, &l->recs[i]) <= 0)
+		return 0;
+	if (i < 0 && l->n == l->cap && (rc = ledger_grow(l)) < 0)
+		return rc;
+	/* Durable before it is applied, and so before anyone is told. */
+	if (l->store != NULL) {
+		rc = srr_store_put(l->store, r, from, reason ? reason : "merged");
+		if (rc < 0) {
+			qb_log(LOG_ERR, "ledger: cannot store record: %s",
+			       srr_store_error(l->store));
+			return rc;
+		}
+	}
+	if (i < 0)
+		i = (ssize_t)l->n++;
+	l->recs[i] = *r;
+	if (changed != NULL)
+		*changed = true;
+	if (l->on_change != NULL)
+		l->on_change(l->arg, &l->recs[i]);
+	return 0;
+}
+
+const struct srr_record *
+srr_ledger_get(const struct srr_ledger *l, const struct srr_op_id *id)
+{
+	ssize_t i = ledger_find(l, id);
+
+	return i < 0 ? NULL : &l->recs[i];
+}
+
+size_t
+srr_ledger_count(const struct srr_ledger *l)
+{
+	return l->n;
+}
+
+const struct srr_record *
+srr_ledger_at(const struct srr_ledger *l, size_t i)
+{
+	return i < l->n ? &l->recs[i] : NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Replication callbacks                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void
+digest_entry(const struct srr_record *r, struct srr_digest_entry *d)
+{
+	d->id = r->id;
+	d->status = (uint8_t)r->status;
+	d->attempts = r->attempts;
+	d->cl_attempts = r->cl_attempts;
+	d->updated_ms = r->updated.ms;
+	d->hash = srr_record_hash(r);
+}
+
+int
+srr_ledger_digest(void *ctx, uint8_t **out, size_t *len)
+{
+	struct srr_ledger *l = ctx;
+	struct srr_digest_entry *d;
+	size_t i;
+	int rc;
+
+	d = calloc(l->n ? l->n : 1, sizeof(*d));
+	if (d == NULL)
+		return -ENOMEM;
+	for (i = 0; i < l->n; i++)
+		digest_entry(&l->recs[i], &d[i]);
+	rc = srr_digest_encode(d, l->n, out, len);
+	free(d);
+	return rc;
+}
+
+/* True if the peer's entry shows a copy at least as great as R. The hash
+ * stands for the bytes: same key and same hash is the same record. */
+static bool
+peer_has(const struct srr_digest_entry *p, const struct srr_record *r)
+{
+	struct srr_digest_entry mine;
+
+	digest_entry(r, &mine);
+	return p->status == mine.status && p->attempts == mine.attempts &&
+	       p->cl_attempts == mine.cl_attempts &&
+	       p->updated_ms == mine.updated_ms && p->hash == mine.hash;
+}
+
+int
+srr_ledger_delta(void *ctx, const uint8_t *peer_digest, size_t peer_len,
+		 uint8_t **out, size_t *len)
+{
+	struct srr_ledger *l = ctx;
+	struct srr_digest_entry *d = NULL;
+	const struct srr_record **send;
+	size_t nd = 0, ns = 0, i, j;
+	int rc;
+
+	rc = srr_digest_decode(peer_digest, peer_len, &d, &nd);
+	if (rc < 0)
+		return rc;
+	send = calloc(l->n ? l->n : 1, sizeof(*send));
+	if (send == NULL) {
+		free(d);
+		return -ENOMEM;
+	}
+	for (i = 0; i < l->n; i++) {
+		for (j = 0; j < nd; j++)
+			if (srr_op_id_eq(&d[j].id, &l->recs[i].id))
+				break;
+		/* Absent, or different: send ours; merge keeps the greater. */
+		if (j == nd || !peer_has(&d[j], &l->recs[i]))
+			send[ns++] = &l->recs[i];
+	}
+	rc = srr_records_encode(send, ns, out, len);
+	free(send);
+	free(d);
+	return rc;
+}
+
+int
+srr_ledger_merge(void *ctx, const uint8_t *data, size_t len)
+{
+	struct srr_ledger *l = ctx;
+	struct srr_record *recs = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	rc = srr_records_decode(data, len, &recs, &n);
+	if (rc < 0) {
+		qb_log(LOG_WARNING, "ledger: refused a malformed peer buffer "
+		       "(%zu bytes): nothing merged", len);
+		return rc;
+	}
+	for (i = 0; i < n && rc == 0; i++)
+		rc = srr_ledger_put(l, &recs[i], "replicated", NULL);
+	free(recs);
+	return rc;
+}

@@ -1,0 +1,234 @@
+/*
+ * store_test.c: the SQLite store: durability across reopen, the history,
+ * refusal of corrupt, foreign and newer stores (functional, security).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "agent/ledger.h"
+#include "agent/store.h"
+
+static char dir[] = "/tmp/srr-store-XXXXXX";
+static char path[256];
+
+static int
+setup(void **state)
+{
+	strcpy(dir, "/tmp/srr-store-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/ledger.db", dir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+rec(struct srr_record *r, uint32_t seq, enum srr_op_status st)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = (struct srr_op_id){ 4, 2, seq };
+	r->status = st;
+	snprintf(r->lpar, sizeof(r->lpar), "lpar'%u", seq);
+	strcpy(r->src, "S1");
+	strcpy(r->dst, "D1");
+	r->attempts = 1;
+	r->updated.ms = 1000 + seq;
+}
+
+static void
+test_durable_across_reopen(void **state)
+{
+	struct srr_store *s;
+	struct srr_ledger *l;
+	struct srr_record r;
+	struct srr_history_row *h;
+	size_t n;
+	char err[512];
+
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(srr_ledger_new(s, &l), 0);
+	rec(&r, 1, SRR_OP_PLANNED);
+	assert_int_equal(srr_ledger_put(l, &r, "planned", NULL), 0);
+	r.status = SRR_OP_RESTARTING;
+	assert_int_equal(srr_ledger_put(l, &r, "intent", NULL), 0);
+	r.status = SRR_OP_RESTARTED;
+	strcpy(r.code, "HSCLA32F");
+	assert_int_equal(srr_ledger_put(l, &r, "restart ok", NULL), 0);
+	/* A lower copy changes nothing and writes no history. */
+	r.status = SRR_OP_PLANNED;
+	assert_int_equal(srr_ledger_put(l, &r, "stale", NULL), 0);
+	srr_ledger_free(l);
+	srr_store_close(s);
+
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(srr_ledger_new(s, &l), 0);
+	assert_int_equal(srr_ledger_count(l), 1);
+	assert_int_equal(srr_ledger_at(l, 0)->status, SRR_OP_RESTARTED);
+	assert_string_equal(srr_ledger_at(l, 0)->code, "HSCLA32F");
+	assert_string_equal(srr_ledger_at(l, 0)->lpar, "lpar'1");
+	assert_int_equal(srr_store_history(s, &r.id, &h, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(h[0].from, -1);
+	assert_int_equal(h[2].from, SRR_OP_RESTARTING);
+	assert_int_equal(h[2].to, SRR_OP_RESTARTED);
+	assert_string_equal(h[2].reason, "restart ok");
+	free(h);
+	srr_ledger_free(l);
+	srr_store_close(s);
+}
+
+static void
+test_wal_and_full_sync(void **state)
+{
+	struct srr_store *s;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char err[512];
+
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
+	srr_store_close(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void
+write_file(const char *p, const char *data, size_t n)
+{
+	FILE *f = fopen(p, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, n, f), n);
+	fclose(f);
+}
+
+static void
+test_garbage_refused(void **state)
+{
+	struct srr_store *s = NULL;
+	char err[512] = "";
+	char junk[4096];
+
+	memset(junk, 'x', sizeof(junk));
+	write_file(path, junk, sizeof(junk));
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), -EBADMSG);
+	assert_null(s);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "not a database"));
+}
+
+static void
+test_corrupt_page_refused(void **state)
+{
+	struct srr_store *s;
+	struct srr_ledger *l;
+	struct srr_record r;
+	char err[512] = "", *buf;
+	FILE *f;
+	long len;
+	uint32_t i;
+
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(srr_ledger_new(s, &l), 0);
+	for (i = 0; i < 200; i++) {
+		rec(&r, i, SRR_OP_RESTARTED);
+		assert_int_equal(srr_ledger_put(l, &r, "x", NULL), 0);
+	}
+	srr_ledger_free(l);
+	srr_store_close(s);	/* checkpoints the WAL into the file */
+	f = fopen(path, "rb");
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)len);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	assert_true(len > 3 * 4096);
+	/* Scribble over every page after the first (the schema page). */
+	memset(buf + 4096 + 100, 0xa5, (size_t)len - 4096 - 200);
+	write_file(path, buf, (size_t)len);
+	free(buf);
+	s = NULL;
+	assert_true(srr_store_open(path, &s, err, sizeof(err)) < 0);
+	assert_null(s);
+	assert_true(strlen(err) > strlen(path));
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	struct srr_store *s;
+	sqlite3 *db;
+	char err[512] = "";
+
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
+	srr_store_close(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 9", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "newer"));
+}
+
+static void
+test_foreign_database_refused(void **state)
+{
+	struct srr_store *s;
+	sqlite3 *db;
+	char err[512] = "";
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "not an srrha ledger"));
+}
+
+static void
+test_unreadable_refused(void **state)
+{
+	struct srr_store *s;
+	char err[512] = "", p[300];
+
+	snprintf(p, sizeof(p), "%s/missing-dir/ledger.db", dir);
+	assert_true(srr_store_open(p, &s, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "missing-dir"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_durable_across_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_and_full_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_page_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_refused, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
