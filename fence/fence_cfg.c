@@ -40,6 +40,16 @@ value(const struct fence_opts *o, enum fence_pid pid)
 	return o->val[pid] != NULL ? o->val[pid] : fence_params[pid].def;
 }
 
+/* An optional string: given empty is the same as not given (a stonith
+ * device attribute cleared to "" must not name a file called ""). */
+static const char *
+optional(const struct fence_opts *o, enum fence_pid pid)
+{
+	const char *v = value(o, pid);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
 /* A number parameter with its default, in [0, MAX]. */
 static int
 number(const struct fence_opts *o, enum fence_pid pid, unsigned long max,
@@ -215,15 +225,16 @@ fence_cfg_load(const struct fence_opts *o, struct fence_cfg *c, char *err,
 	if (c->action == FA_METADATA || c->action == FA_MANPAGE)
 		return 0;
 	c->ip = o->val[P_IP];
-	c->ip2 = o->val[P_IP2];
+	c->ip2 = optional(o, P_IP2);
 	c->username = o->val[P_USERNAME];
-	c->password = o->val[P_PASSWORD];
-	c->password_script = o->val[P_PASSWORD_SCRIPT];
-	c->identity_file = o->val[P_IDENTITY_FILE];
-	c->known_hosts = value(o, P_KNOWN_HOSTS);
+	c->password = optional(o, P_PASSWORD);
+	c->password_script = optional(o, P_PASSWORD_SCRIPT);
+	c->identity_file = optional(o, P_IDENTITY_FILE);
+	c->known_hosts = optional(o, P_KNOWN_HOSTS) != NULL ?
+	    value(o, P_KNOWN_HOSTS) : fence_params[P_KNOWN_HOSTS].def;
 	c->plug = o->val[P_PLUG];
-	c->managed = o->val[P_MANAGED];
-	c->debug_file = o->val[P_DEBUG_FILE];
+	c->managed = optional(o, P_MANAGED);
+	c->debug_file = optional(o, P_DEBUG_FILE);
 	c->quiet = o->val[P_QUIET] != NULL && strcmp(o->val[P_QUIET], "1") == 0;
 	sep = value(o, P_SEPARATOR);
 	if (strlen(sep) != 1) {

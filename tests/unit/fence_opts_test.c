@@ -259,6 +259,15 @@ test_cfg_required(void **state)
 	assert_non_null(strstr(err, "password"));
 	fence_cfg_free(&c);
 	fence_opts_free(&o);
+	/* An optional parameter given empty is not given. */
+	assert_int_equal(parse(&o, "ip=h\nusername=u\nplug=p\nidentity_file=\npassword=x\nip2=\n",
+			       err, sizeof(err)), 0);
+	assert_int_equal(fence_cfg_load(&o, &c, err, sizeof(err)), 0);
+	assert_null(c.identity_file);
+	assert_null(c.ip2);
+	assert_string_equal(c.password, "x");
+	fence_cfg_free(&c);
+	fence_opts_free(&o);
 	/* list needs no plug; metadata needs nothing at all. */
 	assert_int_equal(parse(&o, "action=list\nip=h\nusername=u\npassword=x\n", err,
 			       sizeof(err)), 0);
