@@ -148,7 +148,11 @@ do_on(const struct fence_cfg *c, struct fence_hmc *h, struct look *l,
 			rc = -ETIMEDOUT;
 		look(c, h, l);
 	}
-	qb_log(LOG_ERR, "Failed: Timed out waiting to power ON");
+	if (rc == -ETIMEDOUT)
+		qb_log(LOG_ERR, "Failed: Timed out waiting to power ON");
+	else
+		qb_log(LOG_ERR, "Failed: power on of %s did not succeed after %u attempt(s)",
+		       c->plug, attempts);
 	return rc;
 }
 
