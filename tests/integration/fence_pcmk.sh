@@ -54,7 +54,7 @@ all_online() { mon | grep -q "Online: \[ n1 n2 n3 \]"; }
 device_started() { mon | grep -q "srr.*Started"; }
 fenced_log() { cat "$CL_DIR"/n*/pcmk-log/pacemaker.log 2>/dev/null; }
 
-echo "1..12"
+echo "1..13"
 FL_DIR=$CL_DIR/fence
 fl_init "$FL_DIR" || { echo "Bail out! ssh-keygen failed"; exit 1; }
 cl_build 3 || { echo "Bail out! namespaces"; exit 1; }
@@ -114,6 +114,8 @@ FL_RC=$? FL_OUT=$(cat "$FL_DIR/fence_n2.out") FL_ERR=
 echo "# stonith_admin --fence n2 (No Connection): exit $FL_RC: $FL_OUT"
 check "fencing n2 (its system in No Connection) fails in pacemaker" '[ "$FL_RC" != 0 ]'
 check "no power command was sent for it" '! fl_log_since $mark | grep -q "^chsysstate"'
+check "pacemaker's history records the fencing of n2 as failed" \
+	'cl_exec 1 stonith_admin --history n2 --verbose 2>&1 | grep -q "off of n2 failed"'
 check "pacemaker logged fence_srr's reason" 'fenced_log | grep -q "No Connection.*cannot be proven off"'
 
 t1=$(date +%s%N)
@@ -124,4 +126,4 @@ check "stonith_admin --reboot n1: lpar1 shut down and started again" \
 	'[ "$FL_RC" = 0 ] && fl_log_since $mark | grep -q "^chsysstate.*-n .lpar1. -o on" && fl_wait 10 eval "[ \"\$(fl_model src lpar1 state)\" = Running ]"'
 
 echo "# total $(( $(date +%s) - t0 )) s"
-[ "$failed" = 0 ] && [ "$n" = 12 ]
+[ "$failed" = 0 ] && [ "$n" = 13 ]
