@@ -242,6 +242,11 @@ ops_operator(struct srr_engine *e, const struct srr_ev_operator *o)
 		abandon(e, o);
 		return 0;
 	case SRR_OPR_RESTART:
+		if (!engine_acting(e)) {
+			engine_alert(e, SRR_ALERT_OPERATOR, "restart %s refused: "
+				     "not the acting leader", o->lpar);
+			return 0;
+		}
 		ops_manual(e, o->sys, o->lpar);
 		return 0;
 	}
