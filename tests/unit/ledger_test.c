@@ -264,6 +264,7 @@ test_codec_malformed_merges_nothing(void **state)
 	bad[6 + 2 + 16] = SRR_OP_STATUS_COUNT;	/* status of the first record */
 	assert_int_equal(srr_ledger_merge(l, bad, len), -EBADMSG);
 	assert_int_equal(srr_ledger_count(l), 0);
+	free(bad);
 	assert_int_equal(srr_ledger_delta(l, buf, len, &bad, &i), -EBADMSG);
 	assert_int_equal(srr_ledger_merge(l, buf, len), 0);
 	assert_int_equal(srr_ledger_count(l), 2);
