@@ -86,7 +86,7 @@ gate_not_restarted(struct srr_engine *e, const struct eop *op)
 		    o->rec.status == SRR_OP_RESTARTED ||
 		    o->rec.status == SRR_OP_CLEANING ||
 		    (srr_op_status_debt(o->rec.status) &&
-		     o->rec.created.ms >= e->sys[op->src].up_wall))
+		     o->rec.updated.ms >= e->sys[op->src].up_wall))
 			REFUSE("gate: %s already %s in the ledger", op->rec.lpar,
 			       srr_op_status_name(o->rec.status));
 	}

@@ -243,7 +243,9 @@ plan_one(struct srr_engine *e, int s, const struct srr_lpar_obs *l)
 }
 
 /* Already handled in this down episode: open, or closed since the source
- * was last seen up (an abandoned one stays abandoned). */
+ * was last seen up (an abandoned one stays abandoned). Closing time, not
+ * creation: an operator may plan a restart before the source goes down
+ * (found by the simulator, seed 584). */
 static bool
 planned_already(struct srr_engine *e, int s, const char *lpar)
 {
@@ -253,7 +255,7 @@ planned_already(struct srr_engine *e, int s, const char *lpar)
 		const struct eop *op = &e->ops[i];
 
 		if (op->src == s && strcmp(op->rec.lpar, lpar) == 0 &&
-		    (ops_open(op) || op->rec.created.ms >= e->sys[s].up_wall))
+		    (ops_open(op) || op->rec.updated.ms >= e->sys[s].up_wall))
 			return true;
 	}
 	return false;

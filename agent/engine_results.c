@@ -123,12 +123,15 @@ reconcile_result(struct srr_engine *e, struct eop *op,
 		ops_change_state(e, op, &next, next.msg);
 		return;
 	}
-	if (q->ok && q->src_present && q->src_rrs == HMC_RRS_REMOTE_RESTARTED) {
-		/* The source's own word that a restart completed: a debt, even
-		 * if the partition is not active anywhere now. */
+	if (q->ok && (!q->src_present || q->src_rrs == HMC_RRS_INVALID ||
+		      q->src_rrs == HMC_RRS_REMOTE_RESTARTED)) {
+		/* The source's own word that a restart completed (or its
+		 * auto-cleanup after one): a debt, even if the partition is not
+		 * active anywhere now; cleanup closes it. */
 		next.status = SRR_OP_RESTARTED;
 		snprintf(next.msg, sizeof(next.msg), "reconciled: the source "
-			 "says Remote Restarted");
+			 "says %s", q->src_present ?
+			 hmc_rr_status_name(q->src_rrs) : "it is gone");
 		ops_change_state(e, op, &next, next.msg);
 		return;
 	}
@@ -242,6 +245,11 @@ ops_operator(struct srr_engine *e, const struct srr_ev_operator *o)
 		abandon(e, o);
 		return 0;
 	case SRR_OPR_RESTART:
+		if (!engine_acting(e)) {
+			engine_alert(e, SRR_ALERT_OPERATOR, "restart %s refused: "
+				     "not the acting leader", o->lpar);
+			return 0;
+		}
 		ops_manual(e, o->sys, o->lpar);
 		return 0;
 	}

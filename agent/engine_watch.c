@@ -126,7 +126,8 @@ watch_inventory(struct srr_engine *e, const struct srr_ev_inventory *iv)
 	v = malloc((iv->n ? iv->n : 1) * sizeof(*v));
 	if (v == NULL)
 		return -ENOMEM;
-	memcpy(v, iv->lpars, iv->n * sizeof(*v));
+	if (iv->n > 0)
+		memcpy(v, iv->lpars, iv->n * sizeof(*v));
 	free(y->inv);
 	y->inv = v;
 	y->ninv = iv->n;

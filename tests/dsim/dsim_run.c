@@ -152,6 +152,21 @@ stop_one(struct sim *s)
 	}
 }
 
+/* The operator asks for one partition now (the gate still applies). */
+static void
+operator_restart(struct sim *s)
+{
+	struct srr_event ev = { .type = SRR_EV_OPERATOR };
+	int k = (int)sim_rand(s, (uint32_t)s->nlp), i;
+
+	ev.u.opr.req = SRR_OPR_RESTART;
+	ev.u.opr.sys = s->lp[k].src;
+	memcpy(ev.u.opr.lpar, s->lp[k].name, sizeof(ev.u.opr.lpar));
+	for (i = 0; i < s->na; i++)
+		if (s->a[i].up)
+			sim_event(s, i, &ev);
+}
+
 static void
 chaos_source(struct sim *s)
 {
@@ -221,6 +236,8 @@ chaos_cluster(struct sim *s)
 		operator(s, sim_chance(s, 50) ? SRR_OPR_PAUSE : SRR_OPR_RESUME, 0);
 		if (sim_chance(s, 30))
 			operator_abandon(s);
+		if (sim_chance(s, 30))
+			operator_restart(s);
 		break;
 	}
 	dsim_membership(s);

@@ -62,7 +62,8 @@ feed(struct h *h, struct srr_event *ev)
 	assert_int_equal(srr_engine_event(h->e, ev), 0);
 	v = srr_engine_actions(h->e, &n);
 	assert_true(n <= 64);
-	memcpy(copy, v, n * sizeof(*v));
+	if (n > 0)
+		memcpy(copy, v, n * sizeof(*v));
 	for (i = 0; i < n; i++) {
 		assert_true(h->nacts < 256);
 		h->acts[h->nacts++] = copy[i];

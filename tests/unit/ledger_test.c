@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "agent/ledger.h"
+#include "cluster/cluster.h"
 
 static void
 rec_init(struct srr_record *r, uint32_t seq, enum srr_op_status st,
@@ -264,6 +265,7 @@ test_codec_malformed_merges_nothing(void **state)
 	bad[6 + 2 + 16] = SRR_OP_STATUS_COUNT;	/* status of the first record */
 	assert_int_equal(srr_ledger_merge(l, bad, len), -EBADMSG);
 	assert_int_equal(srr_ledger_count(l), 0);
+	free(bad);
 	assert_int_equal(srr_ledger_delta(l, buf, len, &bad, &i), -EBADMSG);
 	assert_int_equal(srr_ledger_merge(l, buf, len), 0);
 	assert_int_equal(srr_ledger_count(l), 2);
@@ -298,6 +300,36 @@ test_delta_sends_only_missing_or_lower(void **state)
 	srr_ledger_free(a); srr_ledger_free(b);
 }
 
+/* The ledger plugs into the cluster layer's sync as it is (the types are
+ * checked by the compiler), and a sync through those pointers works. */
+static void
+test_fits_cluster_sync_ops(void **state)
+{
+	const struct cluster_sync_ops ops = {
+		.digest = srr_ledger_digest,
+		.delta = srr_ledger_delta,
+		.merge = srr_ledger_merge,
+	};
+	struct srr_record r[2];
+	struct srr_ledger *a, *b;
+	uint8_t *dig, *delta;
+	size_t dl, xl;
+
+	rec_init(&r[0], 1, SRR_OP_RESTARTED, 1);
+	rec_init(&r[1], 2, SRR_OP_CLEANED, 1);
+	a = ledger_of(r, 2);
+	b = ledger_of(r, 1);
+	assert_int_equal(ops.digest(b, &dig, &dl), 0);
+	assert_int_equal(ops.delta(a, dig, dl, &delta, &xl), 0);
+	assert_int_equal(ops.merge(b, delta, xl), 0);
+	assert_int_equal(srr_ledger_count(b), 2);
+	assert_int_equal(ops.merge(b, dig, dl), -EBADMSG);	/* wrong kind */
+	free(dig);
+	free(delta);
+	srr_ledger_free(a);
+	srr_ledger_free(b);
+}
+
 static void
 test_id_parse(void **state)
 {
@@ -323,6 +355,7 @@ main(void)
 		cmocka_unit_test(test_codec_roundtrip),
 		cmocka_unit_test(test_codec_malformed_merges_nothing),
 		cmocka_unit_test(test_delta_sends_only_missing_or_lower),
+		cmocka_unit_test(test_fits_cluster_sync_ops),
 		cmocka_unit_test(test_id_parse),
 	};
 

@@ -96,8 +96,52 @@ test_durable_across_reopen(void **state)
 	srr_store_close(s);
 }
 
+/* A peer's records merged through the replication callback are on disk
+ * when the callback returns. */
 static void
-test_wal_and_full_sync(void **state)
+test_merge_is_durable(void **state)
+{
+	struct srr_store *s;
+	struct srr_ledger *peer, *l;
+	struct srr_record r;
+	struct srr_history_row *h;
+	uint8_t *dig, *delta;
+	size_t dl, xl, n;
+	char err[512];
+
+	assert_int_equal(srr_ledger_new(NULL, &peer), 0);
+	rec(&r, 7, SRR_OP_RESTARTED);
+	assert_int_equal(srr_ledger_put(peer, &r, "peer", NULL), 0);
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(srr_ledger_new(s, &l), 0);
+	assert_int_equal(srr_ledger_digest(l, &dig, &dl), 0);
+	assert_int_equal(srr_ledger_delta(peer, dig, dl, &delta, &xl), 0);
+	assert_int_equal(srr_ledger_merge(l, delta, xl), 0);
+	free(dig);
+	free(delta);
+	/* no orderly close of the ledger: reopen the file beside it */
+	{
+		struct srr_store *s2;
+		struct srr_ledger *l2;
+
+		assert_int_equal(srr_store_open(path, &s2, err, sizeof(err)), 0);
+		assert_int_equal(srr_ledger_new(s2, &l2), 0);
+		assert_int_equal(srr_ledger_count(l2), 1);
+		assert_int_equal(srr_ledger_at(l2, 0)->status, SRR_OP_RESTARTED);
+		assert_int_equal(srr_store_history(s2, &r.id, &h, &n), 0);
+		assert_int_equal(n, 1);
+		assert_string_equal(h[0].reason, "replicated");
+		free(h);
+		srr_ledger_free(l2);
+		srr_store_close(s2);
+	}
+	srr_ledger_free(l);
+	srr_store_close(s);
+	srr_ledger_free(peer);
+}
+
+static void
+test_wal_journal(void **state)
 {
 	struct srr_store *s;
 	sqlite3 *db;
@@ -222,7 +266,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_durable_across_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wal_and_full_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_is_durable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_page_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
