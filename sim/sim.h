@@ -294,7 +294,9 @@ size_t sim_endpoint_count(void);
 int sim_endpoint_set_up(size_t idx, bool up);
 /* Generate a new host key, write it, and serve it from now on. */
 int sim_hostkey_rotate(void);
-void sim_server_stop(void);
+/* Stop accepting, cut every session; true once no session thread is
+ * left (then the model may be freed). */
+bool sim_server_stop(void);
 void sim_server_status(struct hmc_buf *b);
 
 /* ------------------------------------------------------------------------ */
