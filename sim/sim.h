@@ -269,6 +269,8 @@ struct sim_log_rec {
 int sim_log_open(const char *path);
 void sim_log_write(const struct sim_log_rec *r);
 void sim_log_close(void);
+/* The last N lines of the log (0: all) into B; -ENOENT without a log. */
+int sim_log_tail(struct hmc_buf *b, unsigned int n);
 int64_t sim_wall_us(void);
 
 /* ------------------------------------------------------------------------ */
