@@ -178,6 +178,7 @@ main(int argc, char **argv)
 	struct sim_model m;
 	sigset_t set;
 	int sig = 0;
+	bool idle;
 
 	qb_log_init("hmcsim", LOG_DAEMON, LOG_INFO);
 	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);
@@ -213,11 +214,14 @@ main(int argc, char **argv)
 	sigwait(&set, &sig);
 	sim_log(LOG_INFO, "signal %d, stopping", sig);
 	sim_ctl_stop();
-	sim_server_stop();
+	idle = sim_server_stop();
 	pthread_mutex_lock(&m.lock);
 	if (m.state_path != NULL)
 		sim_topo_save(&m, m.state_path);
 	pthread_mutex_unlock(&m.lock);
 	sim_log_close();
+	/* A session still inside a command keeps using the model. */
+	if (idle)
+		sim_model_free(&m);
 	return 0;
 }

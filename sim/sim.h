@@ -269,6 +269,8 @@ struct sim_log_rec {
 int sim_log_open(const char *path);
 void sim_log_write(const struct sim_log_rec *r);
 void sim_log_close(void);
+/* The last N lines of the log (0: all) into B; -ENOENT without a log. */
+int sim_log_tail(struct hmc_buf *b, unsigned int n);
 int64_t sim_wall_us(void);
 
 /* ------------------------------------------------------------------------ */
@@ -294,7 +296,9 @@ size_t sim_endpoint_count(void);
 int sim_endpoint_set_up(size_t idx, bool up);
 /* Generate a new host key, write it, and serve it from now on. */
 int sim_hostkey_rotate(void);
-void sim_server_stop(void);
+/* Stop accepting, cut every session; true once no session thread is
+ * left (then the model may be freed). */
+bool sim_server_stop(void);
 void sim_server_status(struct hmc_buf *b);
 
 /* ------------------------------------------------------------------------ */

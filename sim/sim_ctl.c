@@ -151,6 +151,13 @@ ctl_dispatch(struct sim_model *m, char **av, int ac, struct hmc_buf *out)
 	if (strcmp(av[0], "hostkey") == 0 && ac == 2 &&
 	    strcmp(av[1], "rotate") == 0)
 		return sim_hostkey_rotate();
+	if (strcmp(av[0], "log") == 0 && ac <= 2) {
+		unsigned int n = 0;
+
+		if (ac == 2 && sim_parse_uint(av[1], 1000000, &n) != 0)
+			return -EINVAL;
+		return sim_log_tail(out, n);
+	}
 	if (strcmp(av[0], "status") == 0) {
 		sim_server_status(out);
 		return 0;

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -17,6 +18,7 @@
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_file;
+static char *log_path;
 static unsigned long log_seq;
 
 int64_t
@@ -39,6 +41,8 @@ sim_log_open(const char *path)
 	if (log_file != NULL)
 		fclose(log_file);
 	log_file = f;
+	free(log_path);
+	log_path = strdup(path);
 	pthread_mutex_unlock(&log_lock);
 	return 0;
 }
@@ -88,5 +92,38 @@ sim_log_close(void)
 	if (log_file != NULL)
 		fclose(log_file);
 	log_file = NULL;
+	free(log_path);
+	log_path = NULL;
 	pthread_mutex_unlock(&log_lock);
+}
+
+int
+sim_log_tail(struct hmc_buf *b, unsigned int n)
+{
+	struct hmc_buf all = { 0 };
+	char chunk[65536];
+	size_t got, start, lines = 0;
+	FILE *f = NULL;
+	int rc = 0;
+
+	pthread_mutex_lock(&log_lock);
+	if (log_path != NULL)
+		f = fopen(log_path, "r");
+	pthread_mutex_unlock(&log_lock);
+	if (f == NULL)
+		return -ENOENT;
+	while (rc == 0 && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		rc = hmc_buf_append(&all, chunk, got);
+	fclose(f);
+	/* Walk back over N newlines (the last byte ends the last line). */
+	start = all.len;
+	while (rc == 0 && start > 0 && (n == 0 || lines <= n)) {
+		if (all.s[start - 1] == '\n' && ++lines > n && n != 0)
+			break;
+		start--;
+	}
+	if (rc == 0 && all.len > start)
+		rc = hmc_buf_append(b, all.s + start, all.len - start);
+	hmc_buf_free(&all);
+	return rc;
 }

@@ -162,6 +162,58 @@ rr_undo(struct sim_rr *rr, enum hmc_rr_status src_status)
 	rr->sl->rrs = src_status;
 }
 
+/* Before the point of no return: cancelled, failed by a fault, or the
+ * destination lost. Everything defined for the restart goes. */
+static int
+rr_abort(struct sim_ctx *c, struct sim_rr *rr)
+{
+	const char *lpar = rr->sl->name, *src = rr->src->name;
+	bool cancelled = rr->cancel, fault = c->hit.rr_fail;
+
+	rr_undo(rr, cancelled ? HMC_RRS_REMOTE_RESTARTABLE :
+		HMC_RRS_SOURCE_RESTARTING);
+	rr_end(c, rr);
+	sim_log(LOG_NOTICE, "restart of %s from %s %s", lpar, src,
+		cancelled ? "cancelled" : fault ? "failed (fault)" :
+		"failed (destination lost)");
+	if (cancelled)
+		return sim_err(c, "HSCLA9D7 The remote restart operation of the "
+			       "partition %s was cancelled.", lpar);
+	return sim_err(c, "%s The remote restart operation of the partition "
+		       "%s failed; recover it with rrstartlpar -o recover.",
+		       fault ? c->hit.code : "HSCLA9D8", lpar);
+}
+
+/* After the point of no return: the source definition is stale whatever
+ * happens; the partition runs on the destination unless that was lost. */
+static int
+rr_finish(struct sim_ctx *c, struct sim_rr *rr)
+{
+	struct sim_lpar *l = rr->sl, *dl = rr->dl;
+	struct sim_sys *dst = rr->dst;
+	bool lost = dst->state != HMC_SYS_OPERATING;
+
+	dl->state = lost ? HMC_LPAR_NOT_ACTIVATED : HMC_LPAR_RUNNING;
+	dl->rrs = HMC_RRS_REMOTE_RESTARTABLE;
+	l->rrs = HMC_RRS_REMOTE_RESTARTED;
+	l->state = HMC_LPAR_NOT_ACTIVATED;
+	sim_log(lost ? LOG_NOTICE : LOG_INFO, "restart of %s from %s to %s %s "
+		"(id %u)", l->name, rr->src->name, dst->name,
+		lost ? "ended with the destination lost" : "done", dl->id);
+	if (lost) {
+		rr_end(c, rr);
+		return sim_err(c, "HSCLA9D8 The managed system %s failed during "
+			       "the remote restart of the partition %s.",
+			       dst->name, l->name);
+	}
+	if (rr->id_changed)
+		hmc_buf_printf(c->out, "Warnings:\nHSCLA32F The specified "
+			       "partition ID is no longer valid. The next "
+			       "available partition ID will be used.\n");
+	rr_end(c, rr);
+	return 0;
+}
+
 static int
 rr_restart(struct sim_ctx *c, struct sim_sys *src, struct sim_sys *dst,
 	   struct sim_lpar *l)
@@ -191,38 +243,14 @@ rr_restart(struct sim_ctx *c, struct sim_sys *src, struct sim_sys *dst,
 	dst->rr_active++;
 	sim_changed(c->m);
 	rr_sleep(c, rr, c->m->t.restart / 2);
-	if (rr->cancel || c->hit.rr_fail) {
-		bool cancelled = rr->cancel;
-
-		rr_undo(rr, cancelled ? HMC_RRS_REMOTE_RESTARTABLE :
-			HMC_RRS_SOURCE_RESTARTING);
-		rr_end(c, rr);
-		sim_log(LOG_NOTICE, "restart of %s from %s %s", l->name,
-			src->name, cancelled ? "cancelled" : "failed (fault)");
-		if (cancelled)
-			return sim_err(c, "HSCLA9D7 The remote restart operation "
-				       "of the partition %s was cancelled.", l->name);
-		return sim_err(c, "%s The remote restart operation of the "
-			       "partition %s failed; recover it with "
-			       "rrstartlpar -o recover.", c->hit.code, l->name);
-	}
+	if (rr->cancel || c->hit.rr_fail || dst->state != HMC_SYS_OPERATING)
+		return rr_abort(c, rr);
 	rr->past_return = true;
 	rr->dl->rrs = HMC_RRS_DEST_RESTARTED;
 	rr->dl->state = HMC_LPAR_STARTING;
 	sim_changed(c->m);
 	rr_sleep(c, rr, c->m->t.restart / 2);
-	rr->dl->state = HMC_LPAR_RUNNING;
-	rr->dl->rrs = HMC_RRS_REMOTE_RESTARTABLE;
-	l->rrs = HMC_RRS_REMOTE_RESTARTED;
-	l->state = HMC_LPAR_NOT_ACTIVATED;
-	sim_log(LOG_INFO, "restart of %s from %s to %s done (id %u)", l->name,
-		src->name, dst->name, rr->dl->id);
-	if (rr->id_changed)
-		hmc_buf_printf(c->out, "Warnings:\nHSCLA32F The specified "
-			       "partition ID is no longer valid. The next "
-			       "available partition ID will be used.\n");
-	rr_end(c, rr);
-	return 0;
+	return rr_finish(c, rr);
 }
 
 static int

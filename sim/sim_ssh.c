@@ -760,13 +760,26 @@ sim_server_status(struct hmc_buf *b)
 	pthread_mutex_unlock(&srv.lock);
 }
 
-void
+bool
 sim_server_stop(void)
 {
+	bool idle = false;
 	size_t i;
+	int waited;
 
 	srv.stop = true;
 	sess_kill_all(NULL);
 	for (i = 0; i < srv.neps; i++)
 		pthread_join(srv.eps[i].thread, NULL);
+	/* Sessions notice within one poll (100 ms) unless a command runs. */
+	for (waited = 0; !idle && waited < 3000; waited += 50) {
+		pthread_mutex_lock(&srv.lock);
+		idle = srv.sessions == NULL;
+		pthread_mutex_unlock(&srv.lock);
+		if (!idle)
+			ep_sleep_ms(50);
+	}
+	if (idle)
+		ssh_finalize();
+	return idle;
 }

@@ -4,9 +4,11 @@
 # source was Operating, restarts overlapped, a second restart refused,
 # cleanup only once the source is back, cancel rolls back.
 . "$(dirname "$0")/sim_lib.sh"
-echo "1..12"
-# time scale 0.01: restart 1.5 s, validate 0.1 s, power on 1.2 s
-sim_start "$TOPOS/estate4.ini" --time-scale 0.01
+echo "1..13"
+# time scale 0.01: restart 1.5 s, validate 0.1 s, power on 1.2 s; sys04
+# allows 4 concurrent remote restarts instead of 32.
+sed '/^\[system sys04\]$/a rr_limit = 4' "$TOPOS/estate4.ini" > "$SIM_TMP/estate4.ini"
+sim_start "$SIM_TMP/estate4.ini" --time-scale 0.01
 LPARS=$(seq -f 'sys01-lp%03g' 1 10)
 
 dest_of() { case $1 in *lp00[1-5]) echo sys02 ;; *) echo sys03 ;; esac; }
@@ -102,4 +104,15 @@ check "cancel before the point of no return: the restart fails, nothing left beh
 	grep -q ^HSCLA9D7 "$SIM_TMP/cancel.out" &&
 	simctl show sys04 sys04-lp001 | grep -qx "rr_status=Remote Restartable" &&
 	! simctl show sys02 sys04-lp001 >/dev/null 2>&1'
+
+pids=()
+for i in 2 3 4 5 6 7; do
+	(sim_ssh "rrstartlpar -o restart -m sys04 -t sys03 -p sys04-lp00$i" > "$SIM_TMP/lim.$i.out"; echo $? > "$SIM_TMP/lim.$i.rc") &
+	pids+=($!)
+	sleep 0.05
+done
+wait "${pids[@]}"
+check "the per-system limit: 4 of 6 concurrent restarts run, 2 refused with HSCLA9D4" '
+	[ "$(cat "$SIM_TMP"/lim.*.rc | grep -cx 0)" = 4 ] &&
+	[ "$(cat "$SIM_TMP"/lim.*.out | grep -c ^HSCLA9D4)" = 2 ]'
 finish

@@ -3,7 +3,7 @@
 # host keys, key authentication, exit codes, two endpoints taken down and
 # back, host key rotation, faults, 64 concurrent sessions, persistence.
 . "$(dirname "$0")/sim_lib.sh"
-echo "1..18"
+echo "1..19"
 sim_start "$TOPOS/seed.ini" --time-scale 0.01
 
 out=$(sim_ssh 'lssyscfg -r sys -F name,powervm_lpar_simplified_remote_restart_capable')
@@ -103,6 +103,11 @@ pad=$(head -c 9000 /dev/zero | tr '\0' ' ')
 out=$(printf 'chsysstate -m p814-2 -r sys -o off --immed%sbogus\nexit\n' "$pad" | shell)
 check "shell: an over-long line is discarded whole, never run cut" \
 	'grep -q "line too long" <<<"$out" && [ "$(simctl show p814-2 | sed -n s/^state=//p)" = Operating ]'
+
+sim_ssh "lssyscfg -r lpar -m p814-1 --filter 'lpar_names=lpar7' -F state" >/dev/null
+out=$(simctl log 1)
+check "control: log gives the last command, its user and exit status" \
+	'python3 -c "import json,sys; r=json.loads(sys.argv[1]); sys.exit(not (r[\"command\"].endswith(\"lpar_names=lpar7'"'"' -F state\") and r[\"user\"] == \"hscroot\" and r[\"exit_status\"] == 0))" "$out"'
 
 sim_ssh 'chsyscfg -r lpar -m p814-1 -i "name=lpar2,simplified_remote_restart_capable=1"'
 sim_stop

@@ -288,6 +288,62 @@ test_restart_refusals(void **state)
 	assert_int_equal(run(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1 --noconnection"), 0);
 }
 
+struct lose {
+	struct fx *f;
+	unsigned int after_ms;
+};
+
+/* Crash the destination while a restart waits (the lock is free then). */
+static void *
+lose_destination(void *arg)
+{
+	struct lose *x = arg;
+	struct sim_model *m = &x->f->m;
+
+	usleep(x->after_ms * 1000);
+	pthread_mutex_lock(&m->lock);
+	sim_sys_set_state(m, sim_sys_find(m, "p814-2"), HMC_SYS_ERROR);
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+static int
+restart_losing_destination(struct fx *f, unsigned int after_ms)
+{
+	struct lose x = { f, after_ms };
+	pthread_t t;
+	int rc;
+
+	sim_sys_set_state(&f->m, sim_sys_find(&f->m, "p814-2"), HMC_SYS_OPERATING);
+	assert_int_equal(pthread_create(&t, NULL, lose_destination, &x), 0);
+	rc = run(f, "rrstartlpar -o restart -m p814-1 -t p814-2 -p lpar1");
+	pthread_join(t, NULL);
+	return rc;
+}
+
+static void
+test_destination_lost(void **state)
+{
+	struct fx *f = *state;
+	struct sim_sys *src = sim_sys_find(&f->m, "p814-1");
+	struct sim_sys *dst = sim_sys_find(&f->m, "p814-2");
+
+	f->m.time_scale = 0.01;	/* restart 1.5 s, no return at 0.75 s */
+	sim_sys_set_state(&f->m, src, HMC_SYS_POWER_OFF);
+	/* Before the point of no return: undone, the source needs recover. */
+	assert_int_equal(restart_losing_destination(f, 250), 1);
+	assert_memory_equal(f->out.s, "HSCLA9D8", 8);
+	assert_null(sim_lpar_find(dst, "lpar1"));
+	assert_int_equal(sim_lpar_find(src, "lpar1")->rrs, HMC_RRS_SOURCE_RESTARTING);
+	assert_int_equal(run(f, "rrstartlpar -o recover -m p814-1 -p lpar1"), 0);
+	/* After it: the source definition is stale, the partition stopped. */
+	assert_int_equal(restart_losing_destination(f, 1100), 1);
+	assert_memory_equal(f->out.s, "HSCLA9D8", 8);
+	assert_int_equal(sim_lpar_find(src, "lpar1")->rrs, HMC_RRS_REMOTE_RESTARTED);
+	assert_int_equal(sim_lpar_find(dst, "lpar1")->state, HMC_LPAR_NOT_ACTIVATED);
+	assert_int_equal(src->rr_active + dst->rr_active, 0);
+}
+
 static void
 test_faults(void **state)
 {
@@ -388,6 +444,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_remote_restart_life_cycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destination_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_cleanup_and_persistence, setup, teardown),
 		cmocka_unit_test(test_bad_topology_says_where),
 	};
