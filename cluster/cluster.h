@@ -22,11 +22,15 @@
  * the lowest nodeid among the members holding it. A member holding another
  * digest is reported (config_mismatch) and logged, and never leads; if that
  * member is this process, it names no leader at all. The leader is known
- * once every member's HELLO of the epoch has arrived. A member that sent no
- * HELLO 10 s into the epoch (a stopped or hung process still in the CPG
- * group) is excluded from the epoch by an EXCLUDE message in agreed order
- * (so all members decide alike): it cannot lead and is not waited for; if
- * it is this process, it names no leader until the next view.
+ * once every member's HELLO of the epoch has arrived. With hello_timeout_ms
+ * set, a member that sent no HELLO that long into the epoch (a stopped or
+ * hung process still in the CPG group) is excluded from the epoch by an
+ * EXCLUDE message in agreed order (so all members decide alike): it cannot
+ * lead and is not waited for; if it is this process, it names no leader
+ * until the next view. The trade-off: the others then sync and may act
+ * without the records only that member holds (they arrive with the next
+ * view). With 0 (the default) a silent member stalls the epoch: no synced,
+ * nothing acts, until it leaves or speaks.
  *
  * State sync (each epoch): every member multicasts HELLO (version, config
  * digest) and its state digest (sync->digest); on each peer's digest it
@@ -101,6 +105,7 @@ struct cluster_config {
 	void *sync_ctx;
 	const struct cluster_events *events;
 	void *event_ctx;
+	unsigned hello_timeout_ms;	/* 0: never exclude a silent member */
 };
 
 #define CLUSTER_DIGEST_MAX	64

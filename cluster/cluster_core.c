@@ -668,9 +668,9 @@ rx_exclude(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 	t->excluded = true;
 	t->compatible = false;
 	cl_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32 " (pid %"
-	       PRIu32 ") sent no HELLO within %d ms: excluded from this epoch"
+	       PRIu32 ") sent no HELLO within %u ms: excluded from this epoch"
 	       " (no leadership, not waited for)", c->epoch, t->m.nodeid,
-	       t->m.pid, CORE_HELLO_TIMEOUT_MS);
+	       t->m.pid, c->p.hello_timeout_ms);
 	if (is_self(c, t)) {
 		cl_log(LOG_ERR, "epoch %016" PRIx64 ": this member was excluded;"
 		       " it names no leader until the next view", c->epoch);
@@ -696,8 +696,8 @@ core_hello_timeout(struct cluster_core *c)
 		if (pr->hello)
 			continue;
 		cl_log(LOG_WARNING, "epoch %016" PRIx64 ": no HELLO from member %"
-		       PRIu32 " within %d ms: asking to exclude it", c->epoch,
-		       pr->m.nodeid, CORE_HELLO_TIMEOUT_MS);
+		       PRIu32 " within %u ms: asking to exclude it", c->epoch,
+		       pr->m.nodeid, c->p.hello_timeout_ms);
 		wr32(pl, pr->m.nodeid);
 		wr32(pl + 4, pr->m.pid);
 		if (send_msg(c, CW_EXCLUDE, 0, NULL, 0, pl, sizeof(pl)) < 0)

@@ -43,6 +43,7 @@ struct cluster {
 	qb_loop_timer_handle retry_t, reconnect_t, hello_t;
 	bool retry_armed, reconnect_armed, hello_armed;
 	uint64_t try_again;
+	unsigned hello_timeout_ms;
 };
 
 static void cl_disconnect(struct cluster *c, const char *why, cs_error_t err);
@@ -171,8 +172,10 @@ tx_flush(void *tctx)
 
 	queue_clear(c);
 	hello_disarm(c);
+	if (c->hello_timeout_ms == 0)
+		return;
 	if (qb_loop_timer_add(c->loop, QB_LOOP_MED,
-			      CORE_HELLO_TIMEOUT_MS * 1000000ull, c, hello_fire,
+			      c->hello_timeout_ms * 1000000ull, c, hello_fire,
 			      &c->hello_t) == 0)
 		c->hello_armed = true;
 }
@@ -416,6 +419,7 @@ cluster_init(qb_loop_t *loop, const struct cluster_config *cfg,
 	memcpy(c->group.value, cfg->group, glen);
 	c->group.length = (uint32_t)glen;
 	p.pid = (uint32_t)getpid();
+	p.hello_timeout_ms = c->hello_timeout_ms = cfg->hello_timeout_ms;
 	p.config_digest = cfg->config_digest;
 	p.config_digest_len = cfg->config_digest_len;
 	p.sync = cfg->sync;

@@ -80,9 +80,6 @@ int cw_hello_decode(const uint8_t *p, size_t len, struct cw_hello *h);
 
 /* ---- cluster_core.c ------------------------------------------------------ */
 #define CORE_MEMBERS_MAX 64
-/* A member that sent no HELLO this long after the epoch began (a stopped
- * or hung process still in the CPG group) is excluded from the epoch. */
-#define CORE_HELLO_TIMEOUT_MS 10000
 
 struct core_member {
 	uint32_t nodeid;
@@ -94,7 +91,7 @@ struct core_transport {
 	/* multicast in agreed order; the transport queues on try-again */
 	int (*send)(void *tctx, const uint8_t *buf, size_t len);
 	/* a new epoch began: queued messages of the old one are void, and
-	 * core_hello_timeout() is due CORE_HELLO_TIMEOUT_MS from now */
+	 * core_hello_timeout() is due hello_timeout_ms from now (if set) */
 	void (*flush)(void *tctx);
 	void *tctx;
 };
@@ -102,6 +99,7 @@ struct core_transport {
 struct core_params {
 	uint32_t nodeid;
 	uint32_t pid;
+	unsigned hello_timeout_ms;	/* see cluster_config; 0: never */
 	const uint8_t *config_digest;
 	size_t config_digest_len;
 	const struct cluster_sync_ops *sync;

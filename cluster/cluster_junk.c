@@ -10,6 +10,7 @@
 
 #include <getopt.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,21 @@ junk_one(uint8_t *buf, size_t *len, unsigned i, uint32_t nodeid)
 	cw_encode_hdr(buf, &h);
 }
 
+static bool joined;
+
+static void
+on_confchg(cpg_handle_t h, const struct cpg_name *g,
+	   const struct cpg_address *m, size_t n,
+	   const struct cpg_address *l, size_t nl,
+	   const struct cpg_address *j, size_t nj)
+{
+	size_t i;
+
+	for (i = 0; i < nj; i++)
+		if (j[i].pid == (uint32_t)getpid())
+			joined = true;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -66,7 +82,7 @@ main(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "count", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 } };
-	cpg_callbacks_t cb = { 0 };
+	cpg_callbacks_t cb = { .cpg_confchg_fn = on_confchg };
 	struct cpg_name g = { 0 };
 	cpg_handle_t h;
 	unsigned int nodeid, i, count = 70, sent = 0;
@@ -92,6 +108,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "cannot join the CPG group\n");
 		return 1;
 	}
+	/* send only once every member has seen us join */
+	while (!joined)
+		if (cpg_dispatch(h, CS_DISPATCH_ONE) != CS_OK)
+			return 1;
 	srand((unsigned)time(NULL));
 	for (i = 0; i < count; i++) {
 		cs_error_t err;

@@ -1,7 +1,7 @@
 /*
  * cluster_probe.c: a small agent over cluster/ for the integration tests.
  *
- *   cluster_probe --group NAME --digest TEXT --fifo PATH
+ *   cluster_probe --group NAME --digest TEXT --fifo PATH [--hello-timeout MS]
  *
  * Its replicated state is a set of short strings (merged as a union)
  * handled through the same cluster_sync_ops the ledger implements. Every
@@ -439,17 +439,20 @@ main(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "digest", required_argument, NULL, 'd' },
 		{ "fifo", required_argument, NULL, 'f' },
+		{ "hello-timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 } };
 	const char *group = "srrha-probe", *digest = "default", *fifo = NULL;
 	struct probe p = { 0 };
 	struct cluster_config cfg = { 0 };
 	int o, fd = -1, rc;
+	unsigned hello_ms = 0;
 
-	while ((o = getopt_long(argc, argv, "g:d:f:", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "g:d:f:t:", lo, NULL)) != -1) {
 		switch (o) {
 		case 'g': group = optarg; break;
 		case 'd': digest = optarg; break;
 		case 'f': fifo = optarg; break;
+		case 't': hello_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
@@ -458,7 +461,7 @@ main(int argc, char **argv)
 	if (p.loop == NULL)
 		return 1;
 	cfg = (struct cluster_config){ group, (const uint8_t *)digest,
-		strlen(digest), &ops, &p, &ev, &p };
+		strlen(digest), &ops, &p, &ev, &p, hello_ms };
 	rc = cluster_init(p.loop, &cfg, &p.cl);
 	if (rc < 0) {
 		fprintf(stderr, "cluster_init: %s\n", strerror(-rc));

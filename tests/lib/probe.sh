@@ -17,13 +17,16 @@
 #   probe_agree_leader K... the same, printing the leader's nodeid
 PROBE_BIN=${PROBE_BIN:-${TOP_BUILDDIR:-.}/cluster/cluster_probe}
 PROBE_DIGEST=${PROBE_DIGEST:-cfg-default}
+# probes exclude a member silent this long (cluster_config.hello_timeout_ms)
+PROBE_HELLO_TIMEOUT=${PROBE_HELLO_TIMEOUT:-10000}
 
 probe_start() {
 	local k=$1 digest=${2:-$PROBE_DIGEST} f="$CL_DIR/n$1/probe.fifo"
 	[ -p "$f" ] || mkfifo "$f"
 	# a restart appends, so earlier lines stay for the checks
 	[ -f "$CL_DIR/n$k/probe.log" ] && cat "$CL_DIR/n$k/probe.log" >> "$CL_DIR/n$k/probe.old"
-	cl_spawn "$k" probe "$PROBE_BIN" --group srrha-test --digest "$digest" --fifo "$f"
+	cl_spawn "$k" probe "$PROBE_BIN" --group srrha-test --digest "$digest" --fifo "$f" \
+		--hello-timeout "$PROBE_HELLO_TIMEOUT"
 }
 
 probe_hook() { probe_start "$1"; }

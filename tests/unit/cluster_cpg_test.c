@@ -3,7 +3,8 @@
  * libquorum replaced through -Wl,--wrap by a scripted fake, over a real
  * qb_loop. Proves: connect and join; CS_ERR_TRY_AGAIN keeps messages
  * queued, in order, retried from a loop timer; a lost corosync reports
- * "no cluster" and the binding reconnects by itself.
+ * "no cluster" and the binding reconnects by itself; the HELLO timer runs
+ * only when configured.
  */
 #include "config.h"
 
@@ -147,22 +148,56 @@ run_for(unsigned ms)
 	qb_loop_run(loop);
 }
 
+/* connect; a view of this process and, with peer, a silent node 2 */
 static struct cluster *
-start(void)
+start_with(unsigned hello_ms, bool peer)
 {
 	struct cluster_config cfg = { "test", (const uint8_t *)"cfg", 3, &ops,
-				      NULL, &evs, NULL };
+				      NULL, &evs, NULL, hello_ms };
 	struct cluster *c;
-	struct cpg_address me = { 1, (uint32_t)getpid(), 0 };
+	struct cpg_address m[2] = { { 1, (uint32_t)getpid(), 0 }, { 2, 77, 0 } };
 	struct cpg_ring_id ring = { 1, 4 };
-	uint32_t ids[1] = { 1 };
+	uint32_t ids[2] = { 1, 2 };
 
 	assert_int_equal(cluster_init(loop, &cfg, &c), 0);
 	if (fk.model.cpg_confchg_fn) {
-		fk.model.cpg_totem_confchg_fn(1, ring, 1, ids);
-		fk.model.cpg_confchg_fn(1, NULL, &me, 1, NULL, 0, &me, 1);
+		fk.model.cpg_totem_confchg_fn(1, ring, peer ? 2 : 1, ids);
+		fk.model.cpg_confchg_fn(1, NULL, m, peer ? 2 : 1, NULL, 0, m, 1);
 	}
 	return c;
+}
+
+static struct cluster *
+start(void)
+{
+	return start_with(0, false);
+}
+
+static bool
+sent_type(uint16_t type)
+{
+	int i;
+
+	for (i = 0; i < fk.sent && i < 64; i++)
+		if (fk.types[i] == type)
+			return true;
+	return false;
+}
+
+/* hello_timeout_ms: 0 never excludes; set, the silent peer is named */
+static void
+test_hello_timeout(void **state)
+{
+	struct cluster *c = start_with(0, true);
+
+	run_for(150);
+	assert_false(sent_type(CW_EXCLUDE));
+	cluster_free(c);
+	fk.sent = 0;
+	c = start_with(50, true);
+	run_for(150);
+	assert_true(sent_type(CW_EXCLUDE));
+	cluster_free(c);
 }
 
 static int
@@ -252,6 +287,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_connect_and_join, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_try_again_queued_and_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_corosync_reconnects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hello_timeout, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
