@@ -16,10 +16,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 lib=${TOP_SRCDIR:-$here/../..}/tests/lib
 . "$here/fence_lib.sh"
 
-[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root"; exit 0; }
 for f in "$FL_AGENT" "$FL_SIM" "$FL_SIMCTL" "$lib/cluster.sh" /usr/sbin/pacemakerd \
 	/usr/sbin/stonith_admin /usr/sbin/corosync; do
-	[ -e "$f" ] || { echo "1..0 # SKIP $f missing"; exit 77; }
+	[ -e "$f" ] || { echo "1..0 # SKIP $f missing"; exit 0; }
 done
 . "$lib/cluster.sh"
 

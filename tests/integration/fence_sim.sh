@@ -9,9 +9,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/fence_lib.sh"
 
 for f in "$FL_AGENT" "$FL_SIM" "$FL_SIMCTL"; do
-	[ -x "$f" ] || { echo "1..0 # SKIP $f not built"; exit 77; }
+	[ -x "$f" ] || { echo "1..0 # SKIP $f not built"; exit 0; }
 done
-[ -x "$FL_FENCE_LPAR" ] || { echo "1..0 # SKIP fence-agents' fence_lpar not installed"; exit 77; }
+[ -x "$FL_FENCE_LPAR" ] || { echo "1..0 # SKIP fence-agents' fence_lpar not installed"; exit 0; }
 
 dir=$(mktemp -d /tmp/fence_sim.XXXXXX)
 trap 'fl_sim_stop; [ -n "${FENCE_KEEP:-}" ] || rm -rf "$dir"' EXIT

@@ -5,7 +5,7 @@
 # through the control socket, not through fence_lpar's own word.
 . "$(dirname "$0")/sim_lib.sh"
 FENCE_LPAR=/usr/sbin/fence_lpar
-[ -x "$FENCE_LPAR" ] || { echo "1..0 # SKIP fence_lpar not installed (fence-agents)"; exit 77; }
+[ -x "$FENCE_LPAR" ] || { echo "1..0 # SKIP fence_lpar not installed (fence-agents)"; exit 0; }
 echo "1..9"
 sim_start "$TOPOS/seed.ini" --time-scale 0.01
 

@@ -16,8 +16,8 @@ notok() { t_n=$((t_n + 1)); t_fail=$((t_fail + 1)); echo "not ok $t_n - $*"; }
 check() { local what=$1; shift; if eval "$*"; then ok "$what"; else notok "$what"; fi; }
 finish() { [ "$t_fail" -eq 0 ]; exit $?; }
 
-[ -x "$HMCSIM" ] || { echo "1..0 # SKIP hmcsim not built"; exit 77; }
-command -v ssh >/dev/null || { echo "1..0 # SKIP no ssh client"; exit 77; }
+[ -x "$HMCSIM" ] || { echo "1..0 # SKIP hmcsim not built"; exit 0; }
+command -v ssh >/dev/null || { echo "1..0 # SKIP no ssh client"; exit 0; }
 
 SIM_TMP=$(mktemp -d /tmp/hmcsim-test.XXXXXX)
 SIM_PID=

@@ -9,7 +9,7 @@
 # (exit non-zero, a message), never crash. Every fixture must be listed.
 . "$(dirname "$0")/sim_lib.sh"
 FIX=$TOP_SRCDIR/tests/fixtures/seed
-[ -d "$FIX" ] || { echo "1..0 # SKIP no seed fixtures"; exit 77; }
+[ -d "$FIX" ] || { echo "1..0 # SKIP no seed fixtures"; exit 0; }
 echo "1..41"
 covered=()
 

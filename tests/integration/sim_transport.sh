@@ -6,7 +6,7 @@
 # 200 sessions, every one answered with exit 0.
 . "$(dirname "$0")/sim_lib.sh"
 BENCH=$TOP_BUILDDIR/bench/hmc_transport_bench
-[ -x "$BENCH" ] || { echo "1..0 # SKIP bench/hmc_transport_bench not built"; exit 77; }
+[ -x "$BENCH" ] || { echo "1..0 # SKIP bench/hmc_transport_bench not built"; exit 0; }
 echo "1..3"
 sim_start "$TOPOS/seed.ini"
 out=$(timeout 120 "$BENCH" 127.0.0.1 "$SIM_PORT" hscroot "$SIM_TMP/id" "$SIM_TMP/known_hosts" 200 2>&1); rc=$?

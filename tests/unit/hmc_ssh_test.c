@@ -688,7 +688,7 @@ main(void)
 
 	if (access(SSHD, X_OK) != 0) {
 		printf("1..0 # SKIP %s not installed\n", SSHD);
-		return 77;
+		return 0;	/* TAP: counted as skipped */
 	}
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
