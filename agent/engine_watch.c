@@ -262,6 +262,7 @@ watch_fence(struct srr_engine *e, int s)
 {
 	struct esys *y = &e->sys[s];
 	struct srr_action *a;
+	const char *why;
 	int h, seeing = 0;
 
 	if (!e->c.sys[s].fence || y->fence_inflight || e->now < y->fence_next ||
@@ -280,6 +281,18 @@ watch_fence(struct srr_engine *e, int s)
 	}
 	if (seeing == 0)
 		return;
+	/* Powering a system off is as drastic as a restart: the same cluster
+	 * gate (configuration agreement, pause, stall guard included). */
+	if ((why = gate_cluster(e)) != NULL) {
+		if (strcmp(y->fence_refusal, why) != 0) {
+			snprintf(y->fence_refusal, sizeof(y->fence_refusal),
+				 "%s", why);
+			engine_alert(e, SRR_ALERT_REFUSED, "fence of %s not run: "
+				     "%s", e->c.sys[s].name, why);
+		}
+		return;
+	}
+	y->fence_refusal[0] = '\0';
 	a = engine_emit(e, SRR_ACT_FENCE);
 	a->src = s;
 	y->fence_inflight = true;

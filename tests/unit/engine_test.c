@@ -327,6 +327,56 @@ test_ambiguous_fence(void **state)
 	free_h(h);
 }
 
+/* A fence powers the source off: it passes the cluster gate as a restart
+ * does (pause, configuration agreement), not only leadership. */
+static void
+test_fence_passes_the_cluster_gate(void **state)
+{
+	struct h *h = setup_h(NULL, 0, false);
+	struct srr_engine_conf c;
+	struct srr_event ev = { .type = SRR_EV_OPERATOR };
+	int i;
+
+	srr_engine_free(h->e);
+	conf_init(&c, NULL, 0);
+	c.sys[SRC].fence = true;
+	assert_int_equal(srr_engine_new(&c, &h->e), 0);
+	lpar(h, "db1", 500, HMC_LPAR_RUNNING);
+	member(h, 1, 1, true);
+	poll(h);
+	ev.u.opr.req = SRR_OPR_PAUSE;
+	feed(h, &ev);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	for (i = 0; i < 6; i++)
+		poll(h);
+	assert_int_equal(count(h, SRR_ACT_FENCE, 0), 0);
+	assert_true(alerted(h, "fence of SRC not run: gate: automatic mode "
+			    "paused"));
+	/* Members disagree on the configuration: still no fence. */
+	ev.u.opr.req = SRR_OPR_RESUME;
+	feed(h, &ev);
+	assert_int_equal(count(h, SRR_ACT_FENCE, 0), 1);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SRR_EV_MEMBERSHIP;
+	ev.u.mem = (struct srr_ev_membership){ 2, 1, true, false, 3 };
+	feed(h, &ev);
+	ev.type = SRR_EV_SYNCED;
+	ev.u.synced_epoch = 2;
+	feed(h, &ev);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SRR_EV_FENCE_RESULT;
+	ev.u.fence.sys = SRC;
+	ev.u.fence.success = false;
+	feed(h, &ev);
+	for (i = 0; i < 6; i++)
+		poll(h);
+	assert_int_equal(count(h, SRR_ACT_FENCE, 0), 1);
+	assert_true(alerted(h, "fence of SRC not run: gate: members run "
+			    "different configurations"));
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
 static void
 test_gate_refusals_name_the_part(void **state)
 {
@@ -715,6 +765,7 @@ main(void)
 		cmocka_unit_test(test_flap_resets_window),
 		cmocka_unit_test(test_ambiguous_needs_confirm),
 		cmocka_unit_test(test_ambiguous_fence),
+		cmocka_unit_test(test_fence_passes_the_cluster_gate),
 		cmocka_unit_test(test_gate_refusals_name_the_part),
 		cmocka_unit_test(test_not_leader_does_nothing),
 		cmocka_unit_test(test_intent_before_command),
