@@ -401,6 +401,68 @@ test_gate_refusals_name_the_part(void **state)
 	free_h(h);
 }
 
+/* Quorum lost inside an epoch (the qdevice's vote gone, no ring change):
+ * the engine stops at once. */
+static void
+test_quorum_lost_inside_the_epoch(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
+
+	assert_true(srr_engine_is_acting_leader(h->e));
+	ev.u.mem = (struct srr_ev_membership){ 1, 1, false, true, 3 };
+	feed(h, &ev);
+	assert_false(srr_engine_is_acting_leader(h->e));
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_REPLICATE, 0), 0);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	/* Quorum back in the same, synced epoch: the restart goes. */
+	ev.u.mem.quorate = true;
+	feed(h, &ev);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
+/* cluster.h: epochs compare for equality only; a CPG join inside a ring
+ * may give a lower value. A new view naming another leader is taken, and
+ * back in an epoch value seen before, no operation id is given twice. */
+static void
+test_lower_epoch_value_is_a_new_view(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_OPERATOR };
+	struct srr_action a;
+
+	member(h, 100, 1, true);
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	a = *last(h, SRR_ACT_COMMAND);
+	assert_int_equal(a.op.epoch, 100);
+	assert_int_equal(a.op.seq, 1);
+	result(h, &a, 0, "");
+	ev.u.opr.req = SRR_OPR_ABANDON;
+	ev.u.opr.op = a.op;
+	snprintf(ev.u.opr.reason, sizeof(ev.u.opr.reason), "test");
+	feed(h, &ev);
+	h->st[SRC] = HMC_SYS_OPERATING;
+	poll(h); poll(h);
+	member(h, 50, 2, true);
+	assert_false(srr_engine_is_acting_leader(h->e));
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	member(h, 100, 1, true);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 2);
+	a = *last(h, SRR_ACT_COMMAND);
+	assert_int_equal(a.op.epoch, 100);
+	assert_int_equal(a.op.seq, 2);
+	free_h(h);
+}
+
 static void
 test_not_leader_does_nothing(void **state)
 {
@@ -768,6 +830,8 @@ main(void)
 		cmocka_unit_test(test_fence_passes_the_cluster_gate),
 		cmocka_unit_test(test_gate_refusals_name_the_part),
 		cmocka_unit_test(test_not_leader_does_nothing),
+		cmocka_unit_test(test_quorum_lost_inside_the_epoch),
+		cmocka_unit_test(test_lower_epoch_value_is_a_new_view),
 		cmocka_unit_test(test_intent_before_command),
 		cmocka_unit_test(test_stall_guard),
 		cmocka_unit_test(test_eligibility),
