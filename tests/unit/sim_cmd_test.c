@@ -428,6 +428,18 @@ test_bad_topology_says_where(void **state)
 	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "system nosys is not defined above"));
 	sim_model_free(&m);
+	/* A section name the INI reader would cut: refused, not another
+	 * partition named "dbprod0". */
+	fp = fopen(path, "w");
+	fputs("[system Server-9080-MHE-SN1234567-production]\nmem_mb = 1024\n"
+	      "[lpar Server-9080-MHE-SN1234567-production/dbprod01-primary]\n"
+	      "id = 1\n", fp);
+	fclose(fp);
+	assert_int_equal(sim_model_init(&m), 0);
+	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":4: section [lpar Server-9080-MHE-"));
+	assert_non_null(strstr(err, "longer than 48 characters"));
+	sim_model_free(&m);
 	unlink(path);
 }
 
