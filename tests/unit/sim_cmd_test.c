@@ -349,6 +349,8 @@ test_faults(void **state)
 {
 	struct fx *f = *state;
 	struct hmc_buf out = { 0 };
+	char line[64];
+	int id;
 
 	sim_ctl_exec(&f->m, "fault add lssyscfg p814-2 fail HSCL1234 count=1", &out);
 	assert_non_null(strstr(out.s, "OK\n"));
@@ -374,6 +376,21 @@ test_faults(void **state)
 	out.len = 0;
 	sim_ctl_exec(&f->m, "fault add lssyscfg * bogus", &out);
 	assert_non_null(strstr(out.s, "ERR"));
+	/* fault del takes a number, strictly: "1x" is not fault 1. */
+	sim_fault_clear();
+	out.len = 0;
+	sim_ctl_exec(&f->m, "fault add lssyscfg p814-2 fail HSCL1234", &out);
+	assert_int_equal(sscanf(out.s, "fault %d", &id), 1);
+	snprintf(line, sizeof(line), "fault del %dx", id);
+	out.len = 0;
+	sim_ctl_exec(&f->m, line, &out);
+	assert_non_null(strstr(out.s, "ERR"));
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 -F name"), 1);
+	snprintf(line, sizeof(line), "fault del %d", id);
+	out.len = 0;
+	sim_ctl_exec(&f->m, line, &out);
+	assert_non_null(strstr(out.s, "OK\n"));
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 -F name"), 0);
 	hmc_buf_free(&out);
 }
 
