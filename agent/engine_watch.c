@@ -116,10 +116,19 @@ watch_inventory(struct srr_engine *e, const struct srr_ev_inventory *iv)
 {
 	struct esys *y;
 	struct srr_lpar_obs *v;
+	size_t i;
 
 	if (iv->sys < 0 || iv->sys >= e->c.nsys || iv->n > SRR_MAX_LPARS ||
 	    (iv->n > 0 && iv->lpars == NULL))
 		return -EINVAL;
+	/* Names come from HMC output: unterminated or unquotable ones would
+	 * be compared past their end, or planned and never sendable. */
+	for (i = 0; i < iv->n; i++)
+		if (hmc_name_check(iv->lpars[i].name) < 0) {
+			elog(LOG_WARNING, "inventory of %s refused: partition %zu "
+			     "has no valid name", e->c.sys[iv->sys].name, i);
+			return -EINVAL;
+		}
 	if (iv->sys_state != HMC_SYS_OPERATING)
 		return 0;
 	y = &e->sys[iv->sys];

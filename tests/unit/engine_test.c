@@ -816,6 +816,33 @@ test_bad_events_refused(void **state)
 	assert_int_equal(srr_engine_event(h->e, &ev), -EINVAL);
 	ev.type = (enum srr_event_type)99;
 	assert_int_equal(srr_engine_event(h->e, &ev), -EINVAL);
+	/* Names: unterminated or with a control byte, refused whole. */
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SRR_EV_INVENTORY;
+	ev.u.inv.sys = SRC;
+	ev.u.inv.sys_state = HMC_SYS_OPERATING;
+	ev.u.inv.n = h->ninv;
+	ev.u.inv.lpars = h->inv;
+	memset(h->inv[0].name, 'a', sizeof(h->inv[0].name));
+	assert_int_equal(srr_engine_event(h->e, &ev), -EINVAL);
+	snprintf(h->inv[0].name, sizeof(h->inv[0].name), "db\n1");
+	assert_int_equal(srr_engine_event(h->e, &ev), -EINVAL);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SRR_EV_OPERATOR;
+	ev.u.opr.req = SRR_OPR_RESTART;
+	ev.u.opr.sys = SRC;
+	memset(ev.u.opr.lpar, 'a', sizeof(ev.u.opr.lpar));
+	assert_int_equal(srr_engine_event(h->e, &ev), -EINVAL);
+	ev.u.opr.req = SRR_OPR_ABANDON;
+	memset(ev.u.opr.reason, 'r', sizeof(ev.u.opr.reason));
+	assert_int_equal(srr_engine_event(h->e, &ev), -EINVAL);
+	/* The inventory taken before is kept: db1 still restarts. */
+	snprintf(h->inv[0].name, sizeof(h->inv[0].name), "db1");
+	h->ninv = 0;
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	assert_string_equal(last(h, SRR_ACT_COMMAND)->lpar, "db1");
 	free_h(h);
 }
 
