@@ -188,20 +188,29 @@ engine_sys_index(const struct srr_engine *e, const char *name)
 	return -1;
 }
 
+/* The cluster's epochs compare for equality only (cluster.h: a CPG join
+ * or leave inside a ring may give a lower value), and quorum, leader and
+ * configuration agreement may change inside an epoch (quorum lost with
+ * the qdevice's vote, no ring change): take every view as it comes. */
 static void
 on_membership(struct srr_engine *e, const struct srr_ev_membership *m)
 {
 	bool was = engine_leader(e);
 
-	if (m->epoch <= e->epoch) {
-		elog(LOG_WARNING, "ignored membership of old epoch %llu",
-		     (unsigned long long)m->epoch);
-		return;
-	}
-	e->epoch = m->epoch;
 	e->leader = m->leader;
 	e->quorate = m->quorate;
 	e->config_agree = m->config_agree;
+	if (m->epoch == e->epoch) {
+		elog(LOG_INFO, "epoch %llu: leader %u%s, %squorate, "
+		     "configurations %s", (unsigned long long)m->epoch,
+		     m->leader, engine_leader(e) ? " (this agent)" : "",
+		     m->quorate ? "" : "not ", m->config_agree ? "agree" :
+		     "differ");
+		if (was && !engine_leader(e))
+			elog(LOG_NOTICE, "no longer the leader: actions stop");
+		return;
+	}
+	e->epoch = m->epoch;
 	e->reconciled = false;
 	ops_new_epoch(e);
 	elog(LOG_INFO, "epoch %llu: leader %u%s, %squorate, %d members",

@@ -61,6 +61,7 @@ struct esys {
 	int64_t confirmed_at, fenced_at;	/* both expire: confirm_ttl_ms */
 	bool fence_inflight;
 	int64_t fence_next;
+	char fence_refusal[SRR_ALERT_LEN];	/* last gate refusal of it */
 	bool have_inv;
 	struct srr_lpar_obs *inv;
 	size_t ninv;

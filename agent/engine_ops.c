@@ -193,7 +193,14 @@ ops_new_epoch(struct srr_engine *e)
 		e->ops[j++] = *op;
 	}
 	e->nops = j;
+	/* An epoch value may come back (same ring, same members): never
+	 * reuse an id this agent gave in it. */
 	e->seq = 0;
+	for (i = 0; i < e->nops; i++)
+		if (e->ops[i].rec.id.node == e->c.nodeid &&
+		    e->ops[i].rec.id.epoch == e->epoch &&
+		    e->ops[i].rec.id.seq > e->seq)
+			e->seq = e->ops[i].rec.id.seq;
 }
 
 /* The operation that stands for (LPAR, SRC): the most advanced, then the

@@ -220,6 +220,10 @@ ops_operator(struct srr_engine *e, const struct srr_ev_operator *o)
 	if ((o->req == SRR_OPR_CONFIRM || o->req == SRR_OPR_RESTART) &&
 	    (o->sys < 0 || o->sys >= e->c.nsys))
 		return -EINVAL;
+	if ((o->req == SRR_OPR_RESTART && hmc_name_check(o->lpar) < 0) ||
+	    (o->req == SRR_OPR_ABANDON &&
+	     memchr(o->reason, '\0', sizeof(o->reason)) == NULL))
+		return -EINVAL;
 	switch (o->req) {
 	case SRR_OPR_CONFIRM:
 		if (watch_operating(e, o->sys) || !e->have_tick) {

@@ -116,10 +116,19 @@ watch_inventory(struct srr_engine *e, const struct srr_ev_inventory *iv)
 {
 	struct esys *y;
 	struct srr_lpar_obs *v;
+	size_t i;
 
 	if (iv->sys < 0 || iv->sys >= e->c.nsys || iv->n > SRR_MAX_LPARS ||
 	    (iv->n > 0 && iv->lpars == NULL))
 		return -EINVAL;
+	/* Names come from HMC output: unterminated or unquotable ones would
+	 * be compared past their end, or planned and never sendable. */
+	for (i = 0; i < iv->n; i++)
+		if (hmc_name_check(iv->lpars[i].name) < 0) {
+			elog(LOG_WARNING, "inventory of %s refused: partition %zu "
+			     "has no valid name", e->c.sys[iv->sys].name, i);
+			return -EINVAL;
+		}
 	if (iv->sys_state != HMC_SYS_OPERATING)
 		return 0;
 	y = &e->sys[iv->sys];
@@ -262,6 +271,7 @@ watch_fence(struct srr_engine *e, int s)
 {
 	struct esys *y = &e->sys[s];
 	struct srr_action *a;
+	const char *why;
 	int h, seeing = 0;
 
 	if (!e->c.sys[s].fence || y->fence_inflight || e->now < y->fence_next ||
@@ -280,6 +290,18 @@ watch_fence(struct srr_engine *e, int s)
 	}
 	if (seeing == 0)
 		return;
+	/* Powering a system off is as drastic as a restart: the same cluster
+	 * gate (configuration agreement, pause, stall guard included). */
+	if ((why = gate_cluster(e)) != NULL) {
+		if (strcmp(y->fence_refusal, why) != 0) {
+			snprintf(y->fence_refusal, sizeof(y->fence_refusal),
+				 "%s", why);
+			engine_alert(e, SRR_ALERT_REFUSED, "fence of %s not run: "
+				     "%s", e->c.sys[s].name, why);
+		}
+		return;
+	}
+	y->fence_refusal[0] = '\0';
 	a = engine_emit(e, SRR_ACT_FENCE);
 	a->src = s;
 	y->fence_inflight = true;

@@ -93,14 +93,31 @@ srr_op_id_str(const struct srr_op_id *id, char *out, size_t len)
 		 id->epoch, id->node, id->seq);
 }
 
+/* One decimal field ending in END (digits only: no blank, sign or
+ * overflow, which sscanf's %llu lets through). */
+static int
+id_field(const char **s, char end, uint64_t max, uint64_t *v)
+{
+	char *e;
+
+	if (**s < '0' || **s > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(*s, &e, 10);
+	if (errno != 0 || *e != end || *v > max)
+		return -EINVAL;
+	*s = e + (end != '\0');
+	return 0;
+}
+
 int
 srr_op_id_parse(const char *s, struct srr_op_id *id)
 {
-	unsigned long long e, n, q;
-	int used = 0;
+	uint64_t e, n, q;
 
-	if (s == NULL || sscanf(s, "%llu.%llu.%llu%n", &e, &n, &q, &used) != 3 ||
-	    s[used] != '\0' || s[0] == '-' || n > UINT32_MAX || q > UINT32_MAX)
+	if (s == NULL || id_field(&s, '.', UINT64_MAX, &e) < 0 ||
+	    id_field(&s, '.', UINT32_MAX, &n) < 0 ||
+	    id_field(&s, '\0', UINT32_MAX, &q) < 0)
 		return -EINVAL;
 	id->epoch = e;
 	id->node = (uint32_t)n;

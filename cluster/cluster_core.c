@@ -457,8 +457,13 @@ void
 core_members(struct cluster_core *c, const struct core_member *m, size_t n)
 {
 	if (n > CORE_MEMBERS_MAX) {
-		cl_log(LOG_ERR, "view of %zu members exceeds %d: ignored",
-		       n, CORE_MEMBERS_MAX);
+		/* Not the old view either: keeping it would let this member
+		 * lead while others it cannot see may lead too. */
+		cl_log(LOG_ERR, "view of %zu members exceeds %d: no view, no "
+		       "leader until a smaller one", n, CORE_MEMBERS_MAX);
+		c->n = 0;
+		c->members_known = false;
+		view_changed(c);
 		return;
 	}
 	memcpy(c->members, m, n * sizeof(*m));

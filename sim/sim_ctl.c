@@ -44,8 +44,14 @@ ctl_fault(char **av, int ac, struct hmc_buf *out)
 		sim_fault_clear();
 		return 0;
 	}
-	if (ac == 3 && strcmp(av[1], "del") == 0)
-		return sim_fault_del(atoi(av[2]));
+	if (ac == 3 && strcmp(av[1], "del") == 0) {
+		unsigned int del;
+
+		/* strictly a number: "del 1x" must not remove fault 1 */
+		if (sim_parse_uint(av[2], INT32_MAX, &del) != 0)
+			return -EINVAL;
+		return sim_fault_del((int)del);
+	}
 	/* fault add VERB SYS KIND [ARG] [count=N] */
 	if (ac < 5 || strcmp(av[1], "add") != 0 ||
 	    sim_fault_kind_parse(av[4], &k) != 0)

@@ -121,7 +121,7 @@ sim_hostkey_rotate(void)
 static bool
 key_authorized(ssh_key key)
 {
-	char line[16384], *type, *b64;
+	char line[16384], *type, *b64, *save;
 	ssh_key k;
 	bool ok = false;
 	FILE *f;
@@ -130,8 +130,9 @@ key_authorized(ssh_key key)
 	if (f == NULL)
 		return false;
 	while (!ok && fgets(line, sizeof(line), f) != NULL) {
-		type = strtok(line, " \t\r\n");
-		b64 = type ? strtok(NULL, " \t\r\n") : NULL;
+		/* strtok_r: sessions authenticate in threads of their own */
+		type = strtok_r(line, " \t\r\n", &save);
+		b64 = type ? strtok_r(NULL, " \t\r\n", &save) : NULL;
 		if (b64 == NULL || type[0] == '#')
 			continue;
 		if (ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type),

@@ -21,6 +21,11 @@
 
 #include "sim.h"
 
+/* libinih cuts a section name at 49 characters and says nothing: a
+ * longer "[lpar SYSTEM/NAME]" would silently define another partition.
+ * A name that long may have been cut, so it is refused. */
+#define TOPO_SECTION_MAX	48
+
 struct topo_ctx {
 	struct sim_model *m;
 	char section[2 * SIM_NAME_MAX + 16];
@@ -247,6 +252,12 @@ topo_handler(void *user, const char *section, const char *name,
 	struct topo_ctx *x = user;
 	int rc = 0;
 
+	if (strlen(section) > TOPO_SECTION_MAX) {
+		snprintf(x->err, sizeof(x->err), "section [%.60s...]: longer "
+			 "than %d characters (the INI reader cuts it)", section,
+			 TOPO_SECTION_MAX);
+		return 0;
+	}
 	if (strcmp(section, x->section) != 0) {
 		rc = topo_section(x, section);
 		if (rc != 0) {

@@ -311,6 +311,29 @@ test_epoch_per_view(void **state)
 	assert_true(core_epoch(nodes[0].core) == core_epoch_of(1, 8, a, 2));
 }
 
+/* A view larger than the core can hold is no view: the old one is not
+ * kept (its leader would lead beside members it cannot see). */
+static void
+test_oversize_view_is_no_view(void **state)
+{
+	struct core_member big[CORE_MEMBERS_MAX + 1];
+	size_t i;
+
+	view(0x7, 8, true);
+	pump();
+	assert_true(core_may_lead(nodes[0].core));
+	for (i = 0; i <= CORE_MEMBERS_MAX; i++)
+		big[i] = (struct core_member){ (uint32_t)i + 1, 100 };
+	core_members(nodes[0].core, big, CORE_MEMBERS_MAX + 1);
+	assert_false(core_may_lead(nodes[0].core));
+	assert_true(core_epoch(nodes[0].core) == 0);
+	assert_int_equal(nodes[0].leader_kind, CLUSTER_LEADER_NONE);
+	/* a view it can hold again: a new epoch, synced, leader again */
+	view(0x1, 9, true);
+	pump();
+	assert_true(core_may_lead(nodes[0].core));
+}
+
 static void
 test_not_quorate_no_leader(void **state)
 {
@@ -617,6 +640,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_three_nodes_leader_and_union),
 		T(test_epoch_per_view),
+		T(test_oversize_view_is_no_view),
 		T(test_not_quorate_no_leader),
 		T(test_digest_mismatch_never_leads),
 		T(test_digest_tie_no_leader),

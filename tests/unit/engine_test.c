@@ -327,6 +327,56 @@ test_ambiguous_fence(void **state)
 	free_h(h);
 }
 
+/* A fence powers the source off: it passes the cluster gate as a restart
+ * does (pause, configuration agreement), not only leadership. */
+static void
+test_fence_passes_the_cluster_gate(void **state)
+{
+	struct h *h = setup_h(NULL, 0, false);
+	struct srr_engine_conf c;
+	struct srr_event ev = { .type = SRR_EV_OPERATOR };
+	int i;
+
+	srr_engine_free(h->e);
+	conf_init(&c, NULL, 0);
+	c.sys[SRC].fence = true;
+	assert_int_equal(srr_engine_new(&c, &h->e), 0);
+	lpar(h, "db1", 500, HMC_LPAR_RUNNING);
+	member(h, 1, 1, true);
+	poll(h);
+	ev.u.opr.req = SRR_OPR_PAUSE;
+	feed(h, &ev);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	for (i = 0; i < 6; i++)
+		poll(h);
+	assert_int_equal(count(h, SRR_ACT_FENCE, 0), 0);
+	assert_true(alerted(h, "fence of SRC not run: gate: automatic mode "
+			    "paused"));
+	/* Members disagree on the configuration: still no fence. */
+	ev.u.opr.req = SRR_OPR_RESUME;
+	feed(h, &ev);
+	assert_int_equal(count(h, SRR_ACT_FENCE, 0), 1);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SRR_EV_MEMBERSHIP;
+	ev.u.mem = (struct srr_ev_membership){ 2, 1, true, false, 3 };
+	feed(h, &ev);
+	ev.type = SRR_EV_SYNCED;
+	ev.u.synced_epoch = 2;
+	feed(h, &ev);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SRR_EV_FENCE_RESULT;
+	ev.u.fence.sys = SRC;
+	ev.u.fence.success = false;
+	feed(h, &ev);
+	for (i = 0; i < 6; i++)
+		poll(h);
+	assert_int_equal(count(h, SRR_ACT_FENCE, 0), 1);
+	assert_true(alerted(h, "fence of SRC not run: gate: members run "
+			    "different configurations"));
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
 static void
 test_gate_refusals_name_the_part(void **state)
 {
@@ -348,6 +398,68 @@ test_gate_refusals_name_the_part(void **state)
 	ev.u.opr.req = SRR_OPR_RESUME;
 	feed(h, &ev);
 	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
+/* Quorum lost inside an epoch (the qdevice's vote gone, no ring change):
+ * the engine stops at once. */
+static void
+test_quorum_lost_inside_the_epoch(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
+
+	assert_true(srr_engine_is_acting_leader(h->e));
+	ev.u.mem = (struct srr_ev_membership){ 1, 1, false, true, 3 };
+	feed(h, &ev);
+	assert_false(srr_engine_is_acting_leader(h->e));
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_REPLICATE, 0), 0);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	/* Quorum back in the same, synced epoch: the restart goes. */
+	ev.u.mem.quorate = true;
+	feed(h, &ev);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
+/* cluster.h: epochs compare for equality only; a CPG join inside a ring
+ * may give a lower value. A new view naming another leader is taken, and
+ * back in an epoch value seen before, no operation id is given twice. */
+static void
+test_lower_epoch_value_is_a_new_view(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_OPERATOR };
+	struct srr_action a;
+
+	member(h, 100, 1, true);
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	a = *last(h, SRR_ACT_COMMAND);
+	assert_int_equal(a.op.epoch, 100);
+	assert_int_equal(a.op.seq, 1);
+	result(h, &a, 0, "");
+	ev.u.opr.req = SRR_OPR_ABANDON;
+	ev.u.opr.op = a.op;
+	snprintf(ev.u.opr.reason, sizeof(ev.u.opr.reason), "test");
+	feed(h, &ev);
+	h->st[SRC] = HMC_SYS_OPERATING;
+	poll(h); poll(h);
+	member(h, 50, 2, true);
+	assert_false(srr_engine_is_acting_leader(h->e));
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	member(h, 100, 1, true);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 2);
+	a = *last(h, SRR_ACT_COMMAND);
+	assert_int_equal(a.op.epoch, 100);
+	assert_int_equal(a.op.seq, 2);
 	free_h(h);
 }
 
@@ -704,6 +816,33 @@ test_bad_events_refused(void **state)
 	assert_int_equal(srr_engine_event(h->e, &ev), -EINVAL);
 	ev.type = (enum srr_event_type)99;
 	assert_int_equal(srr_engine_event(h->e, &ev), -EINVAL);
+	/* Names: unterminated or with a control byte, refused whole. */
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SRR_EV_INVENTORY;
+	ev.u.inv.sys = SRC;
+	ev.u.inv.sys_state = HMC_SYS_OPERATING;
+	ev.u.inv.n = h->ninv;
+	ev.u.inv.lpars = h->inv;
+	memset(h->inv[0].name, 'a', sizeof(h->inv[0].name));
+	assert_int_equal(srr_engine_event(h->e, &ev), -EINVAL);
+	snprintf(h->inv[0].name, sizeof(h->inv[0].name), "db\n1");
+	assert_int_equal(srr_engine_event(h->e, &ev), -EINVAL);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SRR_EV_OPERATOR;
+	ev.u.opr.req = SRR_OPR_RESTART;
+	ev.u.opr.sys = SRC;
+	memset(ev.u.opr.lpar, 'a', sizeof(ev.u.opr.lpar));
+	assert_int_equal(srr_engine_event(h->e, &ev), -EINVAL);
+	ev.u.opr.req = SRR_OPR_ABANDON;
+	memset(ev.u.opr.reason, 'r', sizeof(ev.u.opr.reason));
+	assert_int_equal(srr_engine_event(h->e, &ev), -EINVAL);
+	/* The inventory taken before is kept: db1 still restarts. */
+	snprintf(h->inv[0].name, sizeof(h->inv[0].name), "db1");
+	h->ninv = 0;
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	assert_string_equal(last(h, SRR_ACT_COMMAND)->lpar, "db1");
 	free_h(h);
 }
 
@@ -715,8 +854,11 @@ main(void)
 		cmocka_unit_test(test_flap_resets_window),
 		cmocka_unit_test(test_ambiguous_needs_confirm),
 		cmocka_unit_test(test_ambiguous_fence),
+		cmocka_unit_test(test_fence_passes_the_cluster_gate),
 		cmocka_unit_test(test_gate_refusals_name_the_part),
 		cmocka_unit_test(test_not_leader_does_nothing),
+		cmocka_unit_test(test_quorum_lost_inside_the_epoch),
+		cmocka_unit_test(test_lower_epoch_value_is_a_new_view),
 		cmocka_unit_test(test_intent_before_command),
 		cmocka_unit_test(test_stall_guard),
 		cmocka_unit_test(test_eligibility),

@@ -343,6 +343,16 @@ test_id_parse(void **state)
 	assert_int_equal(srr_op_id_parse("12.3.4x", &id), -EINVAL);
 	assert_int_equal(srr_op_id_parse("1.99999999999.1", &id), -EINVAL);
 	assert_int_equal(srr_op_id_parse("-1.2.3", &id), -EINVAL);
+	/* Strictly digits: no blank, sign or overflow. */
+	assert_int_equal(srr_op_id_parse(" -1.2.3", &id), -EINVAL);
+	assert_int_equal(srr_op_id_parse("+1.2.3", &id), -EINVAL);
+	assert_int_equal(srr_op_id_parse("1. 2.3", &id), -EINVAL);
+	assert_int_equal(srr_op_id_parse("99999999999999999999.1.1", &id),
+			 -EINVAL);
+	assert_int_equal(srr_op_id_parse("18446744073709551615.4294967295."
+					 "4294967295", &id), 0);
+	assert_true(id.epoch == UINT64_MAX && id.node == UINT32_MAX &&
+		    id.seq == UINT32_MAX);
 }
 
 int

@@ -349,6 +349,8 @@ test_faults(void **state)
 {
 	struct fx *f = *state;
 	struct hmc_buf out = { 0 };
+	char line[64];
+	int id;
 
 	sim_ctl_exec(&f->m, "fault add lssyscfg p814-2 fail HSCL1234 count=1", &out);
 	assert_non_null(strstr(out.s, "OK\n"));
@@ -374,6 +376,21 @@ test_faults(void **state)
 	out.len = 0;
 	sim_ctl_exec(&f->m, "fault add lssyscfg * bogus", &out);
 	assert_non_null(strstr(out.s, "ERR"));
+	/* fault del takes a number, strictly: "1x" is not fault 1. */
+	sim_fault_clear();
+	out.len = 0;
+	sim_ctl_exec(&f->m, "fault add lssyscfg p814-2 fail HSCL1234", &out);
+	assert_int_equal(sscanf(out.s, "fault %d", &id), 1);
+	snprintf(line, sizeof(line), "fault del %dx", id);
+	out.len = 0;
+	sim_ctl_exec(&f->m, line, &out);
+	assert_non_null(strstr(out.s, "ERR"));
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 -F name"), 1);
+	snprintf(line, sizeof(line), "fault del %d", id);
+	out.len = 0;
+	sim_ctl_exec(&f->m, line, &out);
+	assert_non_null(strstr(out.s, "OK\n"));
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-2 -F name"), 0);
 	hmc_buf_free(&out);
 }
 
@@ -427,6 +444,18 @@ test_bad_topology_says_where(void **state)
 	assert_int_equal(sim_model_init(&m), 0);
 	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "system nosys is not defined above"));
+	sim_model_free(&m);
+	/* A section name the INI reader would cut: refused, not another
+	 * partition named "dbprod0". */
+	fp = fopen(path, "w");
+	fputs("[system Server-9080-MHE-SN1234567-production]\nmem_mb = 1024\n"
+	      "[lpar Server-9080-MHE-SN1234567-production/dbprod01-primary]\n"
+	      "id = 1\n", fp);
+	fclose(fp);
+	assert_int_equal(sim_model_init(&m), 0);
+	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":4: section [lpar Server-9080-MHE-"));
+	assert_non_null(strstr(err, "longer than 48 characters"));
 	sim_model_free(&m);
 	unlink(path);
 }
