@@ -42,23 +42,6 @@ send_cleanup(struct srr_engine *e, struct eop *op)
 	     op->rec.lpar, op->rec.src, a->attempt);
 }
 
-static void
-query_dest(struct srr_engine *e, struct eop *op)
-{
-	struct srr_action *a;
-
-	if (gate_cluster(e) != NULL)
-		return;
-	a = engine_emit(e, SRR_ACT_QUERY);
-	a->op = op->rec.id;
-	a->src = op->src;
-	a->dst = op->dst;
-	snprintf(a->lpar, sizeof(a->lpar), "%s", op->rec.lpar);
-	a->lpar_id = op->rec.lpar_id;
-	op->inflight = IF_QUERY;
-	op->query_epoch = e->epoch;
-}
-
 void
 cleanup_step(struct srr_engine *e, struct eop *op)
 {
@@ -67,7 +50,7 @@ cleanup_step(struct srr_engine *e, struct eop *op)
 	if (!watch_operating(e, op->src) || e->now < op->next_ms)
 		return;
 	if (!op->dest_ok && !(e->c.fault & SRR_FAULT_NO_DEST_CHECK)) {
-		query_dest(e, op);
+		ops_query(e, op);
 	} else if (op->delivered && op->rec.status == SRR_OP_CLEANING &&
 		   op->cl_intent == op->rec.cl_attempts) {
 		send_cleanup(e, op);

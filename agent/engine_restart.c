@@ -33,8 +33,10 @@ emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd, int dst)
 	     a->attempt);
 }
 
-static void
-emit_query(struct srr_engine *e, struct eop *op)
+/* Ask the HMC where OP's partition is (reconciliation, cleanup's check
+ * that it runs on its destination). Queries pass the cluster gate too. */
+void
+ops_query(struct srr_engine *e, struct eop *op)
 {
 	struct srr_action *a;
 
@@ -146,7 +148,7 @@ reconcile(struct srr_engine *e, struct eop *op)
 		return;
 	elog(LOG_INFO, "reconciling %s from %s (restarting, attempt %u)",
 	     op->rec.lpar, op->rec.src, op->rec.attempts);
-	emit_query(e, op);
+	ops_query(e, op);
 }
 
 static void
