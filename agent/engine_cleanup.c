@@ -19,27 +19,14 @@ static void
 send_cleanup(struct srr_engine *e, struct eop *op)
 {
 	const char *why = gate_cleanup(e, op);
-	struct srr_action *a;
 
 	if (why != NULL) {
 		ops_refuse(e, op, SRR_ALERT_REFUSED, why);
 		return;
 	}
-	a = engine_emit(e, SRR_ACT_COMMAND);
-	a->op = op->rec.id;
-	a->cmd = HMC_RR_CLEANUP;
-	a->attempt = op->rec.cl_attempts;
-	a->src = op->src;
-	a->dst = op->dst;
-	snprintf(a->lpar, sizeof(a->lpar), "%s", op->rec.lpar);
-	a->lpar_id = op->rec.lpar_id;
-	op->inflight = IF_CLEANUP;
-	op->inflight_attempt = a->attempt;
+	ops_emit_cmd(e, op, HMC_RR_CLEANUP, op->dst);
 	op->delivered = false;
 	op->cl_intent = 0;
-	op->refusal[0] = '\0';
-	elog(LOG_NOTICE, "rrstartlpar -o cleanup %s on %s (attempt %u)",
-	     op->rec.lpar, op->rec.src, a->attempt);
 }
 
 void

@@ -155,6 +155,8 @@ void ops_plan(struct srr_engine *e, int s);
 void ops_manual(struct srr_engine *e, int s, const char *lpar);
 void ops_step(struct srr_engine *e);
 void ops_query(struct srr_engine *e, struct eop *op);
+void ops_emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd,
+		  int dst);
 int ops_cmd_result(struct srr_engine *e, const struct srr_ev_cmd_result *r);
 int ops_query_result(struct srr_engine *e,
 		     const struct srr_ev_query_result *q);

@@ -11,8 +11,10 @@
 
 #include "agent/engine_int.h"
 
-static void
-emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd, int dst)
+/* The one place an rrstartlpar action is emitted; callers have passed the
+ * gate for CMD (gate_restart, gate_validate, gate_cleanup). */
+void
+ops_emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd, int dst)
 {
 	struct srr_action *a = engine_emit(e, SRR_ACT_COMMAND);
 
@@ -27,10 +29,14 @@ emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd, int dst)
 		       cmd == HMC_RR_RESTART ? IF_RESTART : IF_CLEANUP;
 	op->inflight_attempt = a->attempt;
 	op->refusal[0] = '\0';
-	elog(LOG_NOTICE, "rrstartlpar -o %s %s from %s%s%s (attempt %u)",
-	     hmc_rr_op_name(cmd), op->rec.lpar, op->rec.src,
-	     dst >= 0 ? " to " : "", dst >= 0 ? e->c.sys[dst].name : "",
-	     a->attempt);
+	if (cmd == HMC_RR_CLEANUP)
+		elog(LOG_NOTICE, "rrstartlpar -o cleanup %s on %s (attempt %u)",
+		     op->rec.lpar, op->rec.src, a->attempt);
+	else
+		elog(LOG_NOTICE, "rrstartlpar -o %s %s from %s%s%s (attempt %u)",
+		     hmc_rr_op_name(cmd), op->rec.lpar, op->rec.src,
+		     dst >= 0 ? " to " : "", dst >= 0 ? e->c.sys[dst].name : "",
+		     a->attempt);
 }
 
 /* Ask the HMC where OP's partition is (reconciliation, cleanup's check
@@ -59,7 +65,7 @@ send_restart(struct srr_engine *e, struct eop *op)
 	const char *why = gate_restart(e, op);
 
 	if (why == NULL) {
-		emit_cmd(e, op, HMC_RR_RESTART, op->dst);
+		ops_emit_cmd(e, op, HMC_RR_RESTART, op->dst);
 		op->delivered = false;
 		return;
 	}
@@ -121,7 +127,7 @@ drive_restart(struct srr_engine *e, struct eop *op)
 			return;
 		}
 		op->dst = d;
-		emit_cmd(e, op, HMC_RR_VALIDATE, d);
+		ops_emit_cmd(e, op, HMC_RR_VALIDATE, d);
 		return;
 	}
 	next = op->rec;
@@ -136,7 +142,7 @@ drive_restart(struct srr_engine *e, struct eop *op)
 		uint32_t keep = op->rec.attempts;
 
 		op->rec.attempts = next.attempts;
-		emit_cmd(e, op, HMC_RR_RESTART, d);
+		ops_emit_cmd(e, op, HMC_RR_RESTART, d);
 		op->rec.attempts = keep;
 	}
 }
