@@ -23,15 +23,8 @@ FL_FENCE_LPAR=/usr/sbin/fence_lpar
 FL_PASSWORD=fence-test-pw
 FL_SIM_PID=
 
-fl_wait() {
-	local secs=$1 end
-	shift
-	end=$(( $(date +%s%N) / 1000000 + secs * 1000 ))
-	while ! "$@"; do
-		[ "$(( $(date +%s%N) / 1000000 ))" -ge "$end" ] && return 1
-		sleep 0.2
-	done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
+fl_wait() { wait_until "$@"; }
 
 fl_init() {
 	FL_DIR=$1

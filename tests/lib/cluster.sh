@@ -64,16 +64,8 @@ cl_log() { echo "# $*" >&2; }
 
 cl_now_ms() { date +%s%3N; }
 
-cl_wait() {
-	local secs=$1 end
-	shift
-	end=$(( $(date +%s%N) / 1000000 + secs * 1000 ))
-	while ! "$@"; do
-		[ "$(( $(date +%s%N) / 1000000 ))" -ge "$end" ] && return 1
-		sleep 0.2
-	done
-	return 0
-}
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
+cl_wait() { wait_until "$@"; }
 
 # kill everything in a namespace, then delete it
 cl_ns_remove() {
