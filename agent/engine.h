@@ -143,8 +143,14 @@ enum srr_action_cmd {
 	SRR_CMD_CLEANUP = HMC_RR_CLEANUP,
 };
 
+/* Every COMMAND and QUERY action carries a tag the engine chose; the
+ * daemon echoes it, untouched, in the result, so a late answer to an older
+ * command or query is never taken for the answer to a newer one. */
+typedef uint64_t srr_tag;
+
 struct srr_ev_cmd_result {
 	struct srr_op_id op;
+	srr_tag tag;			/* the action's tag, echoed */
 	enum hmc_rr_op cmd;
 	uint32_t attempt;
 	int exit_status;		/* -1: no exit status (outcome unknown) */
@@ -155,6 +161,7 @@ struct srr_ev_cmd_result {
 /* The answer to a query action: where the partition is now. */
 struct srr_ev_query_result {
 	struct srr_op_id op;
+	srr_tag tag;			/* the action's tag, echoed */
 	bool ok;			/* false: the query itself failed */
 	bool src_present;		/* the source still lists it */
 	enum hmc_rr_status src_rrs;
@@ -233,6 +240,7 @@ enum srr_alert_kind {
 struct srr_action {
 	enum srr_action_type type;
 	struct srr_op_id op;
+	srr_tag tag;			/* COMMAND, QUERY: echo it in the result */
 	uint32_t attempt;
 	enum hmc_rr_op cmd;
 	int src, dst;			/* system indices; dst -1 if none */
