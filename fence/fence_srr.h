@@ -209,6 +209,7 @@ struct fence_obs {
 	enum hmc_lpar_state state;
 	const char *state_text;
 	enum hmc_rr_status rrs;
+	const char *rrs_text;		/* as the HMC printed it */
 	const char *profile;		/* curr_profile */
 };
 

@@ -122,7 +122,8 @@ observe_one(const struct fence_view *v, size_t i, const char *plug,
 	ob->defined = true;
 	ob->state_text = t->rows[k].values[LPAR_COL_STATE];
 	ob->state = hmc_lpar_state_parse(ob->state_text);
-	ob->rrs = hmc_rr_status_parse(t->rows[k].values[LPAR_COL_RRS]);
+	ob->rrs_text = t->rows[k].values[LPAR_COL_RRS];
+	ob->rrs = hmc_rr_status_parse(ob->rrs_text);
 	ob->profile = t->rows[k].values[LPAR_COL_PROFILE];
 	return 0;
 }
