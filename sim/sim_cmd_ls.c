@@ -436,7 +436,7 @@ list_lpars(struct sim_ctx *c, const struct table *t, struct sim_sys *s,
 			sim_err(c, "HSCL350B The filter %s is not valid.", f->attr);
 			goto out;
 		}
-		if (pass)
+		if (pass && sim_lpar_listed(c->m, s->lpars[i]))
 			rows[n++] = (struct row){ s, s->lpars[i] };
 	}
 	rc = emit(c, t, rows, n, spec, header);

@@ -225,6 +225,14 @@ lpar_holds_resources(const struct sim_lpar *l)
 	    l->rrs == HMC_RRS_DEST_RESTARTING || l->rrs == HMC_RRS_DEST_RESTARTED;
 }
 
+bool
+sim_lpar_listed(const struct sim_model *m, const struct sim_lpar *l)
+{
+	return !(m->rr_dest_late && l->rr != NULL &&
+		 (l->rrs == HMC_RRS_DEST_RESTARTING ||
+		  l->rrs == HMC_RRS_DEST_RESTARTED));
+}
+
 unsigned int
 sim_sys_avail_mem(const struct sim_sys *s)
 {

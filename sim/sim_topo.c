@@ -75,6 +75,17 @@ static const struct {
 	{ "lpar_shutdown_immed_s", offsetof(struct sim_timing, lpar_shutdown_immed) },
 };
 
+/* "during" (the destination copy shows from the start of a restart) or
+ * "end" (only once it is done). */
+static int
+parse_dest_shown(const char *v, bool *late)
+{
+	if (strcmp(v, "during") != 0 && strcmp(v, "end") != 0)
+		return -EINVAL;
+	*late = strcmp(v, "end") == 0;
+	return 0;
+}
+
 static int
 hmc_key(struct topo_ctx *x, const char *k, const char *v)
 {
@@ -94,6 +105,8 @@ hmc_key(struct topo_ctx *x, const char *k, const char *v)
 		return parse_bool(v, &m->auto_cleanup);
 	if (strcmp(k, "rr_limit") == 0)
 		return sim_parse_uint(v, 1000, &m->rr_limit_default);
+	if (strcmp(k, "rr_dest_shown") == 0)
+		return parse_dest_shown(v, &m->rr_dest_late);
 	if (strcmp(k, "name") == 0) {
 		if (hmc_name_check(v) != 0 || strlen(v) >= sizeof(m->hmc_name))
 			return -EINVAL;
@@ -317,8 +330,9 @@ dump_hmc(struct sim_model *m, struct hmc_buf *b)
 	int rc;
 
 	rc = hmc_buf_printf(b, "[hmc]\nname = %s\ntime_scale = %g\n"
-			    "auto_cleanup = %d\nrr_limit = %u\n", m->hmc_name,
-			    m->time_scale, m->auto_cleanup, m->rr_limit_default);
+			    "auto_cleanup = %d\nrr_limit = %u\nrr_dest_shown = %s\n",
+			    m->hmc_name, m->time_scale, m->auto_cleanup,
+			    m->rr_limit_default, m->rr_dest_late ? "end" : "during");
 	for (i = 0; rc == 0 && i < sizeof(timing_keys) / sizeof(timing_keys[0]); i++)
 		rc = hmc_buf_printf(b, "%s = %g\n", timing_keys[i].key,
 				    *(double *)((char *)&m->t + timing_keys[i].off));
