@@ -118,11 +118,12 @@ fence_hmc_run(struct fence_hmc *h, const struct hmc_cmd *cmd,
 	if (rc < 0)
 		return rc;
 	if (res->exit_status != 0) {
-		char line[256];
+		char line[256], shown[2 * FENCE_SHOWN_MAX];
 
 		first_line(res, line, sizeof(line));
+		fence_cut(cmd->line, shown, sizeof(shown));
 		fence_seterr(err, errlen, "'%s' failed on HMC %s (exit %d, %s): %s",
-		       cmd->line, h->host[h->cur], res->exit_status,
+		       shown, h->host[h->cur], res->exit_status,
 		       res->code[0] != '\0' ? res->code : "no HSCL code", line);
 		return -EREMOTEIO;
 	}

@@ -130,6 +130,20 @@ fence_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+fence_cut(const char *s, char *out, size_t outlen)
+{
+	size_t n = strlen(s);
+	int head;
+
+	if (n < outlen) {
+		memcpy(out, s, n + 1);
+		return;
+	}
+	head = (int)outlen - 24;	/* room for "...(4294967295 bytes)" */
+	snprintf(out, outlen, "%.*s...(%zu bytes)", head > 0 ? head : 0, s, n);
+}
+
 const char *
 fence_action_name(enum fence_action a)
 {
@@ -248,16 +262,17 @@ strip(char *s)
 {
 	char *e;
 
-	while (*s == ' ' || *s == '\t')
+	while (*s == ' ')
 		s++;
 	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+	while (e > s && (e[-1] == ' ' || e[-1] == '\r'))
 		*--e = '\0';
 	return s;
 }
 
-/* Refuse bytes that no parameter holds: NUL and control characters (tab
- * and a final CR excepted). Binary junk on stdin stops here. */
+/* Refuse bytes that no parameter holds: NUL and control characters, TAB
+ * included (a final CR excepted). Binary junk on stdin stops here, and no
+ * TAB reaches the HMC inside a name. */
 static int
 line_check(const char *line, size_t len, unsigned int lineno, char *err,
 	   size_t errlen)
@@ -272,7 +287,7 @@ line_check(const char *line, size_t len, unsigned int lineno, char *err,
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
 
-		if (c == '\t' || (c == '\r' && i + 1 == len))
+		if (c == '\r' && i + 1 == len)
 			continue;
 		if (c < 0x20 || c == 0x7f) {
 			fence_seterr(err, errlen,

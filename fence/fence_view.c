@@ -115,8 +115,11 @@ observe_one(const struct fence_view *v, size_t i, const char *plug,
 		return 0;
 	for (j = (size_t)k + 1; j < t->nrows; j++)
 		if (strcmp(t->rows[j].values[LPAR_COL_NAME], plug) == 0) {
+			char shown[FENCE_SHOWN_MAX];
+
+			fence_cut(plug, shown, sizeof(shown));
 			fence_seterr(err, errlen, "the HMC lists partition '%s' twice on %s",
-			       plug, v->sys[i]);
+			       shown, v->sys[i]);
 			return -EBADMSG;
 		}
 	ob->defined = true;
