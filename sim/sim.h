@@ -78,6 +78,7 @@ struct sim_sys {
 	char name[SIM_NAME_MAX + 1];
 	char type_model[32];
 	char serial[32];
+	char ipaddr[48];		/* its service processor's address */
 	enum hmc_sys_state state;
 	enum hmc_sys_state next_state;	/* pending transition, 0 if none */
 	sim_mono next_at;
@@ -251,6 +252,7 @@ int sim_need_lpar(struct sim_ctx *c, struct sim_sys *s, const char *name,
 int sim_cmd_lssyscfg(struct sim_ctx *c, int argc, char **argv);
 int sim_cmd_lshwres(struct sim_ctx *c, int argc, char **argv);
 int sim_cmd_lslic(struct sim_ctx *c, int argc, char **argv);
+int sim_cmd_lscomgmt(struct sim_ctx *c, int argc, char **argv);
 int sim_cmd_chsysstate(struct sim_ctx *c, int argc, char **argv);
 int sim_cmd_chsyscfg(struct sim_ctx *c, int argc, char **argv);
 int sim_cmd_migrlpar(struct sim_ctx *c, int argc, char **argv);

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -146,6 +147,19 @@ sys_firmware(struct sim_sys *s, const char *v)
 	return 0;
 }
 
+/* An IPv4 or IPv6 address, as the HMC lists a service processor's. */
+static int
+parse_ipaddr(const char *v, char *dst, size_t len)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	if (strlen(v) >= len || (inet_pton(AF_INET, v, bin) != 1 &&
+				 inet_pton(AF_INET6, v, bin) != 1))
+		return -EINVAL;
+	snprintf(dst, len, "%s", v);
+	return 0;
+}
+
 static int
 sys_key(struct topo_ctx *x, const char *k, const char *v)
 {
@@ -156,6 +170,8 @@ sys_key(struct topo_ctx *x, const char *k, const char *v)
 		return copy_word(s->type_model, sizeof(s->type_model), v);
 	if (strcmp(k, "serial") == 0)
 		return copy_word(s->serial, sizeof(s->serial), v);
+	if (strcmp(k, "ipaddr") == 0)
+		return parse_ipaddr(v, s->ipaddr, sizeof(s->ipaddr));
 	if (strcmp(k, "state") == 0) {
 		st = hmc_sys_state_parse(v);
 		if (st == HMC_SYS_UNKNOWN)
@@ -365,9 +381,10 @@ dump_sys(const struct sim_sys *s, struct hmc_buf *b)
 
 	sim_fmt_pu(s->pu, pu, sizeof(pu));
 	rc = hmc_buf_printf(b, "\n[system %s]\ntype_model = %s\nserial = %s\n"
+			    "ipaddr = %s\n"
 			    "state = %s\nsrr_capable = %d\nfirmware = %s,%s,%s\n"
 			    "mem_mb = %u\nproc_units = %s\nrr_limit = %u\n",
-			    s->name, s->type_model, s->serial,
+			    s->name, s->type_model, s->serial, s->ipaddr,
 			    hmc_sys_state_name(st), s->srr, s->fw_spname,
 			    s->fw_level, s->fw_ec, s->mem_mb, pu, s->rr_limit);
 	for (i = 0; rc == 0 && i < s->nlpars; i++)
