@@ -68,7 +68,7 @@ look(const struct fence_cfg *c, struct fence_hmc *h, struct look *l)
 		return;
 	}
 	log_copies(l);
-	qb_log(LOG_INFO, "partition %s: %s%s%s", c->plug, fence_power_name(l->v.power),
+	qb_log(LOG_INFO, "partition %s: %s%s%s", c->plug_shown, fence_power_name(l->v.power),
 	       l->v.why[0] != '\0' ? ": " : "", l->v.why);
 }
 
@@ -101,7 +101,7 @@ do_off(const struct fence_cfg *c, struct fence_hmc *h, struct look *l)
 	if (l->v.power == FENCE_POWER_UNKNOWN || l->v.why[0] != '\0') {
 		/* An ambiguous copy may be running: stopping the others would
 		 * not make the partition provably off. Nothing is sent. */
-		qb_log(LOG_ERR, "Failed: cannot fence %s: %s", c->plug, l->v.why);
+		qb_log(LOG_ERR, "Failed: cannot fence %s: %s", c->plug_shown, l->v.why);
 		return -EHOSTUNREACH;
 	}
 	for (i = 0; i < l->view.n; i++) {
@@ -134,7 +134,7 @@ do_on(const struct fence_cfg *c, struct fence_hmc *h, struct look *l,
 		if (l->v.power == FENCE_POWER_ON)
 			return 0;
 		if (l->v.power != FENCE_POWER_OFF || l->v.start < 0) {
-			qb_log(LOG_ERR, "Failed: cannot power on %s: %s", c->plug,
+			qb_log(LOG_ERR, "Failed: cannot power on %s: %s", c->plug_shown,
 			       l->v.why[0] != '\0' ? l->v.why : fence_power_name(l->v.power));
 			return -EHOSTUNREACH;
 		}
@@ -152,7 +152,7 @@ do_on(const struct fence_cfg *c, struct fence_hmc *h, struct look *l,
 		qb_log(LOG_ERR, "Failed: Timed out waiting to power ON");
 	else
 		qb_log(LOG_ERR, "Failed: power on of %s did not succeed after %u attempt(s)",
-		       c->plug, attempts);
+		       c->plug_shown, attempts);
 	return rc;
 }
 
@@ -164,7 +164,7 @@ fence_power(const struct fence_cfg *c, struct fence_hmc *h, FILE *out,
 	if (c->action == FA_STATUS) {
 		fprintf(out, "Status: %s\n", fence_power_name(l->v.power));
 		if (l->v.power == FENCE_POWER_UNKNOWN)
-			qb_log(LOG_ERR, "status of %s is unknown: %s", c->plug, l->v.why);
+			qb_log(LOG_ERR, "status of %s is unknown: %s", c->plug_shown, l->v.why);
 		return l->v.power == FENCE_POWER_ON ? FENCE_EXIT_OK :
 		    l->v.power == FENCE_POWER_OFF ? FENCE_EXIT_OFF : FENCE_EXIT_FAIL;
 	}
@@ -247,6 +247,35 @@ fence_list(const struct fence_cfg *c, struct fence_hmc *h, FILE *out,
 	return FENCE_EXIT_OK;
 }
 
+/* systems= leaves out systems the HMC manages: a partition restarted to
+ * one of them would be missed (status OFF from the stale source copy). */
+static void
+warn_unlisted(const struct fence_cfg *c, const struct fence_view *v)
+{
+	char names[FENCE_WHY_MAX] = "";
+	size_t i, used = 0, n = 0;
+
+	if (c->n_systems == 0)
+		return;
+	for (i = 0; i < v->systab.nrows; i++) {
+		const char *name = v->systab.rows[i].values[SYS_COL_NAME];
+		size_t k;
+
+		for (k = 0; k < c->n_systems; k++)
+			if (strcmp(c->systems[k], name) == 0)
+				break;
+		if (k < c->n_systems)
+			continue;
+		n++;
+		if (used < sizeof(names))
+			used += (size_t)snprintf(names + used, sizeof(names) - used,
+						 "%s%s", used > 0 ? "," : "", name);
+	}
+	if (n > 0)
+		qb_log(LOG_WARNING, "systems= leaves out %zu system(s) this HMC manages (%s): a partition remote-restarted there is not seen; list every possible destination",
+		       n, names);
+}
+
 /* The device works when an HMC answers and shows every system asked for. */
 static int
 fence_monitor(const struct fence_cfg *c, struct fence_hmc *h, struct look *l)
@@ -255,6 +284,7 @@ fence_monitor(const struct fence_cfg *c, struct fence_hmc *h, struct look *l)
 		qb_log(LOG_ERR, "monitor failed: %s", l->err);
 		return FENCE_EXIT_FAIL;
 	}
+	warn_unlisted(c, &l->view);
 	qb_log(LOG_INFO, "monitor: HMC %s answers, %zu candidate systems",
 	       h->host[h->cur], l->view.n);
 	return FENCE_EXIT_OK;

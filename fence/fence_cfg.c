@@ -233,6 +233,7 @@ fence_cfg_load(const struct fence_opts *o, struct fence_cfg *c, char *err,
 	c->known_hosts = optional(o, P_KNOWN_HOSTS) != NULL ?
 	    value(o, P_KNOWN_HOSTS) : fence_params[P_KNOWN_HOSTS].def;
 	c->plug = o->val[P_PLUG];
+	fence_cut(c->plug != NULL ? c->plug : "", c->plug_shown, sizeof(c->plug_shown));
 	c->managed = optional(o, P_MANAGED);
 	c->debug_file = optional(o, P_DEBUG_FILE);
 	c->quiet = o->val[P_QUIET] != NULL && strcmp(o->val[P_QUIET], "1") == 0;
@@ -267,6 +268,18 @@ fence_cfg_check_files(const struct fence_cfg *c, char *err, size_t errlen)
 		return -ENOENT;
 	}
 	return 0;
+}
+
+unsigned int
+fence_cfg_warn_systems(const struct fence_cfg *c)
+{
+	if (c->n_systems != 1)
+		return 0;
+	/* After a remote restart the partition runs on another system: with
+	 * that one left out, status reads the stale copy and says OFF. */
+	qb_log(LOG_WARNING, "systems=%s holds one system, so no remote restart destination: after a restart the partition runs where fence_srr does not look; list every system it may be restarted to",
+	       c->systems[0]);
+	return 1;
 }
 
 void

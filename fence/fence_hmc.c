@@ -22,6 +22,9 @@ open_one(struct fence_hmc *h, const struct fence_cfg *c, const char *host,
 		.user = c->username,
 		.identity = c->identity_file,
 		.password = password,
+		/* fence_lpar's meaning: the password is also the key's
+		 * passphrase (ssh prompts for either with the same text). */
+		.passphrase = c->identity_file != NULL ? password : NULL,
 		.known_hosts = c->known_hosts,
 		.connect_timeout_ms = (int)c->login_timeout * 1000,
 		.command_timeout_ms = (int)c->shell_timeout * 1000,
@@ -72,6 +75,25 @@ first_line(const struct hmc_result *res, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/* What kind of transport failure (hmc.h's errnos): an operator fixes a
+ * refused key or host key differently from a network problem. */
+static const char *
+transport_failure(int rc)
+{
+	switch (rc) {
+	case -EACCES:
+		return "authentication failed";
+	case -EBADE:
+		return "host key refused";
+	case -ETIMEDOUT:
+		return "timed out";
+	case -ECONNRESET:
+		return "dropped the connection";
+	default:
+		return "unreachable";
+	}
+}
+
 int
 fence_hmc_run(struct fence_hmc *h, const struct hmc_cmd *cmd,
 	      struct hmc_result *res, char *err, size_t errlen)
@@ -86,21 +108,22 @@ fence_hmc_run(struct fence_hmc *h, const struct hmc_cmd *cmd,
 		rc = hmc_conn_run(h->conn[h->cur], cmd->line, res);
 		if (rc == 0)
 			break;
-		qb_log(LOG_WARNING, "HMC %s unreachable: %s", h->host[h->cur],
-		       hmc_conn_error(h->conn[h->cur]));
-		fence_seterr(err, errlen, "HMC %s: %s", h->host[h->cur],
-		       hmc_conn_error(h->conn[h->cur]));
+		qb_log(LOG_WARNING, "HMC %s %s: %s", h->host[h->cur],
+		       transport_failure(rc), hmc_conn_error(h->conn[h->cur]));
+		fence_seterr(err, errlen, "HMC %s %s: %s", h->host[h->cur],
+		       transport_failure(rc), hmc_conn_error(h->conn[h->cur]));
 		hmc_result_free(res);
 		h->cur = (h->cur + 1) % h->n;
 	}
 	if (rc < 0)
 		return rc;
 	if (res->exit_status != 0) {
-		char line[256];
+		char line[256], shown[2 * FENCE_SHOWN_MAX];
 
 		first_line(res, line, sizeof(line));
+		fence_cut(cmd->line, shown, sizeof(shown));
 		fence_seterr(err, errlen, "'%s' failed on HMC %s (exit %d, %s): %s",
-		       cmd->line, h->host[h->cur], res->exit_status,
+		       shown, h->host[h->cur], res->exit_status,
 		       res->code[0] != '\0' ? res->code : "no HSCL code", line);
 		return -EREMOTEIO;
 	}

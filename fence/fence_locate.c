@@ -37,11 +37,29 @@ sys_text(const struct fence_obs *ob)
 	    hmc_sys_state_name(ob->sys_state);
 }
 
-/* A remote restart is under way for this copy: it may start any moment. */
-static bool
-rr_in_progress(enum hmc_rr_status s)
+/* The status as the HMC printed it (an unknown one has no name of ours). */
+static const char *
+rr_text(const struct fence_obs *ob)
 {
-	return s == HMC_RRS_SOURCE_RESTARTING || s == HMC_RRS_DEST_RESTARTING;
+	if (ob->rrs == HMC_RRS_UNKNOWN && ob->rrs_text != NULL)
+		return ob->rrs_text;
+	return hmc_rr_status_name(ob->rrs);
+}
+
+/* A remote restart is under way for this copy, or its status is one we do
+ * not know: the partition may start on some system any moment. Destination
+ * Remote Restarted is the point of no return, not the end. */
+static bool
+rr_in_progress(const struct fence_obs *ob)
+{
+	enum hmc_rr_status s = ob->rrs;
+
+	/* No status at all (an HMC or partition without SRR data) is no
+	 * restart; a status we cannot name may be one. */
+	if (s == HMC_RRS_UNKNOWN)
+		return ob->rrs_text != NULL && ob->rrs_text[0] != '\0';
+	return s == HMC_RRS_SOURCE_RESTARTING || s == HMC_RRS_DEST_RESTARTING ||
+	    s == HMC_RRS_DEST_RESTARTED;
 }
 
 /* The source side of a finished remote restart: the stale definition. */
@@ -57,12 +75,6 @@ classify_operating(const struct fence_obs *ob, char *why, size_t whylen)
 {
 	switch (hmc_lpar_state_power(ob->state)) {
 	case HMC_POWER_OFF:
-		if (rr_in_progress(ob->rrs)) {
-			fence_seterr(why, whylen, "%s on %s is %s with a remote restart in progress (%s)",
-			    "the partition", ob->sys, hmc_lpar_state_name(ob->state),
-			    hmc_rr_status_name(ob->rrs));
-			return COPY_AMBIGUOUS;
-		}
 		return COPY_OFF;
 	case HMC_POWER_ON:
 	case HMC_POWER_UNKNOWN:	/* a state we do not know may be running */
@@ -80,6 +92,15 @@ fence_copy_classify(const struct fence_obs *ob, char *why, size_t whylen)
 {
 	enum hmc_sys_class cl = hmc_sys_state_class(ob->sys_state);
 
+	/* Before the system state: a restart under way from a dead source is
+	 * exactly when the partition is about to run somewhere else, and an
+	 * HMC may show no destination copy until the end. */
+	if (ob->listed && ob->defined && rr_in_progress(ob)) {
+		fence_seterr(why, whylen, "the partition on %s (%s) is %s with a remote restart in progress or of unknown status (%s)",
+		    ob->sys, sys_text(ob), ob->state_text != NULL ? ob->state_text : "?",
+		    rr_text(ob));
+		return COPY_AMBIGUOUS;
+	}
 	if (cl == HMC_CLASS_DOWN)	/* listed or not: nothing runs there */
 		return ob->listed && !ob->defined ? COPY_ABSENT : COPY_DOWN;
 	if (cl == HMC_CLASS_OPERATING && ob->listed)
@@ -100,8 +121,8 @@ fence_copy_classify(const struct fence_obs *ob, char *why, size_t whylen)
 	return COPY_AMBIGUOUS;
 }
 
-/* Which copy on starts: the destination of a finished remote restart,
- * else the one definition that is not stale, else the managed system's. */
+/* Which copy on starts: the one definition that is not stale (after a
+ * finished remote restart, the destination's), else the managed system's. */
 static int
 pick_start(const struct fence_obs *obs, size_t n, const char *managed,
 	   struct fence_verdict *v)
@@ -112,8 +133,6 @@ pick_start(const struct fence_obs *obs, size_t n, const char *managed,
 	for (i = 0; i < n; i++) {
 		if (v->copy[i] != COPY_OFF || rr_stale(obs[i].rrs))
 			continue;
-		if (obs[i].rrs == HMC_RRS_DEST_RESTARTED)
-			return (int)i;
 		n_cand++;
 		cand = (int)i;
 		if (managed != NULL && strcmp(obs[i].sys, managed) == 0)

@@ -149,6 +149,8 @@ dispatch(const struct fence_opts *o)
 		fence_cfg_free(&c);
 		return FENCE_EXIT_FAIL;
 	}
+	if (c.action == FA_VALIDATE_ALL)
+		fence_cfg_warn_systems(&c);
 	if (c.action == FA_METADATA || c.action == FA_MANPAGE ||
 	    c.action == FA_VALIDATE_ALL)
 		rc = FENCE_EXIT_OK;

@@ -35,7 +35,7 @@ const struct fence_param fence_params[P_COUNT] = {
 	[P_USERNAME] = { "username", 'l', PT_STRING, NULL, true, "[name]",
 		"Login name" },
 	[P_PASSWORD] = { "password", 'p', PT_STRING, NULL, false, "[password]",
-		"Login password or passphrase" },
+		"Login password or passphrase (also the passphrase of an encrypted identity_file)" },
 	[P_PASSWORD_SCRIPT] = { "password_script", 'S', PT_STRING, NULL, false,
 		"[script]", "Script to run to retrieve password" },
 	[P_IDENTITY_FILE] = { "identity_file", 'k', PT_STRING, NULL, false,
@@ -48,7 +48,7 @@ const struct fence_param fence_params[P_COUNT] = {
 	[P_MANAGED] = { "managed", 's', PT_STRING, NULL, false, "[id]",
 		"Managed system the partition is normally on (prefered when several definitions could be started)" },
 	[P_SYSTEMS] = { "systems", 0, PT_STRING, NULL, false, "[sys1,sys2]",
-		"Managed systems the partition may be on, comma-separated (default: every system the HMC manages)" },
+		"Managed systems the partition may be on, comma-separated, every possible remote restart destination included (default: every system the HMC manages)" },
 	[P_HMC_VERSION] = { "hmc_version", 'H', PT_SELECT, "4", false,
 		"[version]", "Force HMC version to use (only 4 is supported)",
 		hmc_versions },
@@ -128,6 +128,20 @@ fence_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+void
+fence_cut(const char *s, char *out, size_t outlen)
+{
+	size_t n = strlen(s);
+	int head;
+
+	if (n < outlen) {
+		memcpy(out, s, n + 1);
+		return;
+	}
+	head = (int)outlen - 24;	/* room for "...(4294967295 bytes)" */
+	snprintf(out, outlen, "%.*s...(%zu bytes)", head > 0 ? head : 0, s, n);
 }
 
 const char *
@@ -248,16 +262,17 @@ strip(char *s)
 {
 	char *e;
 
-	while (*s == ' ' || *s == '\t')
+	while (*s == ' ')
 		s++;
 	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+	while (e > s && (e[-1] == ' ' || e[-1] == '\r'))
 		*--e = '\0';
 	return s;
 }
 
-/* Refuse bytes that no parameter holds: NUL and control characters (tab
- * and a final CR excepted). Binary junk on stdin stops here. */
+/* Refuse bytes that no parameter holds: NUL and control characters, TAB
+ * included (a final CR excepted). Binary junk on stdin stops here, and no
+ * TAB reaches the HMC inside a name. */
 static int
 line_check(const char *line, size_t len, unsigned int lineno, char *err,
 	   size_t errlen)
@@ -272,7 +287,7 @@ line_check(const char *line, size_t len, unsigned int lineno, char *err,
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
 
-		if (c == '\t' || (c == '\r' && i + 1 == len))
+		if (c == '\r' && i + 1 == len)
 			continue;
 		if (c < 0x20 || c == 0x7f) {
 			fence_seterr(err, errlen,

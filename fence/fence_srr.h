@@ -30,6 +30,9 @@
 #define FENCE_SYS_MAX		64
 /* A "why" message for the operator. */
 #define FENCE_WHY_MAX		512
+/* A name or command line in a message is cut to this, so that the reason
+ * after it is never lost (a log line holds about 512 bytes). */
+#define FENCE_SHOWN_MAX		96
 
 /* ------------------------------------------------------------------------ */
 /* fence_opts.c: parameters, stdin and command line                         */
@@ -130,6 +133,7 @@ struct fence_cfg {
 	enum fence_action action;
 	const char *ip, *ip2, *username, *password, *password_script;
 	const char *identity_file, *known_hosts, *plug, *managed;
+	char plug_shown[FENCE_SHOWN_MAX];	/* plug, cut for messages */
 	const char *systems[FENCE_SYS_MAX];	/* empty: all the HMC manages */
 	size_t n_systems;
 	char *systems_buf;			/* storage of systems[] */
@@ -177,10 +181,16 @@ int fence_cfg_load(const struct fence_opts *o, struct fence_cfg *cfg,
 int fence_cfg_check_files(const struct fence_cfg *cfg, char *err,
 			  size_t errlen);
 void fence_cfg_free(struct fence_cfg *cfg);
+/* validate-all: warn when systems= cannot hold a restart destination (one
+ * system: a remote restart always leaves it). Returns the warnings. */
+unsigned int fence_cfg_warn_systems(const struct fence_cfg *cfg);
 
 /* snprintf into ERR (may be NULL): the one way errors are reported. */
 void fence_seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* S for a message: whole if it fits OUT, else its head, "..." and its
+ * length. */
+void fence_cut(const char *s, char *out, size_t outlen);
 /* The long option of parameter PID: its name with '_' -> '-'. */
 void fence_param_longopt(enum fence_pid pid, char *out, size_t outlen);
 
@@ -209,6 +219,7 @@ struct fence_obs {
 	enum hmc_lpar_state state;
 	const char *state_text;
 	enum hmc_rr_status rrs;
+	const char *rrs_text;		/* as the HMC printed it */
 	const char *profile;		/* curr_profile */
 };
 

@@ -115,14 +115,18 @@ observe_one(const struct fence_view *v, size_t i, const char *plug,
 		return 0;
 	for (j = (size_t)k + 1; j < t->nrows; j++)
 		if (strcmp(t->rows[j].values[LPAR_COL_NAME], plug) == 0) {
+			char shown[FENCE_SHOWN_MAX];
+
+			fence_cut(plug, shown, sizeof(shown));
 			fence_seterr(err, errlen, "the HMC lists partition '%s' twice on %s",
-			       plug, v->sys[i]);
+			       shown, v->sys[i]);
 			return -EBADMSG;
 		}
 	ob->defined = true;
 	ob->state_text = t->rows[k].values[LPAR_COL_STATE];
 	ob->state = hmc_lpar_state_parse(ob->state_text);
-	ob->rrs = hmc_rr_status_parse(t->rows[k].values[LPAR_COL_RRS]);
+	ob->rrs_text = t->rows[k].values[LPAR_COL_RRS];
+	ob->rrs = hmc_rr_status_parse(ob->rrs_text);
 	ob->profile = t->rows[k].values[LPAR_COL_PROFILE];
 	return 0;
 }

@@ -319,11 +319,12 @@ enum hmc_lpar_power {
 enum hmc_lpar_state hmc_lpar_state_parse(const char *s);
 const char *hmc_lpar_state_name(enum hmc_lpar_state st);
 /* Our reading, for safety: anything that may execute is ON (Migrating -
- * Running, Suspended, Hardware Discovery included). */
+ * Running, Suspended, Hardware Discovery, Error included). */
 enum hmc_lpar_power hmc_lpar_state_power(enum hmc_lpar_state st);
 /* fence_lpar's reading: on = Running, Open Firmware, Shutting Down, Starting. */
 bool hmc_lpar_state_fence_lpar_on(enum hmc_lpar_state st);
-/* Counts for the restart inventory: Running, Starting, Open Firmware. */
+/* Counts for the restart inventory: Running, Starting, Open Firmware,
+ * Error (running, needs attention). */
 bool hmc_lpar_state_restartable(enum hmc_lpar_state st);
 
 enum hmc_rr_status {
@@ -368,6 +369,7 @@ struct hmc_conn_opts {
 	const char *user;
 	const char *identity;		/* private key file */
 	const char *password;		/* optional: password authentication */
+	const char *passphrase;		/* optional: of an encrypted identity */
 	const char *known_hosts;	/* required: strict host key checking */
 	int connect_timeout_ms;		/* 0: 10 s */
 	int command_timeout_ms;		/* 0: 300 s */

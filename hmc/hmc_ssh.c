@@ -54,6 +54,7 @@ struct hmc_conn {
 	char *user;
 	char *identity;
 	char *password;
+	char *passphrase;
 	char *known_hosts;
 	unsigned int port;
 	int connect_timeout_ms;
@@ -365,8 +366,12 @@ auth_key(struct hmc_conn *c, ssh_session s)
 	ssh_key key = NULL;
 	int rc;
 
-	if (ssh_pki_import_privkey_file(c->identity, NULL, NULL, NULL, &key) != SSH_OK) {
-		set_error(c, "cannot load identity %s", c->identity);
+	/* A passphrase for a key that has none is ignored by libssh. */
+	if (ssh_pki_import_privkey_file(c->identity, c->passphrase, NULL, NULL,
+					&key) != SSH_OK) {
+		set_error(c, "cannot load identity %s (%s)", c->identity,
+			  c->passphrase != NULL ? "wrong passphrase, or not a key" :
+			  "encrypted without a passphrase given, or not a key");
 		return -EACCES;
 	}
 	rc = ssh_userauth_publickey(s, NULL, key);
@@ -762,6 +767,7 @@ hmc_conn_new(const struct hmc_conn_opts *o, struct hmc_conn **connp)
 	c->user = dup_opt(o->user, &ok);
 	c->identity = dup_opt(o->identity, &ok);
 	c->password = dup_opt(o->password, &ok);
+	c->passphrase = dup_opt(o->passphrase, &ok);
 	c->known_hosts = dup_opt(o->known_hosts, &ok);
 	if (!ok) {
 		hmc_conn_free(c);
@@ -812,10 +818,13 @@ hmc_conn_free(struct hmc_conn *c)
 	session_drop(c);
 	if (c->password != NULL)
 		explicit_bzero(c->password, strlen(c->password));
+	if (c->passphrase != NULL)
+		explicit_bzero(c->passphrase, strlen(c->passphrase));
 	free(c->host);
 	free(c->user);
 	free(c->identity);
 	free(c->password);
+	free(c->passphrase);
 	free(c->known_hosts);
 	free(c);
 }

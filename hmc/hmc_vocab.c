@@ -67,7 +67,9 @@ static const struct lpar_word lpar_words[HMC_LPAR_STATE_COUNT] = {
 	[HMC_LPAR_SHUTTING_DOWN]		= { "Shutting Down", HMC_POWER_ON },
 	[HMC_LPAR_NOT_ACTIVATED]		= { "Not Activated", HMC_POWER_OFF },
 	[HMC_LPAR_NOT_AVAILABLE]		= { "Not Available", HMC_POWER_NOT_AVAILABLE },
-	[HMC_LPAR_ERROR]			= { "Error", HMC_POWER_OFF },
+	/* The HMC's help: "the logical partition is running, but it requires
+	 * attention". Not an off state, whatever fence_lpar thinks. */
+	[HMC_LPAR_ERROR]			= { "Error", HMC_POWER_ON },
 	[HMC_LPAR_HW_DISCOVERY]			= { "Hardware Discovery", HMC_POWER_ON },
 	[HMC_LPAR_MIGRATING_RUNNING]		= { "Migrating - Running", HMC_POWER_ON },
 	[HMC_LPAR_MIGRATING_NOT_ACTIVATED]	= { "Migrating - Not Activated", HMC_POWER_OFF },
@@ -192,8 +194,10 @@ hmc_lpar_state_fence_lpar_on(enum hmc_lpar_state st)
 bool
 hmc_lpar_state_restartable(enum hmc_lpar_state st)
 {
+	/* Error is a running partition that needs attention: its owner
+	 * expects it protected like any running one (doc/engine.md). */
 	return st == HMC_LPAR_RUNNING || st == HMC_LPAR_STARTING ||
-	    st == HMC_LPAR_OPEN_FIRMWARE;
+	    st == HMC_LPAR_OPEN_FIRMWARE || st == HMC_LPAR_ERROR;
 }
 
 enum hmc_rr_status

@@ -6,6 +6,8 @@
  *          --host-key FILE --authorized-keys FILE [--password USER:PASS]
  *          [--state FILE] [--control SOCKET] [--log FILE]
  *          [--time-scale X] [--auto-cleanup] [--prompt-host NAME]
+ *          [--login-grace-time SECS] [--max-startups N] [--max-sessions N]
+ *          [--max-auth-tries N] [--auth-fail-delay MS]
  */
 #include "config.h"
 
@@ -24,6 +26,9 @@ struct opts {
 	const char *password, *control, *log, *prompt_host;
 	double time_scale;
 	bool auto_cleanup;
+	double login_grace_s;
+	unsigned int max_startups, max_sessions, max_auth_tries;
+	unsigned int auth_fail_delay_ms;
 };
 
 static void
@@ -33,8 +38,40 @@ usage(FILE *f)
 		"              --host-key FILE --authorized-keys FILE\n"
 		"              [--password USER:PASS] [--state FILE] [--control SOCKET]\n"
 		"              [--log FILE] [--time-scale X] [--auto-cleanup]\n"
-		"              [--prompt-host NAME]\n"
+		"              [--prompt-host NAME] [--login-grace-time SECS]\n"
+		"              [--max-startups N] [--max-sessions N]\n"
+		"              [--max-auth-tries N] [--auth-fail-delay MS]\n"
 		"See hmcsim(8).\n");
+}
+
+/* A number in (0, MAX]: --time-scale, --login-grace-time. */
+static int
+parse_seconds(const char *v, double max, double *out)
+{
+	char *end;
+
+	*out = strtod(v, &end);
+	if (end == v || *end != '\0' || !(*out > 0 && *out <= max)) {
+		sim_log(LOG_ERR, "bad value %s (0 < x <= %g)", v, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The connection limits: counts from 1, the delay from 0 (ms). */
+static int
+parse_limit(int ch, const char *v, struct opts *o)
+{
+	unsigned int *dst = ch == 'S' ? &o->max_startups : ch == 'M' ?
+	    &o->max_sessions : ch == 'R' ? &o->max_auth_tries :
+	    &o->auth_fail_delay_ms;
+
+	if (sim_parse_uint(v, ch == 'D' ? 60000 : 100000, dst) != 0 ||
+	    (ch != 'D' && *dst == 0)) {
+		sim_log(LOG_ERR, "bad value %s for a connection limit", v);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int
@@ -52,10 +89,14 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "time-scale", required_argument, NULL, 'T' },
 		{ "auto-cleanup", no_argument, NULL, 'A' },
 		{ "prompt-host", required_argument, NULL, 'P' },
+		{ "login-grace-time", required_argument, NULL, 'G' },
+		{ "max-startups", required_argument, NULL, 'S' },
+		{ "max-sessions", required_argument, NULL, 'M' },
+		{ "max-auth-tries", required_argument, NULL, 'R' },
+		{ "auth-fail-delay", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -70,12 +111,17 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'L': o->log = optarg; break;
 		case 'P': o->prompt_host = optarg; break;
 		case 'A': o->auto_cleanup = true; break;
-		case 'T':
-			o->time_scale = strtod(optarg, &end);
-			if (*end != '\0' || !(o->time_scale > 0 && o->time_scale <= 1000)) {
-				sim_log(LOG_ERR, "bad --time-scale %s", optarg);
+		case 'G':
+			if (parse_seconds(optarg, 3600, &o->login_grace_s) != 0)
 				return -EINVAL;
-			}
+			break;
+		case 'S': case 'M': case 'R': case 'D':
+			if (parse_limit(ch, optarg, o) != 0)
+				return -EINVAL;
+			break;
+		case 'T':
+			if (parse_seconds(optarg, 1000, &o->time_scale) != 0)
+				return -EINVAL;
 			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
@@ -150,7 +196,12 @@ server_start(struct sim_model *m, const struct opts *o)
 {
 	struct sim_server_opts so = { .host_key = o->host_key,
 		.authorized_keys = o->authorized_keys,
-		.prompt_host = o->prompt_host };
+		.prompt_host = o->prompt_host,
+		.login_grace_s = o->login_grace_s,
+		.max_startups = o->max_startups,
+		.max_sessions = o->max_sessions,
+		.max_auth_tries = o->max_auth_tries,
+		.auth_fail_delay_ms = o->auth_fail_delay_ms };
 	static char user[64];
 	const char *colon;
 
@@ -174,7 +225,7 @@ server_start(struct sim_model *m, const struct opts *o)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o = { .auth_fail_delay_ms = SIM_AUTH_FAIL_DELAY_MS };
 	struct sim_model m;
 	sigset_t set;
 	int sig = 0;

@@ -78,6 +78,7 @@ struct sim_sys {
 	char name[SIM_NAME_MAX + 1];
 	char type_model[32];
 	char serial[32];
+	char ipaddr[48];		/* its service processor's address */
 	enum hmc_sys_state state;
 	enum hmc_sys_state next_state;	/* pending transition, 0 if none */
 	sim_mono next_at;
@@ -101,6 +102,9 @@ struct sim_model {
 	struct sim_timing t;
 	double time_scale;
 	bool auto_cleanup;
+	/* The destination copy of a restart shows only once the restart
+	 * ends, as some HMC levels may show it (rr_dest_shown = end). */
+	bool rr_dest_late;
 	unsigned int rr_limit_default;
 	char hmc_name[64];
 	char *state_path;		/* persisted after each change, or NULL */
@@ -125,6 +129,9 @@ bool sim_sys_up(const struct sim_sys *s);
  * lost or broken, whatever the partition really does. */
 enum hmc_lpar_state sim_lpar_shown(const struct sim_sys *s,
 				   const struct sim_lpar *l);
+/* Does the HMC list the partition (a restart's destination copy is hidden
+ * until the end with rr_dest_late)? */
+bool sim_lpar_listed(const struct sim_model *m, const struct sim_lpar *l);
 /* Scale a duration (s) to a deadline from now. */
 sim_mono sim_deadline(const struct sim_model *m, double seconds);
 /* Apply the transitions that are due. Caller holds the lock. */
@@ -245,6 +252,7 @@ int sim_need_lpar(struct sim_ctx *c, struct sim_sys *s, const char *name,
 int sim_cmd_lssyscfg(struct sim_ctx *c, int argc, char **argv);
 int sim_cmd_lshwres(struct sim_ctx *c, int argc, char **argv);
 int sim_cmd_lslic(struct sim_ctx *c, int argc, char **argv);
+int sim_cmd_lscomgmt(struct sim_ctx *c, int argc, char **argv);
 int sim_cmd_chsysstate(struct sim_ctx *c, int argc, char **argv);
 int sim_cmd_chsyscfg(struct sim_ctx *c, int argc, char **argv);
 int sim_cmd_migrlpar(struct sim_ctx *c, int argc, char **argv);
@@ -285,7 +293,21 @@ struct sim_server_opts {
 	const char *password_user;	/* optional password authentication */
 	const char *password;
 	const char *prompt_host;	/* "hmcsim" in "hscroot@hmcsim:~> " */
+	/* OpenSSH's LoginGraceTime, MaxStartups (one number), a cap on all
+	 * sessions, MaxAuthTries (0: the defaults, SIM_LOGIN_GRACE_S ...),
+	 * and the pause after a failed password (0: none). */
+	double login_grace_s;
+	unsigned int max_startups;
+	unsigned int max_sessions;
+	unsigned int max_auth_tries;
+	unsigned int auth_fail_delay_ms;
 };
+
+#define SIM_LOGIN_GRACE_S	30
+#define SIM_MAX_STARTUPS	100
+#define SIM_MAX_SESSIONS	256
+#define SIM_MAX_AUTH_TRIES	6
+#define SIM_AUTH_FAIL_DELAY_MS	1000
 
 int sim_server_init(struct sim_model *m, const struct sim_server_opts *o);
 /* Add an endpoint listening on ADDR:PORT; it starts up. */

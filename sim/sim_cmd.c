@@ -28,6 +28,7 @@ static const struct {
 	{ "lssyscfg", sim_cmd_lssyscfg },
 	{ "lshwres", sim_cmd_lshwres },
 	{ "lslic", sim_cmd_lslic },
+	{ "lscomgmt", sim_cmd_lscomgmt },
 	{ "chsysstate", sim_cmd_chsysstate },
 	{ "chsyscfg", sim_cmd_chsyscfg },
 	{ "migrlpar", sim_cmd_migrlpar },
@@ -98,7 +99,7 @@ sim_need_sys(struct sim_ctx *c, const char *name, struct sim_sys **s)
 		return sim_err(c, "HSCL350B The managed system (-m) is required.");
 	*s = sim_sys_find(c->m, name);
 	if (*s == NULL)
-		return sim_err(c, "HSCL8013 The managed system %s was not found.",
+		return sim_err(c, "HSCL8018 The managed system %s was not found.",
 			       name);
 	return 0;
 }

@@ -132,6 +132,12 @@ ctl_model(struct sim_model *m, char **av, int ac, struct hmc_buf *out)
 		m->time_scale = d;
 		return 0;
 	}
+	if (strcmp(av[0], "rr-dest-shown") == 0 && ac == 2 &&
+	    (strcmp(av[1], "during") == 0 || strcmp(av[1], "end") == 0)) {
+		m->rr_dest_late = strcmp(av[1], "end") == 0;
+		sim_changed(m);
+		return 0;
+	}
 	if (strcmp(av[0], "auto-cleanup") == 0 && ac == 2) {
 		m->auto_cleanup = strcmp(av[1], "1") == 0;
 		sim_changed(m);

@@ -133,6 +133,9 @@ sim_sys_add(struct sim_model *m, const char *name, struct sim_sys **out)
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	snprintf(s->type_model, sizeof(s->type_model), "8286-41A");
 	snprintf(s->serial, sizeof(s->serial), "21%05zu", m->nsys + 1);
+	/* One address per system, whatever the serials look like. */
+	snprintf(s->ipaddr, sizeof(s->ipaddr), "10.99.%zu.%zu", m->nsys / 250,
+		 m->nsys % 250 + 1);
 	snprintf(s->fw_spname, sizeof(s->fw_spname), "FW830.00");
 	snprintf(s->fw_level, sizeof(s->fw_level), "48");
 	snprintf(s->fw_ec, sizeof(s->fw_ec), "01SV830");
@@ -223,6 +226,14 @@ lpar_holds_resources(const struct sim_lpar *l)
 {
 	return hmc_lpar_state_power(l->state) != HMC_POWER_OFF ||
 	    l->rrs == HMC_RRS_DEST_RESTARTING || l->rrs == HMC_RRS_DEST_RESTARTED;
+}
+
+bool
+sim_lpar_listed(const struct sim_model *m, const struct sim_lpar *l)
+{
+	return !(m->rr_dest_late && l->rr != NULL &&
+		 (l->rrs == HMC_RRS_DEST_RESTARTING ||
+		  l->rrs == HMC_RRS_DEST_RESTARTED));
 }
 
 unsigned int

@@ -30,7 +30,6 @@
 
 #define EP_MAX		8
 #define INPUT_MAX	(64 * 1024)
-#define LOGIN_GRACE_NS	(30LL * 1000000000)
 
 struct sim_endpoint {
 	char addr[64];
@@ -52,6 +51,8 @@ struct sess {
 	struct ssh_server_callbacks_struct scb;
 	struct ssh_channel_callbacks_struct ccb;
 	char user[64];
+	sim_mono accepted;		/* the login grace time runs from here */
+	unsigned int auth_failures;
 	bool authed;
 	bool kill;
 	bool pty;
@@ -73,7 +74,11 @@ static struct {
 	struct sim_endpoint eps[EP_MAX];
 	size_t neps;
 	struct sess *sessions;
+	unsigned int n_sessions;	/* in the list */
+	unsigned int n_unauthed;	/* of which not logged in yet */
 	unsigned long next_id;
+	unsigned long refused;		/* over a cap */
+	unsigned long reaped;		/* over the login grace time */
 	unsigned int key_gen;
 	bool stop;
 } srv = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -146,9 +151,33 @@ key_authorized(ssh_key key)
 }
 
 static void
-set_user(struct sess *x, const char *user)
+sess_authed(struct sess *x, const char *user)
 {
 	snprintf(x->user, sizeof(x->user), "%s", user);
+	pthread_mutex_lock(&srv.lock);
+	if (!x->authed)
+		srv.n_unauthed--;
+	x->authed = true;
+	pthread_mutex_unlock(&srv.lock);
+}
+
+/* A refused attempt: past max_auth_tries the session is cut (OpenSSH's
+ * MaxAuthTries); a wrong password costs a pause, as PAM's delay does on an
+ * HMC, so that guessing is slow. Only this session's thread waits. */
+static int
+auth_denied(struct sess *x, const char *user, const char *what, bool slow)
+{
+	x->auth_failures++;
+	sim_log(LOG_WARNING, "%s: %s of %s refused (%u of %u)", x->ep->label,
+		what, user, x->auth_failures, srv.o.max_auth_tries);
+	if (slow)
+		poll(NULL, 0, (int)srv.o.auth_fail_delay_ms);
+	if (x->auth_failures >= srv.o.max_auth_tries) {
+		sim_log(LOG_WARNING, "%s: too many authentication failures for "
+			"%s: disconnected", x->ep->label, user);
+		x->kill = true;
+	}
+	return SSH_AUTH_DENIED;
 }
 
 static int
@@ -157,17 +186,13 @@ auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
 {
 	struct sess *x = arg;
 
-	if (!key_authorized(key)) {
-		sim_log(LOG_WARNING, "%s: public key of %s refused",
-			x->ep->label, user);
-		return SSH_AUTH_DENIED;
-	}
+	if (!key_authorized(key))
+		return auth_denied(x, user, "public key", false);
 	if (sig_state == SSH_PUBLICKEY_STATE_NONE)
 		return SSH_AUTH_SUCCESS;	/* the key would do: sign */
 	if (sig_state != SSH_PUBLICKEY_STATE_VALID)
-		return SSH_AUTH_DENIED;
-	set_user(x, user);
-	x->authed = true;
+		return auth_denied(x, user, "key signature", true);
+	sess_authed(x, user);
 	return SSH_AUTH_SUCCESS;
 }
 
@@ -177,12 +202,9 @@ auth_password(ssh_session s, const char *user, const char *pw, void *arg)
 	struct sess *x = arg;
 
 	if (srv.o.password == NULL || strcmp(user, srv.o.password_user) != 0 ||
-	    strcmp(pw, srv.o.password) != 0) {
-		sim_log(LOG_WARNING, "%s: password of %s refused", x->ep->label, user);
-		return SSH_AUTH_DENIED;
-	}
-	set_user(x, user);
-	x->authed = true;
+	    strcmp(pw, srv.o.password) != 0)
+		return auth_denied(x, user, "password", true);
+	sess_authed(x, user);
 	return SSH_AUTH_SUCCESS;
 }
 
@@ -472,14 +494,10 @@ shell_input(struct sess *x)
 static void
 sess_serve(struct sess *x)
 {
-	sim_mono start = sim_mono_now();
-
 	while (!x->kill && !srv.stop) {
 		if (ssh_event_dopoll(x->ev, 100) == SSH_ERROR)
 			break;
 		if (ssh_get_status(x->s) & (SSH_CLOSED | SSH_CLOSED_ERROR))
-			break;
-		if (!x->authed && sim_mono_now().ns - start.ns > LOGIN_GRACE_NS)
 			break;
 		if (x->chan == NULL)
 			continue;
@@ -509,6 +527,9 @@ sess_unlink(struct sess *x)
 	for (pp = &srv.sessions; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == x) {
 			*pp = x->next;
+			srv.n_sessions--;
+			if (!x->authed)
+				srv.n_unauthed--;
 			break;
 		}
 	pthread_mutex_unlock(&srv.lock);
@@ -554,12 +575,25 @@ out:
 	return NULL;
 }
 
+/* Over a cap, a connection is closed before the SSH banner, as OpenSSH
+ * does past MaxStartups: no thread, nothing read. Caller holds the lock. */
+static const char *
+sess_over_cap(void)
+{
+	if (srv.n_sessions >= srv.o.max_sessions)
+		return "max-sessions";
+	if (srv.n_unauthed >= srv.o.max_startups)
+		return "max-startups";
+	return NULL;
+}
+
 static void
 sess_start(struct sim_endpoint *ep, ssh_session s)
 {
 	pthread_attr_t a;
 	pthread_t t;
 	struct sess *x = calloc(1, sizeof(*x));
+	const char *cap;
 
 	if (x == NULL) {
 		ssh_free(s);
@@ -567,11 +601,25 @@ sess_start(struct sim_endpoint *ep, ssh_session s)
 	}
 	x->s = s;
 	x->ep = ep;
+	x->accepted = sim_mono_now();
 	snprintf(x->user, sizeof(x->user), "-");
 	pthread_mutex_lock(&srv.lock);
+	cap = sess_over_cap();
+	if (cap != NULL) {
+		srv.refused++;
+		sim_log(LOG_WARNING, "%s: connection refused: %u sessions, %u "
+			"not logged in (%s reached)", ep->label, srv.n_sessions,
+			srv.n_unauthed, cap);
+		pthread_mutex_unlock(&srv.lock);
+		ssh_free(s);
+		free(x);
+		return;
+	}
 	x->id = ++srv.next_id;
 	x->next = srv.sessions;
 	srv.sessions = x;
+	srv.n_sessions++;
+	srv.n_unauthed++;
 	pthread_mutex_unlock(&srv.lock);
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
@@ -582,6 +630,30 @@ sess_start(struct sim_endpoint *ep, ssh_session s)
 		free(x);
 	}
 	pthread_attr_destroy(&a);
+}
+
+/* Cut the sessions of EP not logged in within the grace time, counted from
+ * accept: a client that never finishes the handshake is blocked in the key
+ * exchange, and shutting its socket down is what wakes that thread. */
+static void
+sess_reap(struct sim_endpoint *ep)
+{
+	int64_t grace_ns = (int64_t)(srv.o.login_grace_s * 1e9);
+	int64_t now = sim_mono_now().ns;
+	struct sess *x;
+
+	pthread_mutex_lock(&srv.lock);
+	for (x = srv.sessions; x != NULL; x = x->next)
+		if (x->ep == ep && !x->authed && !x->kill &&
+		    now - x->accepted.ns > grace_ns) {
+			x->kill = true;
+			srv.reaped++;
+			sim_log(LOG_WARNING, "%s: session %lu not logged in after "
+				"%g s: disconnected (login grace time)",
+				ep->label, x->id, srv.o.login_grace_s);
+			shutdown(ssh_get_fd(x->s), SHUT_RDWR);
+		}
+	pthread_mutex_unlock(&srv.lock);
 }
 
 /* Drop every session of EP (NULL: all), as a failed HMC would. */
@@ -658,6 +730,7 @@ ep_main(void *arg)
 			ep_sleep_ms(100);
 			continue;
 		}
+		sess_reap(ep);
 		pfd = (struct pollfd){ .fd = ssh_bind_get_fd(ep->bind), .events = POLLIN };
 		if (poll(&pfd, 1, 100) <= 0 || !(pfd.revents & POLLIN))
 			continue;
@@ -685,6 +758,14 @@ sim_server_init(struct sim_model *m, const struct sim_server_opts *o)
 	srv.o = *o;
 	if (srv.o.prompt_host == NULL)
 		srv.o.prompt_host = "hmcsim";
+	if (srv.o.login_grace_s <= 0)
+		srv.o.login_grace_s = SIM_LOGIN_GRACE_S;
+	if (srv.o.max_startups == 0)
+		srv.o.max_startups = SIM_MAX_STARTUPS;
+	if (srv.o.max_sessions == 0)
+		srv.o.max_sessions = SIM_MAX_SESSIONS;
+	if (srv.o.max_auth_tries == 0)
+		srv.o.max_auth_tries = SIM_MAX_AUTH_TRIES;
 	ssh_init();
 	if (access(o->host_key, R_OK) != 0) {
 		rc = hostkey_write_new(o->host_key);
@@ -757,7 +838,9 @@ sim_server_status(struct hmc_buf *b)
 	for (i = 0; i < srv.neps; i++)
 		hmc_buf_printf(b, "endpoint %zu %s %s\n", i, srv.eps[i].label,
 			       srv.eps[i].want_up ? "up" : "down");
-	hmc_buf_printf(b, "sessions %zu\nhostkey_generation %u\n", n, srv.key_gen);
+	hmc_buf_printf(b, "sessions %zu\nnot_logged_in %u\nrefused %lu\n"
+		       "reaped %lu\nhostkey_generation %u\n", n, srv.n_unauthed,
+		       srv.refused, srv.reaped, srv.key_gen);
 	pthread_mutex_unlock(&srv.lock);
 }
 

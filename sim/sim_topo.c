@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -75,6 +76,17 @@ static const struct {
 	{ "lpar_shutdown_immed_s", offsetof(struct sim_timing, lpar_shutdown_immed) },
 };
 
+/* "during" (the destination copy shows from the start of a restart) or
+ * "end" (only once it is done). */
+static int
+parse_dest_shown(const char *v, bool *late)
+{
+	if (strcmp(v, "during") != 0 && strcmp(v, "end") != 0)
+		return -EINVAL;
+	*late = strcmp(v, "end") == 0;
+	return 0;
+}
+
 static int
 hmc_key(struct topo_ctx *x, const char *k, const char *v)
 {
@@ -94,6 +106,8 @@ hmc_key(struct topo_ctx *x, const char *k, const char *v)
 		return parse_bool(v, &m->auto_cleanup);
 	if (strcmp(k, "rr_limit") == 0)
 		return sim_parse_uint(v, 1000, &m->rr_limit_default);
+	if (strcmp(k, "rr_dest_shown") == 0)
+		return parse_dest_shown(v, &m->rr_dest_late);
 	if (strcmp(k, "name") == 0) {
 		if (hmc_name_check(v) != 0 || strlen(v) >= sizeof(m->hmc_name))
 			return -EINVAL;
@@ -133,6 +147,19 @@ sys_firmware(struct sim_sys *s, const char *v)
 	return 0;
 }
 
+/* An IPv4 or IPv6 address, as the HMC lists a service processor's. */
+static int
+parse_ipaddr(const char *v, char *dst, size_t len)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	if (strlen(v) >= len || (inet_pton(AF_INET, v, bin) != 1 &&
+				 inet_pton(AF_INET6, v, bin) != 1))
+		return -EINVAL;
+	snprintf(dst, len, "%s", v);
+	return 0;
+}
+
 static int
 sys_key(struct topo_ctx *x, const char *k, const char *v)
 {
@@ -143,6 +170,8 @@ sys_key(struct topo_ctx *x, const char *k, const char *v)
 		return copy_word(s->type_model, sizeof(s->type_model), v);
 	if (strcmp(k, "serial") == 0)
 		return copy_word(s->serial, sizeof(s->serial), v);
+	if (strcmp(k, "ipaddr") == 0)
+		return parse_ipaddr(v, s->ipaddr, sizeof(s->ipaddr));
 	if (strcmp(k, "state") == 0) {
 		st = hmc_sys_state_parse(v);
 		if (st == HMC_SYS_UNKNOWN)
@@ -317,8 +346,9 @@ dump_hmc(struct sim_model *m, struct hmc_buf *b)
 	int rc;
 
 	rc = hmc_buf_printf(b, "[hmc]\nname = %s\ntime_scale = %g\n"
-			    "auto_cleanup = %d\nrr_limit = %u\n", m->hmc_name,
-			    m->time_scale, m->auto_cleanup, m->rr_limit_default);
+			    "auto_cleanup = %d\nrr_limit = %u\nrr_dest_shown = %s\n",
+			    m->hmc_name, m->time_scale, m->auto_cleanup,
+			    m->rr_limit_default, m->rr_dest_late ? "end" : "during");
 	for (i = 0; rc == 0 && i < sizeof(timing_keys) / sizeof(timing_keys[0]); i++)
 		rc = hmc_buf_printf(b, "%s = %g\n", timing_keys[i].key,
 				    *(double *)((char *)&m->t + timing_keys[i].off));
@@ -351,9 +381,10 @@ dump_sys(const struct sim_sys *s, struct hmc_buf *b)
 
 	sim_fmt_pu(s->pu, pu, sizeof(pu));
 	rc = hmc_buf_printf(b, "\n[system %s]\ntype_model = %s\nserial = %s\n"
+			    "ipaddr = %s\n"
 			    "state = %s\nsrr_capable = %d\nfirmware = %s,%s,%s\n"
 			    "mem_mb = %u\nproc_units = %s\nrr_limit = %u\n",
-			    s->name, s->type_model, s->serial,
+			    s->name, s->type_model, s->serial, s->ipaddr,
 			    hmc_sys_state_name(st), s->srr, s->fw_spname,
 			    s->fw_level, s->fw_ec, s->mem_mb, pu, s->rr_limit);
 	for (i = 0; rc == 0 && i < s->nlpars; i++)

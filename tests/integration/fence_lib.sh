@@ -4,6 +4,7 @@
 #   fl_init DIR              work dir, SSH client key, the agents' paths
 #   fl_sim_start TOPO ADDR PORT [NETNS]   hmcsim on ADDR:PORT (inside NETNS
 #                            when given); writes $FL_DIR/known_hosts
+#   fl_sim_up TOPO           the same on a free loopback port, or bail out
 #   fl_sim_stop
 #   fl_simctl ARGS...        hmcsim's control interface
 #   fl_model SYS LPAR FIELD  a partition's field in the model (state= is
@@ -16,7 +17,7 @@
 #   fl_lpar ACTION PLUG MANAGED [OPTION...]  Debian's fence_lpar, same
 #   fl_wait SECS CMD...      poll CMD every 0.2 s
 #   check DESC 'CONDITION'   one TAP line: ok if CONDITION (shell code) holds
-FL_AGENT=${TOP_BUILDDIR:-.}/fence/fence_srr
+FL_AGENT=${FL_AGENT:-${TOP_BUILDDIR:-.}/fence/fence_srr}
 FL_SIM=${TOP_BUILDDIR:-.}/sim/hmcsim
 FL_SIMCTL=${TOP_BUILDDIR:-.}/sim/simctl
 FL_FENCE_LPAR=/usr/sbin/fence_lpar
@@ -25,6 +26,14 @@ FL_SIM_PID=
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/wait.sh"
 fl_wait() { wait_until "$@"; }
+
+# fl_skip_unless_built: a TAP skip (and exit) when a binary is not built
+fl_skip_unless_built() {
+	local f
+	for f in "$FL_AGENT" "$FL_SIM" "$FL_SIMCTL"; do
+		[ -x "$f" ] || { echo "1..0 # SKIP $f not built"; exit 0; }
+	done
+}
 
 fl_init() {
 	FL_DIR=$1
@@ -57,6 +66,14 @@ fl_sim_start() {
 	fl_wait 20 test -s "$FL_DIR/hostkey" || return 1
 	pub=$(ssh-keygen -y -f "$FL_DIR/hostkey") || return 1
 	echo "$FL_KH_HOST $pub" >"$FL_DIR/known_hosts"
+}
+
+# fl_sim_up TOPO: hmcsim on a free loopback port, or "Bail out!" and exit
+fl_sim_up() {
+	fl_sim_start "$1" 127.0.0.1 "$(fl_free_port)" && return 0
+	echo "Bail out! hmcsim did not start"
+	cat "$FL_DIR/hmcsim.log"
+	exit 1
 }
 
 fl_sim_stop() {

@@ -8,9 +8,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/fence_lib.sh"
 
-for f in "$FL_AGENT" "$FL_SIM" "$FL_SIMCTL"; do
-	[ -x "$f" ] || { echo "1..0 # SKIP $f not built"; exit 0; }
-done
+fl_skip_unless_built
 [ -x "$FL_FENCE_LPAR" ] || { echo "1..0 # SKIP fence-agents' fence_lpar not installed"; exit 0; }
 
 dir=$(mktemp -d /tmp/fence_sim.XXXXXX)
@@ -30,9 +28,8 @@ power_cmds_on() { fl_log_since "$1" | grep '^chsysstate' | grep -c -- "-m '\?$2'
 
 echo "1..40"
 fl_init "$dir" || { echo "Bail out! ssh-keygen failed"; exit 1; }
-port=$(fl_free_port)
-fl_sim_start "$here/fence_topo.ini" 127.0.0.1 "$port" ||
-	{ echo "Bail out! hmcsim did not start"; cat "$dir/hmcsim.log"; exit 1; }
+fl_sim_up "$here/fence_topo.ini"
+port=$FL_PORT
 
 # --- 1. a partition on an Operating system -------------------------------
 fl_srr status lpar1

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/sim_lib.sh"
 FENCE_LPAR=/usr/sbin/fence_lpar
 [ -x "$FENCE_LPAR" ] || { echo "1..0 # SKIP fence_lpar not installed (fence-agents)"; exit 0; }
-echo "1..9"
+echo "1..10"
 sim_start "$TOPOS/seed.ini" --time-scale 0.01
 
 fence() {
@@ -35,6 +35,9 @@ out=$(fence --plug lpar1 --action on); rc=$?
 sleep 0.5
 check "on: success, and the model has lpar1 Running (profile found by fence_lpar's backtick lookup)" \
 	'[ "$rc" = 0 ] && [ "$(model_state lpar1)" = Running ]'
+
+check "on: fence_lpar's co-management check (lscomgmt -m p814-1) answered with exit 0" \
+	'grep "\"command\":\"lscomgmt -m p814-1" "$SIM_TMP/log.json" | grep -q "\"exit_status\":0"'
 
 before=$(grep -c '"command":"chsysstate' "$SIM_TMP/log.json")
 out=$(fence --plug lpar6 --action reboot); rc=$?

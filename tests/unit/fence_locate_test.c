@@ -29,6 +29,7 @@ obs(const char *sys, const char *sys_state, bool listed, const char *state,
 		.state = hmc_lpar_state_parse(state),
 		.state_text = state,
 		.rrs = hmc_rr_status_parse(rrs),
+		.rrs_text = rrs,
 		.profile = "default",
 	};
 	return o;
@@ -71,7 +72,7 @@ test_after_remote_restart_dead_source(void **state)
 	 * the partition runs on the destination. */
 	struct fence_obs o[] = {
 		obs("src", "Power Off", true, "Not Available", "Remote Restarted"),
-		obs("dst", "Operating", true, "Running", "Destination Remote Restarted"),
+		obs("dst", "Operating", true, "Running", "Remote Restartable"),
 	};
 	struct fence_verdict v;
 
@@ -80,7 +81,7 @@ test_after_remote_restart_dead_source(void **state)
 	assert_int_equal(v.copy[0], COPY_DOWN);
 	assert_int_equal(v.copy[1], COPY_RUNNING);
 	/* Once the destination copy is off, on starts it there. */
-	o[1] = obs("dst", "Operating", true, "Not Activated", "Destination Remote Restarted");
+	o[1] = obs("dst", "Operating", true, "Not Activated", "Remote Restartable");
 	assert_int_equal(fence_locate(o, 2, "src", &v), 0);
 	assert_int_equal(v.power, FENCE_POWER_OFF);
 	assert_int_equal(v.start, 1);
@@ -93,7 +94,7 @@ test_after_remote_restart_source_back(void **state)
 	 * never the one to start, even when managed= names the source. */
 	struct fence_obs o[] = {
 		obs("src", "Operating", true, "Not Activated", "Remote Restarted"),
-		obs("dst", "Operating", true, "Not Activated", "Destination Remote Restarted"),
+		obs("dst", "Operating", true, "Not Activated", "Remote Restartable"),
 	};
 	struct fence_verdict v;
 
@@ -158,7 +159,7 @@ test_running_beside_ambiguous(void **state)
 	/* ON (something runs), and the reason off cannot finish is kept. */
 	struct fence_obs o[] = {
 		obs("src", "No Connection", false, NULL, NULL),
-		obs("dst", "Operating", true, "Running", "Destination Remote Restarted"),
+		obs("dst", "Operating", true, "Running", "Remote Restartable"),
 	};
 	struct fence_verdict v;
 
@@ -238,6 +239,61 @@ test_restart_in_progress(void **state)
 }
 
 static void
+test_partition_in_error_runs(void **state)
+{
+	/* Partition state Error is a running partition that needs
+	 * attention: off must stop it, never answer "Already OFF". */
+	struct fence_obs o[] = { obs("p1", "Operating", true, "Error", "Remote Restartable") };
+	struct fence_verdict v;
+
+	assert_int_equal(fence_locate(o, 1, NULL, &v), 0);
+	assert_int_equal(v.power, FENCE_POWER_ON);
+	assert_int_equal(v.copy[0], COPY_RUNNING);
+	assert_string_equal(v.why, "");
+}
+
+static void
+test_restart_in_progress_source_down(void **state)
+{
+	/* Some HMC levels show the destination copy only at the end: mid
+	 * restart, the source (down) is all there is. A restart under way,
+	 * or a status fence_srr does not know, is UNKNOWN on any system. */
+	static const char *const busy[] = { "Source Remote Restarting",
+	    "Destination Remote Restarting", "Destination Remote Restarted",
+	    "Something New" };
+	static const char *const sys[] = { "Power Off", "Error - Dump in progress",
+	    "Operating", "No Connection" };
+	struct fence_obs o[2];
+	struct fence_verdict v;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(busy) / sizeof(busy[0]); i++)
+		for (j = 0; j < sizeof(sys) / sizeof(sys[0]); j++) {
+			o[0] = obs("src", sys[j], true, "Not Available", busy[i]);
+			o[1] = obs("dst", "Operating", true, NULL, NULL);
+			assert_int_equal(fence_locate(o, 2, NULL, &v), 0);
+			assert_int_equal(v.power, FENCE_POWER_UNKNOWN);
+			assert_int_equal(v.copy[0], COPY_AMBIGUOUS);
+			assert_non_null(strstr(v.why, busy[i]));
+		}
+	/* Past the point of no return, a copy shown starting is still a
+	 * restart under way: off must not race it. */
+	o[1] = obs("dst", "Operating", true, "Starting", "Destination Remote Restarted");
+	assert_int_equal(fence_locate(o, 2, NULL, &v), 0);
+	assert_int_equal(v.power, FENCE_POWER_UNKNOWN);
+	assert_int_equal(v.copy[1], COPY_AMBIGUOUS);
+	/* No status at all is no restart. */
+	o[0] = obs("src", "Power Off", true, "Not Available", "");
+	o[1] = obs("dst", "Operating", true, NULL, NULL);
+	assert_int_equal(fence_locate(o, 2, NULL, &v), 0);
+	assert_int_equal(v.power, FENCE_POWER_OFF);
+	/* A dead source whose partitions were not read holds nothing. */
+	o[0] = obs("src", "Power Off", false, NULL, NULL);
+	assert_int_equal(fence_locate(o, 2, NULL, &v), 0);
+	assert_int_equal(v.power, FENCE_POWER_OFF);
+}
+
+static void
 test_odd_partition_states(void **state)
 {
 	struct fence_obs o[] = { obs("p1", "Operating", true, "Dancing", NULL) };
@@ -284,6 +340,8 @@ main(void)
 		cmocka_unit_test(test_operating_unlisted),
 		cmocka_unit_test(test_two_definitions),
 		cmocka_unit_test(test_restart_in_progress),
+		cmocka_unit_test(test_partition_in_error_runs),
+		cmocka_unit_test(test_restart_in_progress_source_down),
 		cmocka_unit_test(test_odd_partition_states),
 		cmocka_unit_test(test_too_many),
 	};

@@ -94,6 +94,24 @@ test_stdin_binary_junk(void **state)
 	assert_int_equal(fence_opts_parse_stdin(&o, "plug=a\0b\n", 9, err,
 						sizeof(err)), -EINVAL);
 	fence_opts_free(&o);
+	/* A TAB is a control byte too, as the man page says: in a value it
+	 * would reach the HMC as part of a name. */
+	fence_opts_init(&o);
+	assert_int_equal(fence_opts_parse_stdin(&o, "plug=lpar\t1\n", 12, err,
+						sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "control byte 0x09"));
+	assert_null(o.val[P_PLUG]);
+	fence_opts_free(&o);
+	fence_opts_init(&o);
+	assert_int_equal(fence_opts_parse_stdin(&o, "\tplug=lpar1\n", 12, err,
+						sizeof(err)), -EINVAL);
+	fence_opts_free(&o);
+	/* A final CR (a file written on Windows) is still fine. */
+	fence_opts_init(&o);
+	assert_int_equal(fence_opts_parse_stdin(&o, "plug=lpar1\r\n", 12, err,
+						sizeof(err)), 0);
+	assert_string_equal(o.val[P_PLUG], "lpar1");
+	fence_opts_free(&o);
 }
 
 static void

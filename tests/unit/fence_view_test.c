@@ -96,7 +96,7 @@ test_after_remote_restart(void **state)
 	set_lpars(&v, "p824-1", "lpar1,Not Activated,Remote Restarted,default_profile\n"
 		  "vios1,Not Activated,Invalid,default\n");
 	set_lpars(&v, "p824-2", "vios3,Running,Invalid,default\n"
-		  "lpar1,Running,Destination Remote Restarted,default_profile\n");
+		  "lpar1,Running,Remote Restartable,default_profile\n");
 	decide(&v, "lpar1", &vd);
 	assert_int_equal(vd.power, FENCE_POWER_ON);
 	assert_int_equal(vd.copy[sys_index(&v, "p824-1")], COPY_DOWN);

@@ -564,6 +564,39 @@ test_auth_refused(void **state)
 	assert_int_equal(count_fds(), fds);
 }
 
+/* An encrypted identity opens with its passphrase (fence_lpar's password=),
+ * and without it or with a wrong one fails saying so. */
+static void
+test_encrypted_identity(void **state)
+{
+	struct hmc_conn_opts o = opts();
+	struct hmc_conn *c;
+	struct hmc_result r;
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && ssh-keygen -q -p -P '' -N 'pass phrase' -f '%s'",
+		 P("client_key"), P("enc_key"), P("enc_key"));
+	assert_int_equal(system(cmd), 0);
+	o.identity = P("enc_key");
+	o.passphrase = "pass phrase";
+	c = conn_with(&o);
+	run_ok(c, "echo hi", 0, &r);
+	hmc_result_free(&r);
+	hmc_conn_free(c);
+
+	o.passphrase = NULL;
+	c = conn_with(&o);
+	assert_int_equal(hmc_conn_run(c, "echo hi", &r), -EACCES);
+	assert_non_null(strstr(hmc_conn_error(c), "passphrase"));
+	hmc_conn_free(c);
+
+	o.passphrase = "wrong";
+	c = conn_with(&o);
+	assert_int_equal(hmc_conn_run(c, "echo hi", &r), -EACCES);
+	assert_non_null(strstr(hmc_conn_error(c), "wrong passphrase"));
+	hmc_conn_free(c);
+}
+
 static void
 test_output_cap(void **state)
 {
@@ -676,6 +709,7 @@ main(void)
 		cmocka_unit_test(test_exit_status_and_code),
 		cmocka_unit_test(test_unknown_host_key),
 		cmocka_unit_test(test_auth_refused),
+		cmocka_unit_test(test_encrypted_identity),
 		cmocka_unit_test(test_command_timeout),
 		cmocka_unit_test(test_dropped_connection),
 		cmocka_unit_test(test_idle_drop),

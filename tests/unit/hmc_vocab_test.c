@@ -99,6 +99,19 @@ test_lpar_power(void **state)
 	assert_true(hmc_lpar_state_restartable(HMC_LPAR_OPEN_FIRMWARE));
 }
 
+static void
+test_lpar_error_is_running(void **state)
+{
+	/* The HMC's help: "Error: the logical partition is running, but it
+	 * requires attention". Read as off, it would be fenced by doing
+	 * nothing; left out of the inventory, it would not be restarted. */
+	assert_int_equal(hmc_lpar_state_power(hmc_lpar_state_parse("Error")), HMC_POWER_ON);
+	assert_int_equal(hmc_lpar_state_power(hmc_lpar_state_parse("error")), HMC_POWER_ON);
+	assert_true(hmc_lpar_state_restartable(HMC_LPAR_ERROR));
+	/* fence_lpar's own reading is kept as it is: Error is off there. */
+	assert_false(hmc_lpar_state_fence_lpar_on(HMC_LPAR_ERROR));
+}
+
 int
 main(void)
 {
@@ -108,6 +121,7 @@ main(void)
 		cmocka_unit_test(test_unknown_never_down),
 		cmocka_unit_test(test_names_round_trip),
 		cmocka_unit_test(test_rr_source_states),
+		cmocka_unit_test(test_lpar_error_is_running),
 		cmocka_unit_test(test_lpar_power),
 	};
 

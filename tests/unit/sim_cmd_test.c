@@ -195,7 +195,8 @@ test_errors_never_crash(void **state)
 	assert_memory_equal(f->out.s, "HSCL350B", 8);
 	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1 -F name,bogus_attr"), 1);
 	assert_int_equal(run(f, "lssyscfg -r lpar -m nosuch"), 1);
-	assert_memory_equal(f->out.s, "HSCL8013", 8);
+	/* The HMC's code and text (public client notes), not an invented one. */
+	assert_string_equal(f->out.s, "HSCL8018 The managed system nosuch was not found.\n");
 	assert_int_equal(run(f, "chsysstate -r lpar -m p814-1 -n 'x;reboot' -o on -f p"), 1);
 	assert_memory_equal(f->out.s, "HSCL8012", 8);
 	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1; reboot"), 1);
@@ -424,6 +425,52 @@ test_auto_cleanup_and_persistence(void **state)
 	sim_model_free(&m2);
 }
 
+/* Every system of every sample topology has an address of its own. */
+static void
+test_sample_topologies_distinct_addresses(void **state)
+{
+	static const char *const topos[] = { "seed.ini", "seed-p7.ini", "estate4.ini" };
+	struct fx *f = *state;
+	char path[1024], err[512], *line, *next;
+	size_t i, j, n;
+	char seen[SIM_SYS_MAX][64];
+
+	for (i = 0; i < sizeof(topos) / sizeof(topos[0]); i++) {
+		sim_model_free(&f->m);
+		assert_int_equal(sim_model_init(&f->m), 0);
+		snprintf(path, sizeof(path), "%s/../sim/topologies/%s", srcdir(), topos[i]);
+		if (sim_topo_load(&f->m, path, err, sizeof(err)) != 0)
+			fail_msg("%s", err);
+		assert_int_equal(run(f, "lssyscfg -r sys -F ipaddr"), 0);
+		for (n = 0, line = f->out.s; *line != '\0'; line = next, n++) {
+			next = strchr(line, '\n');
+			assert_non_null(next);
+			*next++ = '\0';
+			for (j = 0; j < n; j++)
+				if (strcmp(seen[j], line) == 0)
+					fail_msg("%s: two systems at %s", topos[i], line);
+			snprintf(seen[n], sizeof(seen[n]), "%s", line);
+		}
+		assert_int_equal(n, f->m.nsys);
+	}
+}
+
+/* fence_lpar runs "lscomgmt -m SYS" before every on and reads
+ * ",curr_master_mtms=...," from it; a system this HMC alone manages has
+ * no co-management setting to list. */
+static void
+test_lscomgmt(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(run(f, "lscomgmt -m p814-1"), 0);
+	assert_string_equal(f->out.s, "No results were found.\n");
+	assert_int_equal(run(f, "lscomgmt -m nosuch"), 1);
+	assert_string_equal(f->out.s, "HSCL8018 The managed system nosuch was not found.\n");
+	assert_int_equal(run(f, "lscomgmt"), 1);
+	assert_memory_equal(f->out.s, "HSCL350B", 8);
+}
+
 static void
 test_bad_topology_says_where(void **state)
 {
@@ -465,6 +512,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_seed_listings_byte_for_byte, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sample_topologies_distinct_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lscomgmt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seed_srr_enable_and_lpm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quoting_round_trips_through_parser, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delimiters_header_filters, setup, teardown),
