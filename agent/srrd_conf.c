@@ -317,6 +317,8 @@ conf_reader(char *buf, int num, void *stream)
 		else
 			longl = true;
 	}
+	if (ch == EOF && ferror(x->fp))
+		x->read_errno = errno;
 	if (ch == EOF && n == 0 && !nul && !longl)
 		return NULL;
 	buf[n++] = '\n';
@@ -369,8 +371,11 @@ conf_read(struct conf_ctx *x)
 	int rc = ini_parse_stream(conf_reader, x, conf_handler, x);
 
 	if (ferror(x->fp)) {
-		conf_fail(x, 0, "read error");
-		return -EIO;
+		rc = x->read_errno != 0 ? -x->read_errno : -EIO;
+		x->err_line = 0;
+		x->err[0] = '\0';
+		conf_fail(x, 0, "cannot read: %s", strerror(-rc));
+		return rc;
 	}
 	if (rc == -2)
 		return -ENOMEM;

@@ -86,6 +86,7 @@ struct conf_ctx {
 	struct srrd_conf *c;
 	const char *file;
 	FILE *fp;
+	int read_errno;			/* of the read that failed */
 	int line;			/* the line inih is working on */
 	bool indented;			/* it began with a blank */
 
