@@ -100,7 +100,7 @@ struct conf_ctx {
 	const char *key_now;		/* the key being set */
 	char accum[CONF_LIST_LEN];	/* the list value so far */
 
-	bool single_seen[CONF_KIND_COUNT];
+	int single_line[CONF_KIND_COUNT];	/* [cluster] ... first seen */
 	int hmc_line[SRR_MAX_HMC];
 	int alert_line[SRRD_MAX_ALERTS];
 	int identity_line[SRR_MAX_HMC];

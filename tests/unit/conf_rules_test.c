@@ -358,6 +358,11 @@ test_rules(void **state)
 {
 	refused(HMC1 SYS2 "[nope]\n", "rule.conf:9: [nope]: unknown section");
 	refused(HMC1 SYS2 "[policy]\nnope = 1\n", "[policy] nope: unknown key");
+	assert_string_equal(strstr(err, "unknown"), "unknown key");
+	refused(HMC1 SYS2 "[hmc h2]\nhots = h2\n",
+		"[hmc h2] hots: unknown key (did you mean host?)");
+	refused(HMC1 SYS2 "[policy]\ndown_state = Error\n",
+		"unknown key (did you mean down_states?)");
 	refused(HMC1 "host = h2\n" SYS2, "[hmc hmc1] host: repeated key");
 	refused(HMC1 SYS2 HMC1, "[hmc hmc1]: section repeated");
 	refused(HMC1 SYS2 "[system src]\n", "[system src]: section repeated");
