@@ -432,7 +432,9 @@ conf_key(struct conf_ctx *x, const char *key, const char *value)
 	x->key_now = key;
 	if (strlen(key) + strlen(" = ") + strlen(value) > CONF_LINE_MAX &&
 	    !conf_key_is_list(k)) {
-		conf_key_fail(x, key, "too long for one line");
+		/* the print writes "key = value": it must read back */
+		conf_key_fail(x, key, "too long (\"key = value\" must fit in "
+			      "198 bytes)");
 		return -EINVAL;
 	}
 	rc = conf_value_set(x, k, conf_key_base(x->c, x->kind, x->idx), value,

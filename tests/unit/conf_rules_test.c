@@ -345,6 +345,14 @@ test_bytes(void **state)
 	snprintf(text, sizeof(text), HMC1 SYS2 "[policy]\nretries = 3 ;%*s\n",
 		 185, "x");
 	assert_int_equal(load(text), 0);
+	/* a value the print could not write back on one line */
+	snprintf(text, sizeof(text), HMC1 SYS2 "[alert a]\npath=@DIR@/alert.sh"
+		 "\nrecipient=%0*d\n", 187, 0);
+	refused(text, "rule.conf:11: [alert a] recipient: too long (\"key = "
+		"value\" must fit in 198 bytes)");
+	snprintf(text, sizeof(text), HMC1 SYS2 "[alert a]\npath=@DIR@/alert.sh"
+		 "\nrecipient=%0*d\n", 186, 0);
+	assert_int_equal(load(text), 0);
 	/* a byte-order mark is taken, as inih takes it */
 	assert_int_equal(load("\xEF\xBB\xBF" HMC1 SYS2), 0);
 	/* no newline at the end */
