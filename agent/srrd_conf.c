@@ -450,7 +450,6 @@ conf_load_fp(FILE *fp, const char *name, struct srrd_conf *c, char *err,
 	if (x == NULL)
 		return -ENOMEM;
 	x->c = c;
-	x->file = name;
 	x->fp = fp;
 	x->idx = -1;
 	strcpy(c->file, name);
