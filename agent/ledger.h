@@ -90,6 +90,13 @@ int srr_records_encode(const struct srr_record *const *recs, size_t n,
 /* Decodes a whole buffer or nothing: -EBADMSG on any malformed byte. */
 int srr_records_decode(const uint8_t *buf, size_t len,
 		       struct srr_record **recs, size_t *n);
+/* Each record of BUF in order through FN (NULL: only check the buffer),
+ * one record in memory at a time; stops at FN's first error. -EBADMSG on
+ * a malformed buffer (records before the bad one may have gone through
+ * FN: check first to refuse a buffer whole). */
+int srr_records_each(const uint8_t *buf, size_t len,
+		     int (*fn)(void *arg, const struct srr_record *r),
+		     void *arg);
 
 struct srr_digest_entry {
 	struct srr_op_id id;

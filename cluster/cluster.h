@@ -95,6 +95,11 @@ struct cluster_events {
 	/* a member whose protocol version or config digest differs */
 	void (*config_mismatch)(void *ctx, uint64_t epoch, uint32_t nodeid,
 				bool version);
+	/* this member's own sync of EPOCH failed (WHAT, a negative errno):
+	 * it leaves the group and joins again (backoff 1 s doubling to
+	 * 64 s); an alert for the operator (e.g. a state above the cap) */
+	void (*sync_failed)(void *ctx, uint64_t epoch, const char *what,
+			    int err);
 };
 
 struct cluster_config {
@@ -105,7 +110,14 @@ struct cluster_config {
 	void *sync_ctx;
 	const struct cluster_events *events;
 	void *event_ctx;
-	unsigned hello_timeout_ms;	/* 0: never exclude a silent member */
+	/* A member that sends no HELLO this long into an epoch is
+	 * excluded from it; 0: sync_timeout_ms. */
+	unsigned hello_timeout_ms;
+	/* A member holding up any sync phase (HELLO, digest, delta, MERGED)
+	 * without a message this long is excluded from the epoch in agreed
+	 * order; 0: 20000 ms (doc/cluster.md, "Sync timeouts"). srrd: leave
+	 * both 0, or take them from its configuration. */
+	unsigned sync_timeout_ms;
 };
 
 #define CLUSTER_DIGEST_MAX	64

@@ -8,8 +8,10 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <qb/qblog.h>
 
@@ -25,12 +27,21 @@ struct peer {
 	struct core_member m;
 	bool hello;
 	bool compatible;	/* same protocol version, not excluded */
-	bool excluded;		/* no HELLO in time: out of this epoch */
+	bool excluded;		/* stuck in a sync phase: out of this epoch */
+	bool exclude_sent;	/* we asked, once */
 	struct cw_hello info;
 	struct rbuf digest;
 	struct rbuf delta;	/* the delta this peer sent to us */
 	bool merged;
+	uint64_t since;		/* ms: its last message in this epoch */
+	/* its complete delta to the member at index i was delivered (every
+	 * member sees every delta: each can tell who holds up whom) */
+	bool delta_to[CORE_MEMBERS_MAX];
 };
+
+enum phase { PH_NONE, PH_HELLO, PH_DIGEST, PH_DELTA, PH_MERGED };
+static const char *const phase_names[] = { "none", "HELLO", "digest",
+	"delta", "MERGED" };
 
 struct cluster_core {
 	struct core_params p;
@@ -49,6 +60,22 @@ struct cluster_core {
 	enum cluster_leader_kind leader_kind;
 	uint32_t leader;
 	struct cluster_stats stats;
+
+	/* the quorum policy (binding) and corosync's timing, for the lease */
+	bool policy_known, policy_safe;
+	char policy_why[192];
+	unsigned token_ms, consensus_ms;
+	/* the last leader named (any epoch): if its node is lost, a new
+	 * leader waits hold_until (token + consensus) before it may lead */
+	struct core_member last_leader;
+	uint64_t hold_until;
+	bool holding;
+	/* heartbeat: the leader's lease is hb_back (send time of its latest
+	 * heartbeat delivered back to it) + lease_ms */
+	uint64_t hb_sent, hb_back;
+	/* sync progress */
+	uint64_t epoch_start, stuck_logged;
+	unsigned fail_streak;
 };
 
 #define EV(c, name, ...) do { \
@@ -56,7 +83,30 @@ struct cluster_core {
 		(c)->p.events->name((c)->p.event_ctx, __VA_ARGS__); \
 } while (0)
 
+static void exclude(struct cluster_core *c, struct peer *pr, const char *why);
+static void heartbeat(struct cluster_core *c, uint64_t now);
+
 /* ---- small helpers ---- */
+
+static uint64_t
+now_ms(const struct cluster_core *c)
+{
+	struct timespec ts;
+
+	if (c->p.transport.now_ms)
+		return c->p.transport.now_ms(c->p.transport.tctx);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* How long a leader's heartbeat keeps it leading: safely below the
+ * lease (token + consensus) a new leader waits, so the old one has
+ * stopped before the new one starts (doc/cluster.md, "Lease"). */
+static unsigned
+lease_ms(const struct cluster_core *c)
+{
+	return c->token_ms / 2;
+}
 
 static void
 rbuf_reset(struct rbuf *b)
@@ -202,13 +252,31 @@ send_chunked(struct cluster_core *c, uint16_t type, const uint8_t *pre,
 	return 0;
 }
 
+/* Leave and join again rather than hold every member's sync: backoff
+ * 1 s, doubling to 64 s while it keeps failing (reset once synced). */
+static void
+ask_rejoin(struct cluster_core *c)
+{
+	unsigned delay = 1000u << (c->fail_streak < 6 ? c->fail_streak : 6);
+
+	c->fail_streak++;
+	if (c->p.transport.rejoin == NULL)
+		return;
+	cl_log(LOG_WARNING, "epoch %016" PRIx64 ": leaving the group, joining "
+	       "again in %u ms", c->epoch, delay);
+	c->p.transport.rejoin(c->p.transport.tctx, delay);
+}
+
 static void
 sync_fail(struct cluster_core *c, const char *what, int rc)
 {
-	cl_log(LOG_ERR, "epoch %016" PRIx64 ": sync cannot complete: %s: %s;"
-	       " the epoch stays unsynced until the next view", c->epoch,
-	       what, strerror(-rc));
+	if (c->sync_failed)
+		return;
+	cl_log(LOG_ERR, "epoch %016" PRIx64 ": sync cannot complete: %s: %s",
+	       c->epoch, what, strerror(-rc));
 	c->sync_failed = true;
+	EV(c, sync_failed, c->epoch, what, rc);
+	ask_rejoin(c);
 }
 
 /* ---- leader ---- */
@@ -267,28 +335,85 @@ set_leader(struct cluster_core *c, enum cluster_leader_kind kind,
 		return;
 	c->leader_kind = kind;
 	c->leader = nodeid;
-	cl_log(LOG_NOTICE, "epoch %016" PRIx64 ": leader %s %" PRIu32 " (%s)",
+	/* a refusal the operator must fix is loud */
+	cl_log(kind == CLUSTER_LEADER_NONE && c->quorate && c->epoch &&
+	       why != NULL && strstr(why, "refuse") ? LOG_CRIT : LOG_NOTICE,
+	       "epoch %016" PRIx64 ": leader %s %" PRIu32 " (%s)",
 	       c->epoch, kind == CLUSTER_LEADER_SELF ? "self" :
 	       kind == CLUSTER_LEADER_OTHER ? "other" : "none", nodeid, why);
 	EV(c, leader, c->epoch, kind, nodeid);
+	heartbeat(c, now_ms(c));	/* a new leader's lease starts now */
+}
+
+/* a nodeid twice among the members that count: two agents on one node
+ * (srrd locks its state directory, but this layer must not rely on it) */
+static uint32_t
+duplicate_nodeid(const struct cluster_core *c)
+{
+	size_t i;
+
+	for (i = 1; i < c->n; i++)	/* sorted by nodeid */
+		if (c->peers[i].m.nodeid == c->peers[i - 1].m.nodeid &&
+		    c->peers[i].compatible && c->peers[i - 1].compatible)
+			return c->peers[i].m.nodeid;
+	return 0;
+}
+
+/* the member (nodeid, pid) of the lowest nodeid holding REF */
+static const struct peer *
+lowest_holder(const struct cluster_core *c, const struct cw_hello *ref)
+{
+	const struct peer *best = NULL;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		const struct peer *pr = &c->peers[i];
+
+		if (pr->compatible && same_digest(ref, pr->info.digest,
+						  pr->info.digest_len) &&
+		    (best == NULL || pr->m.nodeid < best->m.nodeid))
+			best = pr;
+	}
+	return best;
+}
+
+/* the part of the decision that is not about this epoch's members */
+static const char *
+leader_blocked(const struct cluster_core *c)
+{
+	if (c->epoch == 0 || !c->connected)
+		return "no view";
+	if (!c->quorate)
+		return "not quorate";
+	if (!c->policy_known)
+		return "quorum configuration not read yet";
+	if (!c->policy_safe)
+		return c->policy_why;
+	if (c->token_ms == 0)
+		return "corosync token timeout unknown (no lease)";
+	if (c->self_excluded)
+		return "this member was excluded from the epoch";
+	if (!c->hellos_done)
+		return "waiting for hellos";
+	return NULL;
 }
 
 static void
 compute_leader(struct cluster_core *c)
 {
 	const struct cw_hello *ref;
-	uint32_t best = 0;
-	size_t i;
+	const struct peer *best;
+	const char *why = leader_blocked(c);
+	char dup[80];
+	uint32_t d;
 
-	if (c->epoch == 0 || !c->connected)
-		return set_leader(c, CLUSTER_LEADER_NONE, 0, "no view");
-	if (!c->quorate)
-		return set_leader(c, CLUSTER_LEADER_NONE, 0, "not quorate");
-	if (c->self_excluded)
-		return set_leader(c, CLUSTER_LEADER_NONE, 0,
-				  "this member was excluded from the epoch");
-	if (!c->hellos_done)
-		return set_leader(c, CLUSTER_LEADER_NONE, 0, "waiting for hellos");
+	if (why != NULL)
+		return set_leader(c, CLUSTER_LEADER_NONE, 0, why);
+	if ((d = duplicate_nodeid(c)) != 0) {
+		snprintf(dup, sizeof(dup), "nodeid %" PRIu32 " appears twice "
+			 "in the view: refuse to lead", d);
+		return set_leader(c, CLUSTER_LEADER_NONE, 0, dup);
+	}
 	ref = reference_digest(c);
 	if (ref == NULL)
 		return set_leader(c, CLUSTER_LEADER_NONE, 0,
@@ -296,16 +421,97 @@ compute_leader(struct cluster_core *c)
 	if (!same_digest(ref, c->cfg_digest, c->p.config_digest_len))
 		return set_leader(c, CLUSTER_LEADER_NONE, 0,
 				  "local configuration digest differs from the members'");
-	for (i = 0; i < c->n; i++) {
-		const struct peer *pr = &c->peers[i];
+	best = lowest_holder(c, ref);
+	c->last_leader = best->m;
+	set_leader(c, is_self(c, best) ? CLUSTER_LEADER_SELF :
+		   CLUSTER_LEADER_OTHER, best->m.nodeid,
+		   "lowest nodeid of the quorate view");
+}
 
-		if (pr->compatible && same_digest(ref, pr->info.digest,
-						  pr->info.digest_len) &&
-		    (best == 0 || pr->m.nodeid < best))
-			best = pr->m.nodeid;
-	}
-	set_leader(c, best == c->p.nodeid ? CLUSTER_LEADER_SELF :
-		   CLUSTER_LEADER_OTHER, best, "lowest nodeid of the quorate view");
+/* ---- lease and heartbeat ---- */
+
+static void bad_input(struct cluster_core *c, uint32_t nodeid, const char *why);
+
+static void
+wr64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t
+rd64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* The leader multicasts its send time every lease/4; its own copy comes
+ * back only through a live ring in agreed order. */
+static void
+heartbeat(struct cluster_core *c, uint64_t now)
+{
+	uint8_t pl[8];
+
+	if (c->leader_kind != CLUSTER_LEADER_SELF || !c->synced ||
+	    c->sync_failed || c->token_ms == 0)
+		return;
+	if (c->hb_sent != 0 && now - c->hb_sent < lease_ms(c) / 4)
+		return;
+	wr64(pl, now);
+	if (send_msg(c, CW_HEARTBEAT, 0, NULL, 0, pl, sizeof(pl)) == 0)
+		c->hb_sent = now;
+}
+
+static void
+rx_heartbeat(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
+	     const uint8_t *p)
+{
+	uint64_t t;
+
+	if (h->length != 8)
+		return bad_input(c, pr->m.nodeid, "bad HEARTBEAT");
+	if (!is_self(c, pr))
+		return;		/* another leader's lease is its own business */
+	t = rd64(p);
+	if (t > c->hb_back && t <= now_ms(c))
+		c->hb_back = t;
+}
+
+/* A new leader must not start while an old one, cut off with its node,
+ * may still act: wait token + consensus after the view that lost it. */
+void
+core_left(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
+	  bool node_lost)
+{
+	const struct core_member *l = &c->last_leader;
+	bool was_leader = l->nodeid == nodeid && l->pid == pid;
+	uint64_t wait = (uint64_t)c->token_ms + c->consensus_ms;
+
+	if (!node_lost || (l->nodeid != 0 && !was_leader) ||
+	    (nodeid == c->p.nodeid && pid == c->p.pid))
+		return;
+	c->hold_until = now_ms(c) + (wait ? wait : 10000u);
+	c->holding = true;
+	cl_log(LOG_WARNING, "lease: %s %" PRIu32 " (pid %" PRIu32 ") lost "
+	       "with its node: no member may lead for %" PRIu64 " ms "
+	       "(token + consensus)", was_leader ? "leader" : "member",
+	       nodeid, pid, wait ? wait : 10000u);
+}
+
+static void
+hold_tick(struct cluster_core *c, uint64_t now)
+{
+	if (!c->holding || now < c->hold_until)
+		return;
+	c->holding = false;
+	cl_log(LOG_NOTICE, "lease: the lost leader's lease has run out");
 }
 
 /* ---- sync progress ---- */
@@ -321,7 +527,7 @@ check_merged(struct cluster_core *c)
 	for (i = 0; i < c->n; i++) {
 		const struct peer *pr = &c->peers[i];
 
-		if (is_self(c, pr))
+		if (is_self(c, pr) || pr->excluded)
 			continue;
 		if (!pr->hello || (pr->compatible && !pr->delta.done))
 			return;
@@ -337,15 +543,17 @@ check_synced(struct cluster_core *c)
 {
 	size_t i;
 
-	if (c->synced || !c->hellos_done)
-		return;
+	if (c->synced || !c->hellos_done || c->sync_failed)
+		return;		/* a failed or excluded member never is */
 	for (i = 0; i < c->n; i++)
 		if (c->peers[i].compatible && !c->peers[i].merged)
 			return;
 	c->synced = true;
-	cl_log(LOG_NOTICE, "epoch %016" PRIx64 ": synced (%zu members)",
-	       c->epoch, c->n);
+	c->fail_streak = 0;
+	cl_log(LOG_NOTICE, "epoch %016" PRIx64 ": synced (%zu members) in %"
+	       PRIu64 " ms", c->epoch, c->n, now_ms(c) - c->epoch_start);
 	EV(c, synced, c->epoch);
+	heartbeat(c, now_ms(c));
 }
 
 static void
@@ -390,6 +598,8 @@ start_epoch(struct cluster_core *c)
 	}
 	c->sent_merged = c->synced = c->sync_failed = c->hellos_done = false;
 	c->self_excluded = false;
+	c->hb_sent = c->hb_back = 0;
+	c->epoch_start = c->stuck_logged = now_ms(c);
 	if (c->p.transport.flush)
 		c->p.transport.flush(c->p.transport.tctx);
 	cl_log(LOG_NOTICE, "epoch %016" PRIx64 ": %zu members", c->epoch, c->n);
@@ -403,6 +613,14 @@ start_epoch(struct cluster_core *c)
 	rc = c->p.sync->digest(c->p.sync_ctx, &d, &dlen);
 	if (rc < 0)
 		return sync_fail(c, "computing the state digest", rc);
+	if (dlen > CLUSTER_SYNC_MAX) {
+		free(d);
+		cl_log(LOG_CRIT, "the state digest is %zu bytes, above the %u "
+		       "byte cap every peer enforces: this member cannot sync",
+		       dlen, CLUSTER_SYNC_MAX);
+		return sync_fail(c, "state digest above CLUSTER_SYNC_MAX",
+				 -EMSGSIZE);
+	}
 	rc = send_chunked(c, CW_DIGEST, NULL, 0, d, dlen);
 	free(d);
 	if (rc < 0)
@@ -485,12 +703,50 @@ core_quorum(struct cluster_core *c, bool quorate)
 }
 
 void
+core_quorum_policy(struct cluster_core *c, bool safe, const char *why)
+{
+	bool changed = !c->policy_known || safe != c->policy_safe ||
+		       (!safe && strcmp(why, c->policy_why) != 0);
+
+	c->policy_known = true;
+	c->policy_safe = safe;
+	snprintf(c->policy_why, sizeof(c->policy_why), "%s",
+		 safe ? "" : why);
+	if (!changed)
+		return;
+	if (safe)
+		cl_log(LOG_NOTICE, "quorum configuration keeps one quorate side "
+		       "of a split%s%s", why && *why ? ": " : "", why ? why : "");
+	else
+		cl_log(LOG_CRIT, "quorum configuration lets both sides of a split "
+		       "be quorate: %s", why);
+	compute_leader(c);
+}
+
+void
+core_timing(struct cluster_core *c, unsigned token_ms, unsigned consensus_ms)
+{
+	if (token_ms == c->token_ms && consensus_ms == c->consensus_ms)
+		return;
+	c->token_ms = token_ms;
+	c->consensus_ms = consensus_ms;
+	cl_log(LOG_INFO, "corosync token %u ms, consensus %u ms: a lost "
+	       "leader's successor waits %u ms, a leader's heartbeat lease is "
+	       "%u ms", token_ms, consensus_ms, token_ms + consensus_ms,
+	       lease_ms(c));
+	compute_leader(c);
+}
+
+void
 core_connected(struct cluster_core *c, bool up)
 {
 	if (c->connected == up)
 		return;
 	c->connected = up;
 	if (!up) {
+		/* who leads now is unknown: a node loss seen after the
+		 * reconnect holds every new leader for the lease */
+		c->last_leader = (struct core_member){ 0, 0 };
 		c->ring_known = c->members_known = false;
 		c->n = 0;
 		c->epoch = 0;
@@ -574,8 +830,17 @@ send_delta(struct cluster_core *c, struct peer *pr)
 
 	rc = c->p.sync->delta(c->p.sync_ctx, pr->digest.data, pr->digest.len,
 			      &d, &dlen);
+	if (rc == -EBADMSG)	/* the peer's digest: its fault, not ours */
+		return exclude(c, pr, "its state digest is malformed");
 	if (rc < 0)
 		return sync_fail(c, "computing a delta", rc);
+	if (dlen > CLUSTER_SYNC_MAX) {
+		free(d);
+		cl_log(LOG_CRIT, "the delta for node %" PRIu32 " is %zu bytes, "
+		       "above the %u byte cap every peer enforces", pr->m.nodeid,
+		       dlen, CLUSTER_SYNC_MAX);
+		return sync_fail(c, "delta above CLUSTER_SYNC_MAX", -EMSGSIZE);
+	}
 	wr32(pre, pr->m.nodeid);
 	wr32(pre + 4, pr->m.pid);
 	rc = send_chunked(c, CW_DELTA, pre, sizeof(pre), d, dlen);
@@ -597,6 +862,8 @@ rx_digest(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 		return;
 	}
 	rc = rbuf_add(&pr->digest, p, h->length);
+	if (rc == -EMSGSIZE)
+		return exclude(c, pr, "its state digest exceeds the cap");
 	if (rc < 0)
 		return sync_fail(c, "a peer's digest", rc);
 	if (h->flags & CW_FLAG_MORE)
@@ -608,6 +875,39 @@ rx_digest(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 	pr->digest.data = NULL;
 }
 
+/* a delta from PR to the member at index TI is complete */
+static void
+delta_seen(struct cluster_core *c, struct peer *pr, uint32_t nodeid,
+	   uint32_t pid)
+{
+	struct peer *t = peer_find(c, nodeid, pid);
+
+	if (t != NULL)
+		pr->delta_to[t - c->peers] = true;
+}
+
+static void
+merge_delta(struct cluster_core *c, struct peer *pr)
+{
+	int rc = 0;
+
+	if (pr->delta.len > 0)
+		rc = c->p.sync->merge(c->p.sync_ctx, pr->delta.data,
+				      pr->delta.len);
+	free(pr->delta.data);
+	pr->delta.data = NULL;
+	if (rc == -EBADMSG) {	/* the peer's bytes: exclude it, go on */
+		c->stats.merge_failed++;
+		return exclude(c, pr, "its delta was refused as malformed");
+	}
+	if (rc < 0) {		/* ours (store, memory): leave, rejoin */
+		c->stats.merge_failed++;
+		return sync_fail(c, "merging a peer's delta", rc);
+	}
+	pr->delta.done = true;
+	check_merged(c);
+}
+
 static void
 rx_delta(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 	 const uint8_t *p)
@@ -616,27 +916,19 @@ rx_delta(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 
 	if (h->length < 8)
 		return bad_input(c, pr->m.nodeid, "DELTA without target");
+	if (!(h->flags & CW_FLAG_MORE))
+		delta_seen(c, pr, rd32(p), rd32(p + 4));
 	if (rd32(p) != c->p.nodeid || rd32(p + 4) != c->p.pid)
 		return;		/* addressed to another member */
 	if (!pr->hello || pr->delta.done || is_self(c, pr))
 		return bad_input(c, pr->m.nodeid, "DELTA out of sequence");
 	rc = rbuf_add(&pr->delta, p + 8, h->length - 8);
+	if (rc == -EMSGSIZE)
+		return exclude(c, pr, "its delta exceeds the cap");
 	if (rc < 0)
 		return sync_fail(c, "a peer's delta", rc);
-	if (h->flags & CW_FLAG_MORE)
-		return;
-	if (pr->delta.len > 0) {
-		rc = c->p.sync->merge(c->p.sync_ctx, pr->delta.data,
-				      pr->delta.len);
-		if (rc < 0) {
-			c->stats.merge_failed++;
-			return sync_fail(c, "merging a peer's delta", rc);
-		}
-	}
-	pr->delta.done = true;
-	free(pr->delta.data);
-	pr->delta.data = NULL;
-	check_merged(c);
+	if (!(h->flags & CW_FLAG_MORE))
+		merge_delta(c, pr);
 }
 
 static void
@@ -647,6 +939,8 @@ rx_record(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 
 	if (h->flags & CW_FLAG_MORE)
 		return bad_input(c, pr->m.nodeid, "chunked RECORD");
+	if (h->length > CLUSTER_RECORD_MAX)
+		return bad_input(c, pr->m.nodeid, "RECORD above CLUSTER_RECORD_MAX");
 	rc = c->p.sync->merge(c->p.sync_ctx, p, h->length);
 	if (rc < 0) {
 		c->stats.merge_failed++;
@@ -655,6 +949,23 @@ rx_record(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 		return;
 	}
 	EV(c, delivered, c->epoch, pr->m.nodeid, p, h->length);
+}
+
+/* ask, in agreed order, that PR leave this epoch (once) */
+static void
+exclude(struct cluster_core *c, struct peer *pr, const char *why)
+{
+	uint8_t pl[8];
+
+	if (pr->exclude_sent || pr->excluded || is_self(c, pr))
+		return;
+	cl_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32 " (pid %"
+	       PRIu32 "): %s: asking to exclude it", c->epoch, pr->m.nodeid,
+	       pr->m.pid, why);
+	wr32(pl, pr->m.nodeid);
+	wr32(pl + 4, pr->m.pid);
+	if (send_msg(c, CW_EXCLUDE, 0, NULL, 0, pl, sizeof(pl)) == 0)
+		pr->exclude_sent = true;
 }
 
 static void
@@ -666,48 +977,115 @@ rx_exclude(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 	if (h->length != 8)
 		return bad_input(c, pr->m.nodeid, "bad EXCLUDE");
 	t = peer_find(c, rd32(p), rd32(p + 4));
-	/* agreed order: a HELLO delivered first wins, on every member */
-	if (t == NULL || t->hello)
+	/* agreed order: once the epoch is synced (every MERGED delivered,
+	 * the same point in the stream for every member) it is too late */
+	if (t == NULL || t->excluded || c->synced)
 		return;
 	t->hello = true;
 	t->excluded = true;
 	t->compatible = false;
 	cl_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32 " (pid %"
-	       PRIu32 ") sent no HELLO within %u ms: excluded from this epoch"
+	       PRIu32 ") excluded from this epoch at node %" PRIu32 "'s request"
 	       " (no leadership, not waited for)", c->epoch, t->m.nodeid,
-	       t->m.pid, c->p.hello_timeout_ms);
+	       t->m.pid, pr->m.nodeid);
 	if (is_self(c, t)) {
 		cl_log(LOG_ERR, "epoch %016" PRIx64 ": this member was excluded;"
-		       " it names no leader until the next view", c->epoch);
+		       " it names no leader until it joins again", c->epoch);
 		c->self_excluded = true;
 		c->sync_failed = true;
 		compute_leader(c);
+		ask_rejoin(c);
 		return;
 	}
-	hellos_check(c);
+	if (!c->hellos_done)
+		return hellos_check(c);
+	compute_leader(c);
+	check_merged(c);
+	check_synced(c);
+}
+
+/* what member I holds the sync up with, if anything */
+static enum phase
+peer_phase(const struct cluster_core *c, size_t i)
+{
+	const struct peer *pr = &c->peers[i];
+	size_t j;
+
+	if (pr->excluded || pr->merged || (pr->hello && !pr->compatible))
+		return PH_NONE;
+	if (!pr->hello)
+		return PH_HELLO;
+	if (!pr->digest.done)
+		return PH_DIGEST;
+	for (j = 0; j < c->n; j++)	/* its deltas, to whoever it can */
+		if (j != i && c->peers[j].compatible &&
+		    c->peers[j].digest.done && !pr->delta_to[j])
+			return PH_DELTA;
+	for (j = 0; j < c->n; j++)	/* waiting for another's delta */
+		if (j != i && c->peers[j].compatible && !c->peers[j].delta_to[i])
+			return PH_NONE;
+	return PH_MERGED;
+}
+
+static unsigned
+phase_timeout(const struct cluster_core *c, enum phase ph)
+{
+	if (ph == PH_HELLO && c->p.hello_timeout_ms)
+		return c->p.hello_timeout_ms;
+	return c->p.sync_timeout_ms ? c->p.sync_timeout_ms : CORE_SYNC_TIMEOUT_MS;
+}
+
+static void
+sync_tick(struct cluster_core *c, uint64_t now)
+{
+	bool log = now - c->stuck_logged >= CORE_STUCK_LOG_MS;
+	char why[96];
+	size_t i;
+
+	if (c->epoch == 0 || c->synced || c->self_excluded)
+		return;
+	for (i = 0; i < c->n; i++) {
+		struct peer *pr = &c->peers[i];
+		enum phase ph = is_self(c, pr) ? PH_NONE : peer_phase(c, i);
+		uint64_t idle = now - (pr->since > c->epoch_start ?
+				       pr->since : c->epoch_start);
+
+		if (ph == PH_NONE)
+			continue;
+		if (idle >= phase_timeout(c, ph)) {
+			snprintf(why, sizeof(why), "sync stuck in phase %s for "
+				 "%" PRIu64 " ms", phase_names[ph], idle);
+			exclude(c, pr, why);
+		} else if (log && idle >= CORE_STUCK_LOG_MS) {
+			cl_log(LOG_WARNING, "epoch %016" PRIx64 ": sync stuck on "
+			       "member %" PRIu32 ", phase %s, for %" PRIu64 " ms "
+			       "(excluded at %u ms)", c->epoch, pr->m.nodeid,
+			       phase_names[ph], idle, phase_timeout(c, ph));
+			c->stuck_logged = now;
+		}
+	}
+}
+
+void
+core_tick(struct cluster_core *c)
+{
+	uint64_t now = now_ms(c);
+
+	hold_tick(c, now);
+	heartbeat(c, now);
+	sync_tick(c, now);
 }
 
 void
 core_hello_timeout(struct cluster_core *c)
 {
-	uint8_t pl[8];
 	size_t i;
 
 	if (c->epoch == 0 || c->hellos_done || c->self_excluded)
 		return;
-	for (i = 0; i < c->n; i++) {
-		const struct peer *pr = &c->peers[i];
-
-		if (pr->hello)
-			continue;
-		cl_log(LOG_WARNING, "epoch %016" PRIx64 ": no HELLO from member %"
-		       PRIu32 " within %u ms: asking to exclude it", c->epoch,
-		       pr->m.nodeid, c->p.hello_timeout_ms);
-		wr32(pl, pr->m.nodeid);
-		wr32(pl + 4, pr->m.pid);
-		if (send_msg(c, CW_EXCLUDE, 0, NULL, 0, pl, sizeof(pl)) < 0)
-			return;
-	}
+	for (i = 0; i < c->n; i++)
+		if (!c->peers[i].hello)
+			exclude(c, &c->peers[i], "no HELLO in time");
 }
 
 static void
@@ -730,6 +1108,8 @@ rx_current(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 		return rx_record(c, pr, h, p);
 	case CW_EXCLUDE:
 		return rx_exclude(c, pr, h, p);
+	case CW_HEARTBEAT:
+		return rx_heartbeat(c, pr, h, p);
 	}
 }
 
@@ -763,6 +1143,7 @@ core_deliver(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
 		c->stats.stale_epoch++;
 		return;
 	}
+	pr->since = now_ms(c);
 	if (rc == CW_ERR_VERSION)
 		return rx_hello(c, pr, p, h.length, true);
 	rx_current(c, pr, &h, p);
@@ -824,8 +1205,15 @@ uint32_t core_leader(const struct cluster_core *c) { return c->leader; }
 bool
 core_may_lead(const struct cluster_core *c)
 {
-	return c->connected && c->quorate && c->epoch != 0 && c->synced &&
-	       !c->self_excluded && c->leader_kind == CLUSTER_LEADER_SELF;
+	uint64_t now;
+
+	if (!c->connected || !c->quorate || c->epoch == 0 || !c->synced ||
+	    c->self_excluded || c->leader_kind != CLUSTER_LEADER_SELF ||
+	    c->hb_back == 0)
+		return false;
+	now = now_ms(c);
+	/* the exact times, not the tick's view of them */
+	return now >= c->hold_until && now < c->hb_back + lease_ms(c);
 }
 uint32_t core_nodeid(const struct cluster_core *c) { return c->p.nodeid; }
 

@@ -14,6 +14,8 @@
  *   MS synced epoch=HEX
  *   MS delivered sender=N epoch=HEX
  *   MS mismatch node=N version=0|1
+ *   MS gate 1|0 epoch=HEX   cluster_may_lead() changed (polled every 10 ms,
+ *                            as an engine would see it)
  *   MS state epoch=HEX synced=0|1 quorate=0|1 leader=N may_lead=0|1
  *            items=a,b,c                                          (dump)
  *   MS stats malformed=N bad_version=N unknown_type=N stale=N merge_failed=N
@@ -53,6 +55,8 @@ struct probe {
 	size_t n, cap;
 	char line[512];
 	size_t line_len;
+	int gate;		/* last cluster_may_lead() printed; -1 none */
+	qb_loop_timer_handle gate_t;
 };
 
 static void
@@ -412,6 +416,22 @@ fifo_ready(int32_t fd, int32_t revents, void *data)
 	return 0;
 }
 
+#define GATE_POLL_NS	(10ull * 1000 * 1000)
+
+static void
+gate_poll(void *data)
+{
+	struct probe *p = data;
+	int g = cluster_may_lead(p->cl);
+
+	if (g != p->gate) {
+		p->gate = g;
+		out("gate %d epoch=%016" PRIx64, g, cluster_epoch(p->cl));
+	}
+	qb_loop_timer_add(p->loop, QB_LOOP_HIGH, GATE_POLL_NS, p, gate_poll,
+			  &p->gate_t);
+}
+
 static int32_t
 on_signal(int32_t sig, void *data)
 {
@@ -475,6 +495,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
+	p.gate = -1;
+	gate_poll(&p);
 	qb_loop_signal_add(p.loop, QB_LOOP_HIGH, SIGTERM, &p, on_signal, NULL);
 	qb_loop_signal_add(p.loop, QB_LOOP_HIGH, SIGINT, &p, on_signal, NULL);
 	qb_loop_run(p.loop);
