@@ -559,7 +559,13 @@ check_synced(struct cluster_core *c)
 static void
 report_mismatches(struct cluster_core *c)
 {
+	uint32_t d = duplicate_nodeid(c);
 	size_t i;
+
+	if (d != 0)
+		cl_log(LOG_CRIT, "epoch %016" PRIx64 ": nodeid %" PRIu32 " appears "
+		       "twice in the view (two agents on one node): no member "
+		       "leads while it does", c->epoch, d);
 
 	for (i = 0; i < c->n; i++) {
 		const struct peer *pr = &c->peers[i];

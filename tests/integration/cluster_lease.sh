@@ -14,9 +14,7 @@ LIB=${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib
 . "$LIB/cluster.sh"
 . "$LIB/probe.sh"
 
-[ "$(id -u)" = 0 ] || tap_skip_all "needs root"
-command -v corosync >/dev/null || tap_skip_all "corosync not installed"
-[ -x "$PROBE_BIN" ] || tap_skip_all "cluster_probe not built ($PROBE_BIN)"
+probe_preflight
 
 TRIALS=${LEASE_TRIALS:-3}
 MIN_MARGIN=$((CL_TOKEN / 2))

@@ -13,9 +13,7 @@ LIB=${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib
 . "$LIB/cluster.sh"
 . "$LIB/probe.sh"
 
-[ "$(id -u)" = 0 ] || tap_skip_all "needs root"
-command -v corosync >/dev/null || tap_skip_all "corosync not installed"
-[ -x "$PROBE_BIN" ] || tap_skip_all "cluster_probe not built ($PROBE_BIN)"
+probe_preflight
 
 ALL=$(seq -s ' ' 1 "$N")
 if [ "$N" = 3 ]; then tap_plan 27; else tap_plan 13; fi

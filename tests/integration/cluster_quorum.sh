@@ -7,12 +7,14 @@
 #    neither names itself leader or passes the gate;
 #  - auto_tie_breaker: 1 (2 nodes): the cut leaves node 1 alone quorate and
 #    leading, node 2 neither;
-#  - expected votes lowered at run time (corosync-quorumtool -e 1 on 3
-#    nodes): every agent stops leading within seconds, and with a cut
-#    nobody leads though both sides are quorate;
+#  - expected votes lowered at run time (corosync-quorumtool -e 3 on 4
+#    nodes: quorum 2 of 4 votes): every agent stops leading within
+#    seconds, and with a 2 | 2 cut nobody leads though both sides are
+#    quorate;
 #  - a second agent on node 1: no leader while node 1 appears twice, the
 #    leader back once it is gone;
-#  - last_man_standing (+ auto_tie_breaker, window 1 s, 3 nodes): after a
+#  - last_man_standing (+ auto_tie_breaker and wait_for_all, which
+#    votequorum requires with an odd node count; window 1 s; 3 nodes): after a
 #    node is lost and expected votes drop, a cut of the remaining two keeps
 #    one quorate side (node 1), which leads.
 LIB=${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib
@@ -20,9 +22,7 @@ LIB=${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib
 . "$LIB/cluster.sh"
 . "$LIB/probe.sh"
 
-[ "$(id -u)" = 0 ] || tap_skip_all "needs root"
-command -v corosync >/dev/null || tap_skip_all "corosync not installed"
-[ -x "$PROBE_BIN" ] || tap_skip_all "cluster_probe not built ($PROBE_BIN)"
+probe_preflight
 
 tap_plan 17
 CL_NODE_HOOKS=probe_hook
@@ -69,14 +69,14 @@ tap_ok "auto_tie_breaker, link cut: only node 1 stays quorate" cl_wait 30 eval \
 tap_ok "auto_tie_breaker, link cut: node 1 leads (gate open), node 2 not" cl_wait 20 eval \
 	'[ "$(probe_leader 1)" = "self 1" ] && [ "$(probe_gate 1)" = 1 ] && never_led_after 2 $t0'
 
-# ---- 3 nodes: a second agent on node 1, then expected votes lowered ----
-fresh 3 "" || { echo "# cannot start"; tap_done; }
-tap_ok "3 nodes: node 1 leads" cl_wait 40 eval '[ "$(probe_agree_leader 1 2 3)" = 1 ]'
+# ---- 4 nodes: a second agent on node 1, then expected votes lowered ----
+fresh 4 "" || { echo "# cannot start"; tap_done; }
+tap_ok "4 nodes: node 1 leads" cl_wait 40 eval '[ "$(probe_agree_leader 1 2 3 4)" = 1 ]'
 t0=$(cl_now_ms)
 probe_start 1:probe2
 dup_none() {
 	local k
-	for k in 1 1:probe2 2 3; do [ "$(probe_leader $k)" = "none 0" ] || return 1; done
+	for k in 1 1:probe2 2 3 4; do [ "$(probe_leader $k)" = "none 0" ] || return 1; done
 	[ "$(probe_gate 1)" = 0 ] && [ "$(probe_gate 1:probe2)" = 0 ]
 }
 tap_ok "two agents on node 1: no leader anywhere, gate closed on both" cl_wait 30 dup_none
@@ -85,24 +85,26 @@ tap_ok "two agents on node 1: neither passed the gate" eval \
 tap_ok "two agents on node 1: the reason is logged" grep -q 'appears twice' "$CL_DIR/n2/probe.err"
 cl_kill 1 probe2
 tap_ok "the second agent gone: node 1 leads again" cl_wait 30 eval \
-	'[ "$(probe_agree_leader 1 2 3)" = 1 ] && [ "$(probe_gate 1)" = 1 ]'
+	'[ "$(probe_agree_leader 1 2 3 4)" = 1 ] && [ "$(probe_gate 1)" = 1 ]'
 t0=$(cl_now_ms)
-cl_exec 1 corosync-quorumtool -e 1 >/dev/null 2>&1
-tap_ok "expected votes lowered to 1 of 3: every agent refuses to lead" cl_wait 10 eval \
-	'refused 1 && refused 2 && refused 3 && [ "$(probe_gate 1)" = 0 ]'
+cl_exec 1 corosync-quorumtool -e 3 >/dev/null
+tap_ok "expected votes lowered to 3 of 4 (quorum 2): every agent refuses to lead" cl_wait 10 eval \
+	'refused 1 && refused 2 && refused 3 && refused 4 && [ "$(probe_gate 1)" = 0 ]'
 t1=$(cl_now_ms)
-echo "# gate closed $(( $(probe_gate_after 1 "$t0" 0) - t0 )) ms after corosync-quorumtool -e 1"
-cl_partition "1" "2 3"
-tap_ok "expected votes 1, cut 1 | 2 3: corosync calls both sides quorate (the hazard)" \
-	cl_wait 30 eval 'alone 1 && cl_quorate 1 && cl_quorate 2'
+echo "# gate closed $(( $(probe_gate_after 1 "$t0" 0) - t0 )) ms after corosync-quorumtool -e 3"
+cl_partition "1 2" "3 4"
+tap_ok "expected votes 3, cut 1 2 | 3 4: corosync calls both sides quorate (the hazard)" \
+	cl_wait 30 eval '[ "$(last_members 1)" = members=1,2 ] && [ "$(last_members 3)" = members=3,4 ] &&
+		cl_quorate 1 && cl_quorate 3'
 sleep 2
-tap_ok "expected votes 1, cut: nobody names itself leader or passes the gate" eval \
-	'never_led_after 1 $t1 && never_led_after 2 $t1 && never_led_after 3 $t1'
+tap_ok "expected votes 3, cut: nobody names itself leader or passes the gate" eval \
+	'never_led_after 1 $t1 && never_led_after 2 $t1 && never_led_after 3 $t1 && never_led_after 4 $t1'
 
 # ---- last_man_standing + auto_tie_breaker, 3 nodes ----
 fresh 3 "last_man_standing: 1
 last_man_standing_window: 1000
-auto_tie_breaker: 1" || { echo "# cannot start"; tap_done; }
+auto_tie_breaker: 1
+wait_for_all: 1" || { echo "# cannot start"; tap_done; }
 cl_wait 40 eval '[ "$(probe_agree_leader 1 2 3)" = 1 ]'
 cl_corosync_kill 3
 # the window passes with {1,2} stable: votequorum lowers expected votes to 2

@@ -19,11 +19,19 @@
 #   probe_agree_leader K... the same, printing the leader's nodeid
 #   probe_gate k            its last gate line (cluster_may_lead): 1, 0 or ""
 #   probe_gate_after k MS V time of its first "gate V" line after MS
+#   probe_preflight         skip the whole test (TAP) without root, corosync
+#                           or a built probe
 # Every function takes k as N (the probe) or N:NAME (PROBE_NAME=NAME).
 PROBE_BIN=${PROBE_BIN:-${TOP_BUILDDIR:-.}/cluster/cluster_probe}
 PROBE_DIGEST=${PROBE_DIGEST:-cfg-default}
 # probes exclude a member silent this long (cluster_config.hello_timeout_ms)
 PROBE_HELLO_TIMEOUT=${PROBE_HELLO_TIMEOUT:-10000}
+
+probe_preflight() {
+	[ "$(id -u)" = 0 ] || tap_skip_all "needs root"
+	command -v corosync >/dev/null || tap_skip_all "corosync not installed"
+	[ -x "$PROBE_BIN" ] || tap_skip_all "cluster_probe not built ($PROBE_BIN)"
+}
 
 # node and probe name of k (N or N:NAME)
 probe_node() { echo "${1%%:*}"; }
