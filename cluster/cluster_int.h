@@ -87,6 +87,7 @@ struct cv_facts {
 	unsigned flags;		/* VOTEQUORUM_INFO_* */
 	unsigned quorum, expected, total_votes;	/* votequorum, run time */
 	unsigned node_votes;	/* every node of the nodelist */
+	unsigned cfg_expected;	/* quorum.expected_votes; 0: not set */
 	bool device;		/* a qdevice is configured */
 	unsigned device_votes;
 };

@@ -29,6 +29,8 @@ bool
 cv_judge(const struct cv_facts *f, char *why, size_t len)
 {
 	unsigned all = f->node_votes + f->device_votes;
+	bool lms = (f->flags & VOTEQUORUM_INFO_LAST_MAN_STANDING) &&
+		   f->expected >= f->total_votes;
 
 	if ((f->flags & VOTEQUORUM_INFO_TWONODE) && !f->device) {
 		snprintf(why, len, "two_node is set and no qdevice breaks the "
@@ -41,17 +43,28 @@ cv_judge(const struct cv_facts *f, char *why, size_t len)
 			 "leave: this agent refuses to lead");
 		return false;
 	}
+	if (f->cfg_expected != 0 && f->cfg_expected < f->node_votes) {
+		snprintf(why, len, "quorum.expected_votes %u is below the %u "
+			 "votes of the nodelist (two halves can each be quorate):"
+			 " this agent refuses to lead", f->cfg_expected,
+			 f->node_votes);
+		return false;
+	}
+	if (f->expected < f->node_votes && !lms) {
+		snprintf(why, len, "expected votes lowered to %u, below the %u "
+			 "votes of the nodelist (corosync-quorumtool -e?): this "
+			 "agent refuses to lead", f->expected, f->node_votes);
+		return false;
+	}
 	if (2u * f->quorum > all)
 		return true;
-	if ((f->flags & VOTEQUORUM_INFO_LAST_MAN_STANDING) &&
-	    f->expected >= f->total_votes) {
+	if (lms) {
 		snprintf(why, len, "last_man_standing lowered expected votes to "
 			 "%u (the votes present)", f->expected);
 		return true;
 	}
 	snprintf(why, len, "quorum %u is not a majority of the %u configured "
-		 "votes (expected votes %u: lowered?): this agent refuses to "
-		 "lead", f->quorum, all, f->expected);
+		 "votes: this agent refuses to lead", f->quorum, all);
 	return false;
 }
 
@@ -107,6 +120,8 @@ cv_read(cmap_handle_t cmap, votequorum_handle_t vq, uint32_t nodeid,
 	f->node_votes = nodelist_votes(cmap);
 	if (f->node_votes == 0)
 		f->node_votes = vi.highest_expected;
+	if (cmap_get_uint32(cmap, "quorum.expected_votes", &t) == CS_OK)
+		f->cfg_expected = t;
 	device_votes(cmap, &vi, f);
 	if (cmap_get_uint32(cmap, "runtime.config.totem.token", &t) != CS_OK ||
 	    cmap_get_uint32(cmap, "runtime.config.totem.consensus", &k) != CS_OK)

@@ -26,6 +26,8 @@ PROBE_BIN=${PROBE_BIN:-${TOP_BUILDDIR:-.}/cluster/cluster_probe}
 PROBE_DIGEST=${PROBE_DIGEST:-cfg-default}
 # probes exclude a member silent this long (cluster_config.hello_timeout_ms)
 PROBE_HELLO_TIMEOUT=${PROBE_HELLO_TIMEOUT:-10000}
+# and one that holds up any other sync phase this long (0: the layer's 20 s)
+PROBE_SYNC_TIMEOUT=${PROBE_SYNC_TIMEOUT:-0}
 
 probe_preflight() {
 	[ "$(id -u)" = 0 ] || tap_skip_all "needs root"
@@ -46,7 +48,7 @@ probe_start() {
 	# a restart appends, so earlier lines stay for the checks
 	[ -f "$CL_DIR/n$n/$name.log" ] && cat "$CL_DIR/n$n/$name.log" >> "$CL_DIR/n$n/$name.old"
 	cl_spawn "$n" "$name" "$PROBE_BIN" --group srrha-test --digest "$digest" --fifo "$f" \
-		--hello-timeout "$PROBE_HELLO_TIMEOUT"
+		--hello-timeout "$PROBE_HELLO_TIMEOUT" --sync-timeout "$PROBE_SYNC_TIMEOUT"
 }
 
 probe_hook() { probe_start "$1"; }

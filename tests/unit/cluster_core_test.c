@@ -661,6 +661,166 @@ test_silent_member_excluded(void **state)
 	}
 }
 
+/* two agents on one node: no leader while the nodeid appears twice */
+static void
+test_duplicate_nodeid_no_leader(void **state)
+{
+	struct core_member m[3] = { { 1, 100 }, { 1, 101 }, { 2, 100 } };
+	size_t i;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		nodes[k].in_view = true;
+		core_quorum(nodes[k].core, true);
+		core_members(nodes[k].core, m, 3);
+		core_ring(nodes[k].core, 1, 8);
+	}
+	/* the second agent on node 1 (pid 101) says HELLO as node 1 does */
+	for (i = qhead; i < qtail && queue[i].nodeid != 1; i++)
+		;
+	assert_true(i < qtail);
+	for (k = 0; k < 2; k++)
+		core_deliver(nodes[k].core, 1, 101, queue[i].data, queue[i].len);
+	pump();
+	for (k = 0; k < 2; k++)
+		assert_int_equal(nodes[k].leader_kind, CLUSTER_LEADER_NONE);
+	assert_false(core_may_lead(nodes[0].core));
+}
+
+/* the leader's gate needs its own heartbeat back within token / 2 */
+static void
+test_heartbeat_lease(void **state)
+{
+	view(0x7, 8, true);
+	pump();
+	assert_true(core_may_lead(nodes[0].core));
+	fake_ms += 499;
+	assert_true(core_may_lead(nodes[0].core));
+	fake_ms += 1;		/* cut off: nothing comes back */
+	assert_false(core_may_lead(nodes[0].core));
+	core_tick(nodes[0].core);	/* a heartbeat goes out... */
+	pump();				/* ...and comes back: open again */
+	assert_true(core_may_lead(nodes[0].core));
+	fake_ms += 200;
+	core_tick(nodes[0].core);	/* every lease / 4 */
+	fake_ms += 400;
+	pump();
+	assert_true(core_may_lead(nodes[0].core));	/* sent 400 ms ago */
+}
+
+/* a lost node of the last leader holds the successor token + consensus;
+ * a process that ended does not */
+static void
+test_lease_after_node_loss(void **state)
+{
+	view(0x7, 8, true);
+	pump();
+	core_left(nodes[1].core, 1, 100, true);
+	core_left(nodes[2].core, 1, 100, true);
+	view(0x6, 12, true);
+	pump();
+	assert_int_equal(nodes[1].leader_kind, CLUSTER_LEADER_SELF);
+	assert_false(core_may_lead(nodes[1].core));
+	fake_ms += 2199;
+	core_tick(nodes[1].core);
+	pump();
+	assert_false(core_may_lead(nodes[1].core));
+	fake_ms += 1;
+	core_tick(nodes[1].core);
+	pump();
+	assert_true(core_may_lead(nodes[1].core));
+	/* node 2's agent is killed (PROCDOWN): node 3 leads at once */
+	core_left(nodes[2].core, 2, 100, false);
+	view(0x4, 16, true);
+	pump();
+	assert_true(core_may_lead(nodes[2].core));
+}
+
+/* quorum settings that allow two quorate sides: nobody leads */
+static void
+test_unsafe_quorum_policy(void **state)
+{
+	view(0x3, 8, true);
+	pump();
+	assert_true(core_may_lead(nodes[0].core));
+	core_quorum_policy(nodes[0].core, false, "two_node: refuses to lead");
+	assert_false(core_may_lead(nodes[0].core));
+	assert_int_equal(nodes[0].leader_kind, CLUSTER_LEADER_NONE);
+	core_quorum_policy(nodes[0].core, true, "");
+	pump();
+	assert_true(core_may_lead(nodes[0].core));
+}
+
+/* a member that sent HELLO and digest, then hung: excluded after the
+ * sync timeout, the others sync */
+static void
+test_stuck_in_delta_excluded(void **state)
+{
+	size_t i, end;
+	int k;
+
+	nodes[0].set = 1, nodes[1].set = 2, nodes[2].set = 4;
+	view(0x7, 8, true);
+	/* deliver only what was sent so far (HELLOs, digests), then node 3
+	 * stops: it neither reads nor sends (what it sent since is lost) */
+	end = qtail;
+	for (i = qhead; i < end; i++)
+		for (k = 0; k < 3; k++)
+			core_deliver(nodes[k].core, queue[i].nodeid, 100,
+				     queue[i].data, queue[i].len);
+	for (i = qhead, k = (int)end; i < qtail; i++) {
+		if (i >= end && queue[i].nodeid != 3) {
+			queue[k++] = queue[i];
+			continue;
+		}
+		free(queue[i].data);
+	}
+	qhead = end;
+	qtail = (size_t)k;
+	nodes[2].in_view = false;
+	pump();
+	assert_int_equal(nodes[0].synced_count, 0);
+	fake_ms += CORE_SYNC_TIMEOUT_MS - 1;
+	core_tick(nodes[0].core);
+	pump();
+	assert_int_equal(nodes[0].synced_count, 0);
+	fake_ms += 1;
+	core_tick(nodes[0].core);
+	pump();
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(nodes[k].synced_count, 1);
+		assert_int_equal(nodes[k].leader, 1);
+		assert_true(nodes[k].set == 3);
+	}
+}
+
+static void
+test_votes_judgement(void **state)
+{
+	struct cv_facts f = { 0, 2, 3, 3, 3, 0, false, 0 };
+	char why[192];
+
+	assert_true(cv_judge(&f, why, sizeof(why)));	/* 3 nodes */
+	f = (struct cv_facts){ VOTEQUORUM_INFO_TWONODE, 1, 2, 2, 2, 0, false, 0 };
+	assert_false(cv_judge(&f, why, sizeof(why)));
+	assert_non_null(strstr(why, "two_node"));
+	f = (struct cv_facts){ 0, 2, 2, 2, 4, 0, false, 0 };	/* -e 2 */
+	assert_false(cv_judge(&f, why, sizeof(why)));
+	f = (struct cv_facts){ 0, 3, 4, 4, 4, 2, false, 0 };	/* config */
+	assert_false(cv_judge(&f, why, sizeof(why)));
+	f = (struct cv_facts){ VOTEQUORUM_INFO_LAST_MAN_STANDING, 1, 1, 1, 3,
+			       0, false, 0 };	/* LMS lowered to the present */
+	assert_true(cv_judge(&f, why, sizeof(why)));
+	f = (struct cv_facts){ VOTEQUORUM_INFO_AUTO_TIE_BREAKER, 2, 2, 1, 2, 0,
+			       false, 0 };	/* ATB 1 | 1 */
+	assert_true(cv_judge(&f, why, sizeof(why)));
+	f = (struct cv_facts){ 0, 3, 5, 4, 4, 0, true, 1 };	/* ffsplit */
+	assert_true(cv_judge(&f, why, sizeof(why)));
+	f = (struct cv_facts){ VOTEQUORUM_INFO_ALLOW_DOWNSCALE, 2, 3, 3, 3, 0,
+			       false, 0 };
+	assert_false(cv_judge(&f, why, sizeof(why)));
+}
+
 int
 main(void)
 {
@@ -680,6 +840,12 @@ main(void)
 		T(test_disconnect_reports_no_cluster),
 		T(test_failed_merge_blocks_sync),
 		T(test_silent_member_excluded),
+		T(test_duplicate_nodeid_no_leader),
+		T(test_heartbeat_lease),
+		T(test_lease_after_node_loss),
+		T(test_unsafe_quorum_policy),
+		T(test_stuck_in_delta_excluded),
+		T(test_votes_judgement),
 	};
 
 	if (getenv("CORE_TEST_LOG")) {	/* the core's log, to debug */
