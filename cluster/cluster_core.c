@@ -76,6 +76,7 @@ struct cluster_core {
 	/* sync progress */
 	uint64_t epoch_start, stuck_logged;
 	unsigned fail_streak;
+	bool gate_said;		/* the last may_lead event */
 };
 
 #define EV(c, name, ...) do { \
@@ -85,6 +86,7 @@ struct cluster_core {
 
 static void exclude(struct cluster_core *c, struct peer *pr, const char *why);
 static void heartbeat(struct cluster_core *c, uint64_t now);
+static void gate_check(struct cluster_core *c);
 
 /* ---- small helpers ---- */
 
@@ -343,6 +345,7 @@ set_leader(struct cluster_core *c, enum cluster_leader_kind kind,
 	       kind == CLUSTER_LEADER_OTHER ? "other" : "none", nodeid, why);
 	EV(c, leader, c->epoch, kind, nodeid);
 	heartbeat(c, now_ms(c));	/* a new leader's lease starts now */
+	gate_check(c);
 }
 
 /* a nodeid twice among the members that count: two agents on one node
@@ -1072,6 +1075,20 @@ sync_tick(struct cluster_core *c, uint64_t now)
 	}
 }
 
+/* tell the user when the gate opened or closed (the getter is exact) */
+static void
+gate_check(struct cluster_core *c)
+{
+	bool g = core_may_lead(c);
+
+	if (g == c->gate_said)
+		return;
+	c->gate_said = g;
+	cl_log(LOG_NOTICE, "epoch %016" PRIx64 ": this member %s lead",
+	       c->epoch, g ? "may" : "may no longer");
+	EV(c, may_lead, c->epoch, g);
+}
+
 void
 core_tick(struct cluster_core *c)
 {
@@ -1080,6 +1097,7 @@ core_tick(struct cluster_core *c)
 	hold_tick(c, now);
 	heartbeat(c, now);
 	sync_tick(c, now);
+	gate_check(c);
 }
 
 void
@@ -1151,8 +1169,10 @@ core_deliver(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
 	}
 	pr->since = now_ms(c);
 	if (rc == CW_ERR_VERSION)
-		return rx_hello(c, pr, p, h.length, true);
-	rx_current(c, pr, &h, p);
+		rx_hello(c, pr, p, h.length, true);
+	else
+		rx_current(c, pr, &h, p);
+	gate_check(c);
 }
 
 int
