@@ -459,3 +459,30 @@ srr_ledger_merge(void *ctx, const uint8_t *data, size_t len)
 	}
 	return srr_records_each(data, len, merge_one, ctx);
 }
+
+/* Bit 63 of the cursor: checked, now merging (the walk's own cursor uses
+ * the low 52 bits: an offset below 4 GiB, a count below 2^20). */
+#define STEP_MERGING	(1ull << 63)
+
+int
+srr_ledger_merge_step(void *ctx, const uint8_t *data, size_t len,
+		      uint64_t *cursor)
+{
+	uint64_t w = *cursor & ~STEP_MERGING;
+	bool merging = (*cursor & STEP_MERGING) != 0;
+	int rc;
+
+	rc = srr_records_walk(data, len, &w, SRR_MERGE_STEP_MS,
+			      merging ? merge_one : NULL, ctx);
+	if (rc == -EBADMSG && !merging)
+		qb_log(LOG_WARNING, "ledger: refused a malformed peer buffer "
+		       "(%zu bytes): nothing merged", len);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 && !merging) {	/* checked whole: merge from the top */
+		*cursor = STEP_MERGING;
+		return 1;
+	}
+	*cursor = w | (merging ? STEP_MERGING : 0);
+	return rc;
+}

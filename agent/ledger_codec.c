@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent/ledger.h"
 
@@ -239,6 +240,51 @@ srr_records_each(const uint8_t *buf, size_t len,
 			return rc;
 	}
 	return r.off == len ? (int)0 : -EBADMSG;
+}
+
+/* The walk's position: byte offset (low 32 bits) and records seen. */
+#define WALK_OFF(c)	((size_t)((c) & 0xffffffffu))
+#define WALK_SEEN(c)	((size_t)((c) >> 32))
+#define WALK_AT(o, n)	((uint64_t)(n) << 32 | (uint64_t)(o))
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int
+srr_records_walk(const uint8_t *buf, size_t len, uint64_t *cursor,
+		 unsigned budget_ms,
+		 int (*fn)(void *arg, const struct srr_record *r), void *arg)
+{
+	struct rbuf r = { .p = buf, .len = len };
+	struct srr_record rec;
+	uint64_t t0 = mono_ms();
+	size_t count, seen = WALK_SEEN(*cursor);
+	int rc;
+
+	if (buf == NULL || len > UINT32_MAX ||
+	    r_header(&r, KIND_RECORDS, &count) < 0 ||
+	    count > (len - r.off) / REC_FIXED)
+		return -EBADMSG;
+	if (WALK_OFF(*cursor) > r.off)
+		r.off = WALK_OFF(*cursor);
+	for (; seen < count; seen++) {
+		if (seen % 64 == 0 && mono_ms() - t0 >= budget_ms) {
+			*cursor = WALK_AT(r.off, seen);
+			return 1;
+		}
+		if (r_record(&r, &rec) < 0)
+			return -EBADMSG;
+		if (fn != NULL && (rc = fn(arg, &rec)) < 0)
+			return rc;
+	}
+	*cursor = WALK_AT(r.off, seen);
+	return r.off == len ? 0 : -EBADMSG;
 }
 
 struct decode_out {
