@@ -86,6 +86,13 @@ struct cluster_sync_ops {
 	/* merge records from a peer (a delta, or a replicated record);
 	 * durable before it returns; bad input: -EBADMSG and nothing merged */
 	int (*merge)(void *ctx, const uint8_t *data, size_t len);
+	/* optional, for deltas: the same merge in steps of a few tens of ms
+	 * (one per loop iteration, so a 64 MiB delta never blocks the loop);
+	 * *cursor is 0 at the start and the callee's own; 1 while more
+	 * remains, 0 once all is merged and durable, or merge's errors
+	 * (-EBADMSG: nothing merged). srrd: srr_ledger_merge_step. */
+	int (*merge_step)(void *ctx, const uint8_t *data, size_t len,
+			  uint64_t *cursor);
 };
 
 enum cluster_leader_kind {

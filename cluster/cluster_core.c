@@ -32,6 +32,8 @@ struct peer {
 	struct cw_hello info;
 	struct rbuf digest;
 	struct rbuf delta;	/* the delta this peer sent to us */
+	bool merging;		/* merge_step of delta in progress */
+	uint64_t cursor;	/* merge_step's */
 	bool merged;
 	uint64_t since;		/* ms: its last message in this epoch */
 	/* its complete delta to the member at index i was delivered (every
@@ -73,6 +75,7 @@ struct cluster_core {
 	/* heartbeat: the leader's lease is hb_back (send time of its latest
 	 * heartbeat delivered back to it) + lease_ms */
 	uint64_t hb_sent, hb_back;
+	uint64_t progress_sent;	/* ms: "still merging" heartbeat */
 	/* sync progress */
 	uint64_t epoch_start, stuck_logged;
 	unsigned fail_streak;
@@ -895,16 +898,13 @@ delta_seen(struct cluster_core *c, struct peer *pr, uint32_t nodeid,
 		pr->delta_to[t - c->peers] = true;
 }
 
+/* the delta from PR merged (rc 0) or refused */
 static void
-merge_delta(struct cluster_core *c, struct peer *pr)
+merge_done(struct cluster_core *c, struct peer *pr, int rc)
 {
-	int rc = 0;
-
-	if (pr->delta.len > 0)
-		rc = c->p.sync->merge(c->p.sync_ctx, pr->delta.data,
-				      pr->delta.len);
 	free(pr->delta.data);
 	pr->delta.data = NULL;
+	pr->merging = false;
 	if (rc == -EBADMSG) {	/* the peer's bytes: exclude it, go on */
 		c->stats.merge_failed++;
 		return exclude(c, pr, "its delta was refused as malformed");
@@ -915,6 +915,53 @@ merge_delta(struct cluster_core *c, struct peer *pr)
 	}
 	pr->delta.done = true;
 	check_merged(c);
+}
+
+/* one step of PR's delta; true while more remains */
+static bool
+merge_one_step(struct cluster_core *c, struct peer *pr)
+{
+	int rc = c->p.sync->merge_step(c->p.sync_ctx, pr->delta.data,
+				       pr->delta.len, &pr->cursor);
+
+	if (rc == 1)
+		return true;
+	merge_done(c, pr, rc < 0 ? rc : 0);
+	return false;
+}
+
+static void
+merge_delta(struct cluster_core *c, struct peer *pr)
+{
+	if (pr->delta.len == 0)
+		return merge_done(c, pr, 0);
+	if (c->p.sync->merge_step == NULL)
+		return merge_done(c, pr, c->p.sync->merge(c->p.sync_ctx,
+			pr->delta.data, pr->delta.len));
+	pr->merging = true;
+	pr->cursor = 0;
+	if (c->p.transport.kick != NULL)
+		return c->p.transport.kick(c->p.transport.tctx);
+	while (merge_one_step(c, pr))
+		;
+}
+
+void
+core_work(struct cluster_core *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n && !c->peers[i].merging; i++)
+		;
+	if (i == c->n)
+		return;
+	merge_one_step(c, &c->peers[i]);	/* one step per loop iteration */
+	for (i = 0; i < c->n; i++)
+		if (c->peers[i].merging) {
+			c->p.transport.kick(c->p.transport.tctx);
+			break;
+		}
+	gate_check(c);
 }
 
 static void
@@ -929,7 +976,7 @@ rx_delta(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 		delta_seen(c, pr, rd32(p), rd32(p + 4));
 	if (rd32(p) != c->p.nodeid || rd32(p + 4) != c->p.pid)
 		return;		/* addressed to another member */
-	if (!pr->hello || pr->delta.done || is_self(c, pr))
+	if (!pr->hello || pr->delta.done || pr->merging || is_self(c, pr))
 		return bad_input(c, pr->m.nodeid, "DELTA out of sequence");
 	rc = rbuf_add(&pr->delta, p + 8, h->length - 8);
 	if (rc == -EMSGSIZE)
@@ -1089,11 +1136,32 @@ gate_check(struct cluster_core *c)
 	EV(c, may_lead, c->epoch, g);
 }
 
+/* A long merge sends nothing else: a heartbeat every 2 s shows the others
+ * (whose phase timeout counts from a member's last message) that it is
+ * alive and working. Only a leader reads heartbeats, and only its own. */
+static void
+progress_tick(struct cluster_core *c, uint64_t now)
+{
+	uint8_t pl[8];
+	size_t i;
+
+	if (now - c->progress_sent < 2000u)
+		return;
+	for (i = 0; i < c->n && !c->peers[i].merging; i++)
+		;
+	if (i == c->n)
+		return;
+	wr64(pl, now);
+	if (send_msg(c, CW_HEARTBEAT, 0, NULL, 0, pl, sizeof(pl)) == 0)
+		c->progress_sent = now;
+}
+
 void
 core_tick(struct cluster_core *c)
 {
 	uint64_t now = now_ms(c);
 
+	progress_tick(c, now);
 	hold_tick(c, now);
 	heartbeat(c, now);
 	sync_tick(c, now);

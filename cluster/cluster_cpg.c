@@ -56,6 +56,7 @@ struct cluster {
 	uint32_t nodeid;
 	unsigned ticks;
 	unsigned rejoin_ms;		/* next reconnect delay */
+	bool work_queued;		/* a core_work() job is in the loop */
 };
 
 static void cl_disconnect(struct cluster *c, const char *why, cs_error_t err);
@@ -223,6 +224,26 @@ tick_fire(void *data)
 	if (qb_loop_timer_add(c->loop, QB_LOOP_HIGH, TICK_NS, c, tick_fire,
 			      &c->tick_t) == 0)
 		c->tick_armed = true;
+}
+
+static void
+work_fire(void *data)
+{
+	struct cluster *c = data;
+
+	c->work_queued = false;
+	core_work(c->core);
+}
+
+/* a merge step: as a loop job, so fds are served between steps */
+static void
+tx_kick(void *tctx)
+{
+	struct cluster *c = tctx;
+
+	if (!c->work_queued &&
+	    qb_loop_job_add(c->loop, QB_LOOP_LOW, c, work_fire) == 0)
+		c->work_queued = true;
 }
 
 static uint64_t
@@ -508,7 +529,7 @@ cluster_init(qb_loop_t *loop, const struct cluster_config *cfg,
 	p.events = cfg->events;
 	p.event_ctx = cfg->event_ctx;
 	p.transport = (struct core_transport){ tx_send, tx_flush, c, tx_now,
-					       tx_rejoin };
+					       tx_rejoin, tx_kick };
 	rc = core_new(&p, &c->core);
 	if (rc < 0) {
 		free(c);
@@ -533,6 +554,8 @@ cluster_free(struct cluster *c)
 		qb_loop_timer_del(c->loop, c->reconnect_t);
 	if (c->tick_armed)
 		qb_loop_timer_del(c->loop, c->tick_t);
+	if (c->work_queued)
+		qb_loop_job_del(c->loop, QB_LOOP_LOW, c, work_fire);
 	core_free(c->core);
 	free(c);
 }

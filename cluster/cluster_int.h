@@ -118,6 +118,9 @@ struct core_transport {
 	/* leave the group and join again after delay_ms (this member's own
 	 * sync failed, or it was excluded); NULL: not supported */
 	void (*rejoin)(void *tctx, unsigned delay_ms);
+	/* call core_work() soon, from the loop (a merge step is pending);
+	 * NULL: the core does all steps at once */
+	void (*kick)(void *tctx);
 };
 
 /* core_tick() is due this often; every deadline is checked there */
@@ -171,6 +174,8 @@ void core_left(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
 	       bool node_lost);
 /* every CORE_TICK_MS: heartbeat, lease, sync phase timeouts */
 void core_tick(struct cluster_core *c);
+/* one step of a pending delta merge (after transport.kick) */
+void core_work(struct cluster_core *c);
 /* exclude now every member that sent no HELLO (tests) */
 void core_hello_timeout(struct cluster_core *c);
 int core_send_record(struct cluster_core *c, const uint8_t *p, size_t len);

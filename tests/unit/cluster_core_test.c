@@ -180,7 +180,27 @@ e_connection(void *ctx, bool up)
 	((struct node *)ctx)->connection_events++;
 }
 
+/* a merge in three steps (the second and third calls), as the ledger's
+ * merge_step for large deltas */
+static int
+s_merge_step(void *ctx, const uint8_t *d, size_t len, uint64_t *cursor)
+{
+	if (++*cursor < 3)
+		return 1;
+	return s_merge(ctx, d, len);
+}
+
 static const struct cluster_sync_ops ops = { s_digest, s_delta, s_merge };
+static const struct cluster_sync_ops ops_step = { s_digest, s_delta, s_merge,
+	s_merge_step };
+static const struct cluster_sync_ops *test_ops = &ops;
+static int kicks;
+
+static void
+fake_kick(void *tctx)
+{
+	kicks++;
+}
 static const struct cluster_events evs = { e_connection, e_membership, NULL,
 	e_leader, e_synced, e_delivered, e_mismatch };
 
@@ -197,12 +217,13 @@ node_init(int i, const char *digest)
 	p.pid = 100;
 	p.config_digest = (const uint8_t *)nodes[i].digest;
 	p.config_digest_len = 5;
-	p.sync = &ops;
+	p.sync = test_ops;
 	p.sync_ctx = &nodes[i];
 	p.events = &evs;
 	p.event_ctx = &nodes[i];
 	p.transport = (struct core_transport){ fake_send, NULL, &nodes[i],
-					       fake_now, fake_rejoin };
+					       fake_now, fake_rejoin,
+					       test_ops == &ops_step ? fake_kick : NULL };
 	assert_int_equal(core_new(&p, &nodes[i].core), 0);
 	core_connected(nodes[i].core, true);
 	/* what the binding reads from corosync: a safe quorum, a token */
@@ -218,7 +239,8 @@ setup(void **state)
 	memset(nodes, 0, sizeof(nodes));
 	qhead = qtail = 0;
 	fake_ms = 1000000;
-	rejoins = 0;
+	rejoins = kicks = 0;
+	test_ops = &ops;
 	for (i = 0; i < NODES; i++)
 		node_init(i, "cfg-A");
 	return 0;
@@ -794,6 +816,35 @@ test_stuck_in_delta_excluded(void **state)
 	}
 }
 
+/* deltas merged in steps from the loop: synced only once every step ran */
+static void
+test_merge_in_steps(void **state)
+{
+	int i, k;
+
+	test_ops = &ops_step;
+	for (i = 0; i < 3; i++) {
+		core_free(nodes[i].core);
+		node_init(i, "cfg-A");
+		nodes[i].set = 1ull << i;
+	}
+	view(0x7, 8, true);
+	pump();
+	assert_true(kicks > 0);
+	assert_int_equal(nodes[0].synced_count, 0);
+	for (k = 0; k < 20 && kicks > 0; k++) {	/* the loop's jobs */
+		kicks = 0;
+		for (i = 0; i < 3; i++)
+			core_work(nodes[i].core);
+		pump();
+	}
+	for (i = 0; i < 3; i++) {
+		assert_true(nodes[i].set == 0x7);
+		assert_int_equal(nodes[i].synced_count, 1);
+	}
+	assert_true(core_may_lead(nodes[0].core));
+}
+
 static void
 test_votes_judgement(void **state)
 {
@@ -846,6 +897,7 @@ main(void)
 		T(test_unsafe_quorum_policy),
 		T(test_stuck_in_delta_excluded),
 		T(test_votes_judgement),
+		T(test_merge_in_steps),
 	};
 
 	if (getenv("CORE_TEST_LOG")) {	/* the core's log, to debug */

@@ -53,6 +53,27 @@ mk_rec(struct srr_record *r, uint64_t epoch, uint32_t seq)
 	snprintf(r->src, sizeof(r->src), "sys-a");
 }
 
+/* merged in steps: no step (one loop iteration) much above the budget */
+static double
+merge_in_steps(struct srr_ledger *l, const uint8_t *buf, size_t len,
+	       int *rc, int *steps)
+{
+	uint64_t cur = 0;
+	struct timespec t0;
+	double ms, worst = 0;
+
+	*steps = 0;
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		*rc = srr_ledger_merge_step(l, buf, len, &cur);
+		ms = ms_since(&t0);
+		if (ms > worst)
+			worst = ms;
+		(*steps)++;
+	} while (*rc == 1);
+	return worst;
+}
+
 static void
 test_hostile_delta_allocates_nothing(void **state)
 {
@@ -61,6 +82,7 @@ test_hostile_delta_allocates_nothing(void **state)
 	const struct srr_record *rp = &r;
 	uint8_t *one, *buf;
 	size_t olen, len = CLUSTER_SYNC_MAX, count, i;
+	int rc, steps;
 	struct timespec t0;
 	long before;
 	double ms;
@@ -87,6 +109,13 @@ test_hostile_delta_allocates_nothing(void **state)
 	       " peak RSS +%ld KiB\n", count, ms, rss_kb() - before);
 	assert_int_equal(srr_ledger_count(l), 0);
 	assert_true(rss_kb() - before < 16 * 1024);
+	/* as the cluster layer runs it: one step per loop iteration */
+	ms = merge_in_steps(l, buf, len, &rc, &steps);
+	printf("# the same in steps: refused after %d steps, longest %.1f ms\n",
+	       steps, ms);
+	assert_int_equal(rc, -EBADMSG);
+	assert_int_equal(srr_ledger_count(l), 0);
+	assert_true(ms < 250);
 	srr_ledger_free(l);
 	free(buf);
 	free(one);
@@ -135,12 +164,47 @@ test_big_merge_and_delta_are_fast(void **state)
 	srr_ledger_free(b);
 }
 
+static void
+test_merge_steps_bounded(void **state)
+{
+	struct srr_ledger *a = mk_ledger(1, 1), *b = mk_ledger(2, 150000);
+	uint8_t *dg, *delta;
+	size_t dlen, xlen;
+	double worst;
+	int rc, steps;
+
+	assert_int_equal(srr_ledger_digest(a, &dg, &dlen), 0);
+	assert_int_equal(srr_ledger_delta(b, dg, dlen, &delta, &xlen), 0);
+	worst = merge_in_steps(a, delta, xlen, &rc, &steps);
+	printf("# %zu-byte delta (150000 records) merged in %d steps, longest "
+	       "%.1f ms\n", xlen, steps, worst);
+	assert_int_equal(rc, 0);
+	assert_int_equal(srr_ledger_count(a), 150001);
+	/* steps are 20 ms of work; the spikes are the ledger's array doubling
+	 * (a realloc copy of up to 165 MB here), not the walk */
+	assert_true(worst < 250);
+	/* broken by its last byte: refused, nothing merged */
+	delta[xlen - 1] ^= 0xff;
+	srr_ledger_free(a);
+	a = mk_ledger(1, 1);
+	worst = merge_in_steps(a, delta, xlen, &rc, &steps);
+	printf("# the same, last byte bad: refused after %d steps, longest "
+	       "%.1f ms\n", steps, worst);
+	assert_int_equal(rc, -EBADMSG);
+	assert_int_equal(srr_ledger_count(a), 1);
+	free(dg);
+	free(delta);
+	srr_ledger_free(a);
+	srr_ledger_free(b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_delta_allocates_nothing),
 		cmocka_unit_test(test_big_merge_and_delta_are_fast),
+		cmocka_unit_test(test_merge_steps_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
