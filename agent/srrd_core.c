@@ -166,7 +166,7 @@ srrd_drain(struct srrd *d)
 	struct srrd_evq *q = &d->evq;
 	struct srr_event ev;
 
-	while (q->n > 0 && !d->in_engine) {
+	while (q->n > 0 && !d->in_engine && d->engine != NULL) {
 		ev = q->v[q->head];
 		q->head = (q->head + 1) % q->cap;
 		q->n--;
@@ -180,6 +180,12 @@ srrd_feed(struct srrd *d, const struct srr_event *ev, struct srr_action **acts,
 {
 	struct srr_event copy = *ev;
 
+	if (acts != NULL)
+		*acts = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (d->engine == NULL)
+		return -EAGAIN;	/* before corosync gave our nodeid */
 	srrd_drain(d);
 	return feed_one(d, &copy, acts, n);
 }
