@@ -40,14 +40,8 @@ mark=$(srrd_cmd_mark)
 t0=$(cl_now_ms)
 srrd_simctl set-state src 'Power Off'
 restarted() { [ "$(srrd_restarts "$mark")" -ge 3 ]; }
-done_all() {
-	local k
-	for k in 1 2 3; do
-		[ "$(srrd_debts $k | grep -c ':restarted$')" = 3 ] || return 1
-	done
-}
 tap_ok "three restarts sent after the source powered off" cl_wait 90 restarted
-tap_ok "three debts 'restarted' in every store" cl_wait 60 done_all
+tap_ok "three debts 'restarted' in every store" cl_wait 60 srrd_all_debts 3 restarted 1 2 3
 echo "# failover: $(( $(cl_now_ms) - t0 )) ms from power-off to the debts in all stores"
 cmds=$(srrd_cmds "$mark" | grep '^rrstartlpar .*-o restart')
 echo "$cmds" | sed 's/^/#   /'
@@ -60,13 +54,7 @@ echo "# SSH sessions seen by hmcsim since the power-off: $sessions"
 
 mark=$(srrd_cmd_mark)
 srrd_simctl set-state src Operating
-cleaned() {
-	local k
-	for k in 1 2 3; do
-		[ "$(srrd_debts $k | grep -c ':cleaned$')" = 3 ] || return 1
-	done
-}
-tap_ok "the source back: the debts are closed in every store" cl_wait 120 cleaned
+tap_ok "the source back: the debts are closed in every store" cl_wait 120 srrd_all_debts 3 cleaned 1 2 3
 tap_is "$(srrd_cmds "$mark" | grep -c '^rrstartlpar .*-o cleanup')" 3 \
 	"three cleanups sent"
 tap_is "$(srrd_restarts "$mark")" 0 "no restart after the source came back"

@@ -19,6 +19,8 @@
 #   srrd_leader k               the leader node k's srrd last logged
 #   srrd_sql k SQL              run SQL on node k's store (read only)
 #   srrd_debts k                "lpar:status" lines of its ledger, sorted
+#   srrd_all_debts N STATUS K...  every listed node's store holds exactly N
+#                               records in STATUS (restarted, cleaned ...)
 #   srrd_cmds [MARK]            hmcsim's command log, commands only, one
 #                               per line, after line MARK
 #   srrd_cmd_mark               the command log's line count now
@@ -130,6 +132,14 @@ srrd_debts() {
 		WHEN 1 THEN 'restarting' WHEN 2 THEN 'failed' WHEN 3 THEN 'restarted' \
 		WHEN 4 THEN 'cleaning' WHEN 5 THEN 'abandoned' WHEN 6 THEN 'cleaned' END \
 		FROM ops ORDER BY lpar, epoch, node, seq;"
+}
+
+srrd_all_debts() {
+	local n=$1 st=$2 k
+	shift 2
+	for k in "$@"; do
+		[ "$(srrd_debts "$k" | grep -c ":$st\$")" = "$n" ] || return 1
+	done
 }
 
 srrd_cmd_mark() { wc -l < "$SRRD_DIR/sim/cmd.log" 2>/dev/null || echo 0; }
