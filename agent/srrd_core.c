@@ -281,8 +281,9 @@ srrd_start(struct srrd *d)
 	for (h = 0; h < d->conf.nhmc; h++) {
 		int n = d->conf.hmc[h].sessions > 0 ? d->conf.hmc[h].sessions : 4;
 
-		if ((rc = srrd_pool_start(d, &d->hmc[h].poll, h, "poll", 1)) < 0 ||
-		    (rc = srrd_pool_start(d, &d->hmc[h].exec, h, "exec", n)) < 0) {
+		if ((rc = srrd_pool_start(d, &d->hmc[h].poll, h, "poll", 1, 0)) < 0 ||
+		    (rc = srrd_pool_start(d, &d->hmc[h].exec, h, "exec", n,
+					  HMC_CHANNELS_MAX)) < 0) {
 			dlog(LOG_ERR, "HMC %s: %s", d->conf.hmc[h].name,
 			     strerror(-rc));
 			return rc;
