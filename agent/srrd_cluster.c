@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "agent/srrd_int.h"
 
 static int
@@ -117,6 +119,11 @@ membership_changed(struct srrd *d)
 		srrd_alert(d, SRRD_AK_NODE, "leader_changed", NULL, NULL, 0,
 			   "leader changed from %u to %u", old_leader, m.leader);
 	d->have_mem = true;
+	sd_notifyf(0, "STATUS=epoch %016llx, leader %u%s, %squorate%s",
+		   (unsigned long long)m.epoch, m.leader,
+		   m.leader == d->nodeid ? " (this agent)" : "",
+		   m.quorate ? "" : "not ", m.config_agree ? "" :
+		   ", configuration MISMATCH");
 	srrd_post(d, &ev);
 	if (old_leader != m.leader) {
 		srrd_poll_reschedule(d);

@@ -180,6 +180,34 @@ count(struct srrd *d, const struct srrd_exec_job *x)
 	}
 }
 
+/* A partition's command as a Pacemaker resource alert: the resource is
+ * the partition, the task the operation. */
+static void
+cmd_alert(struct srrd *d, const struct srrd_exec_job *x, bool started)
+{
+	const struct srr_action *a = &x->act;
+	const char *op = hmc_rr_op_name(a->cmd);
+	const char *src = d->conf.sys[a->src].name;
+	const char *dst = a->dst >= 0 ? d->conf.sys[a->dst].name : "";
+	char event[32];
+	int st = x->res.exit_status;
+
+	if (x->validate_req)
+		return;
+	snprintf(event, sizeof(event), "%s_%s", op, started ? "started" :
+		 st == 0 ? "done" : st < 0 ? "unknown" : "failed");
+	if (started)
+		srrd_alert(d, SRRD_AK_RESOURCE, event, a->lpar, op, 0,
+			   "%s of %s from %s%s%s started (attempt %u)", op,
+			   a->lpar, src, dst[0] ? " to " : "", dst, a->attempt);
+	else
+		srrd_alert(d, SRRD_AK_RESOURCE, event, a->lpar, op, st,
+			   "%s of %s from %s%s%s: %s%s%s", op, a->lpar, src,
+			   dst[0] ? " to " : "", dst, st == 0 ? "OK" : st < 0 ?
+			   "outcome unknown" : "failed", x->res.code[0] ? " " : "",
+			   x->res.code);
+}
+
 static void
 exec_done(struct srrd *d, struct srrd_job *j)
 {
@@ -200,6 +228,7 @@ exec_done(struct srrd *d, struct srrd_job *j)
 		     d->conf.sys[x->qres.found_on].name : "none");
 	} else {
 		count(d, x);
+		cmd_alert(d, x, false);
 		ev = (struct srr_event){ .type = SRR_EV_CMD_RESULT };
 		ev.u.res = x->res;
 		dlog(x->res.exit_status == 0 ? LOG_NOTICE : LOG_WARNING,
@@ -277,6 +306,7 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 	x->job.result = cmd_result;
 	dlog(LOG_NOTICE, "HMC %s: %s", d->conf.hmc[h].name, cmd.line);
 	submit(d, x, h, &d->hmc[h].exec);
+	cmd_alert(d, x, true);
 	return 0;
 }
 

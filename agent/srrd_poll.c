@@ -99,11 +99,13 @@ run_table(struct hmc_conn *conn, const struct hmc_cmd *cmd, size_t ncols,
 		rc = -EREMOTEIO;
 	if (rc == 0)
 		rc = hmc_parse_fields(r.out, r.out_len, ',', ncols, t);
-	if (rc < 0 && err != NULL)
-		snprintf(err, errlen, "%.60s: %s%s%.160s", cmd->line,
-			 rc == -EREMOTEIO ? "" : strerror(-rc),
-			 r.code[0] ? r.code : "",
-			 r.err && r.err[0] ? r.err : r.out ? r.out : "");
+	if (rc == -EREMOTEIO && err != NULL)
+		snprintf(err, errlen, "%.60s: exit %d %s%.160s", cmd->line,
+			 r.exit_status, r.code, r.err && r.err[0] ? r.err :
+			 r.out ? r.out : "");
+	else if (rc < 0 && err != NULL)
+		snprintf(err, errlen, "%.60s: %s: %.160s", cmd->line,
+			 strerror(-rc), r.err ? r.err : "");
 	hmc_result_free(&r);
 	return rc;
 }
