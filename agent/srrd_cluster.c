@@ -139,6 +139,8 @@ ev_connection(void *ctx, bool up)
 	d->connected = up;
 	dlog(up ? LOG_NOTICE : LOG_WARNING, "corosync %s",
 	     up ? "connected" : "not reachable");
+	if (d->cl == NULL)
+		return;	/* inside cluster_init: srrd_cluster_start goes on */
 	if (up && srrd_engine_ready(d) < 0) {
 		dlog(LOG_CRIT, "cannot start the engine: stopping");
 		qb_loop_stop(d->loop);
@@ -233,9 +235,14 @@ srrd_cluster_start(struct srrd *d)
 	int rc;
 
 	rc = cluster_init(d->loop, &cfg, &d->cl);
-	if (rc < 0)
+	if (rc < 0) {
 		dlog(LOG_ERR, "cluster: %s", strerror(-rc));
-	return rc;
+		return rc;
+	}
+	/* connected during cluster_init: the engine needs d->cl set */
+	if (d->connected && (rc = srrd_engine_ready(d)) < 0)
+		return rc;
+	return 0;
 }
 
 void
