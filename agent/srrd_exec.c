@@ -292,6 +292,18 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 	x->res.tag = a->tag;
 	x->res.cmd = a->cmd;
 	x->res.attempt = a->attempt;
+	if (rc == 0 && !x->validate_req && a->cmd != HMC_RR_VALIDATE &&
+	    !srrd_may_act(d)) {
+		/* the lease ran out since the engine decided: not sent (a
+		 * known non-run the next leader's query will confirm) */
+		dlog(LOG_WARNING, "rrstartlpar %s of %s not sent: this agent "
+		     "may not lead now (cluster gate)", hmc_rr_op_name(a->cmd),
+		     a->lpar);
+		x->res.exit_status = 1;
+		snprintf(x->res.msg, sizeof(x->res.msg), "not sent: this agent "
+			 "may not lead now");
+		return -EPERM;
+	}
 	if (rc < 0) {
 		/* never sent: a known failure, not an unknown outcome */
 		dlog(LOG_ERR, "rrstartlpar %s of %s: the builder refused it: %s",

@@ -222,6 +222,7 @@ int srrd_cluster_replicate(struct srrd *d, const struct srr_record *r);
 int srrd_cluster_send_msg(struct srrd *d, uint8_t tag, const void *body,
 			  size_t len);
 bool srrd_is_leader(const struct srrd *d);
+bool srrd_may_act(const struct srrd *d);
 
 /* ------------------------------------------------------- srrd_poll.c */
 
