@@ -121,7 +121,7 @@ engine_leader(const struct srrd *d)
 {
 	uint32_t l = cluster_leader(d->cl);
 
-	if (l == d->nodeid && cluster_synced(d->cl) && !cluster_may_lead(d->cl))
+	if (l == d->nodeid && !cluster_may_lead(d->cl))
 		return 0;
 	return l;
 }
@@ -137,6 +137,7 @@ membership_changed(struct srrd *d)
 
 	if (d->engine == NULL)
 		return;	/* told in full once it exists */
+	memset(&m, 0, sizeof(m));	/* compared whole, padding included */
 	m.epoch = cluster_epoch(d->cl);
 	m.leader = engine_leader(d);
 	m.quorate = cluster_quorate(d->cl);
