@@ -95,6 +95,9 @@ struct srrd_hmc {
 	char last_error[SRR_MSG_LEN];
 	bool poll_busy;
 	int64_t poll_started_ms;
+	int fails;			/* polls without an answer in a row */
+	int64_t fail_since_ms;
+	bool silent;			/* told to the engine as seeing nothing */
 	qb_loop_timer_handle timer;
 	enum hmc_sys_state st[SRR_MAX_SYS];	/* this HMC's last poll */
 	bool visible[SRR_MAX_SYS];
