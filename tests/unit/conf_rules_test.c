@@ -291,6 +291,10 @@ test_names(void **state)
 	/* names the HMC builder refuses: a tab, bad UTF-8 */
 	refused(HMC1 SYS2 "[system a\tb]\n", "bad system name");
 	refused(HMC1 SYS2 "[lpar src/\xff\xfe]\n", "bad partition name");
+	/* a '/' ends the system's name, not the partition's */
+	assert_int_equal(load(HMC1 SYS2 "[lpar src/a/b]\n"), 0);
+	refused(HMC1 SYS2 "[lpar src/ a]\n", "bad partition name (empty, a "
+		"control character, or blanks at either end)");
 	refused(HMC1 SYS2 "[hmc bad name]\n", "[hmc bad name]: empty, or");
 	/* a key longer than inih keeps whole */
 	memset(name, 'k', 60);
@@ -341,6 +345,14 @@ test_bytes(void **state)
 	snprintf(text, sizeof(text), HMC1 SYS2 "[policy]\nretries = 3 ;%*s\n",
 		 185, "x");
 	assert_int_equal(load(text), 0);
+	/* a value the print could not write back on one line */
+	snprintf(text, sizeof(text), HMC1 SYS2 "[alert a]\npath=@DIR@/alert.sh"
+		 "\nrecipient=%0*d\n", 187, 0);
+	refused(text, "rule.conf:11: [alert a] recipient: too long (\"key = "
+		"value\" must fit in 198 bytes)");
+	snprintf(text, sizeof(text), HMC1 SYS2 "[alert a]\npath=@DIR@/alert.sh"
+		 "\nrecipient=%0*d\n", 186, 0);
+	assert_int_equal(load(text), 0);
 	/* a byte-order mark is taken, as inih takes it */
 	assert_int_equal(load("\xEF\xBB\xBF" HMC1 SYS2), 0);
 	/* no newline at the end */
@@ -354,6 +366,11 @@ test_rules(void **state)
 {
 	refused(HMC1 SYS2 "[nope]\n", "rule.conf:9: [nope]: unknown section");
 	refused(HMC1 SYS2 "[policy]\nnope = 1\n", "[policy] nope: unknown key");
+	assert_string_equal(strstr(err, "unknown"), "unknown key");
+	refused(HMC1 SYS2 "[hmc h2]\nhots = h2\n",
+		"[hmc h2] hots: unknown key (did you mean host?)");
+	refused(HMC1 SYS2 "[policy]\ndown_state = Error\n",
+		"unknown key (did you mean down_states?)");
 	refused(HMC1 "host = h2\n" SYS2, "[hmc hmc1] host: repeated key");
 	refused(HMC1 SYS2 HMC1, "[hmc hmc1]: section repeated");
 	refused(HMC1 SYS2 "[system src]\n", "[system src]: section repeated");
@@ -437,6 +454,8 @@ test_digest_keys(void **state)
 	struct srrd_conf c, m;
 	size_t i;
 
+	/* a bit per key marks it given in a section */
+	assert_true(conf_nkeys <= 64);
 	snprintf(text, sizeof(text), HMC1 "[system a-src]\nprotect = yes\n"
 		 "destinations = b-dst, c-dst\nfence_agent = @DIR@/alert.sh\n"
 		 "fence_param_ip = 10.0.0.9\n[system b-dst]\n[system c-dst]\n"
