@@ -204,19 +204,21 @@ static void
 debts_check(const struct srrctl_opts *o, const struct debt_sum *s, int rc)
 {
 	static const char *const state[] = { "OK", "WARNING", "CRITICAL" };
-	char age[32], crit[32] = "";
+	char age[32], limit[32] = "-", crit[32] = "";
 
 	srrctl_age(s->oldest_ms, age, sizeof(age));
-	if (o->older_than_ms >= 0)
+	if (o->older_than_ms >= 0) {
+		srrctl_age(o->older_than_ms, limit, sizeof(limit));
 		snprintf(crit, sizeof(crit), "%llds",
 			 (long long)(o->older_than_ms / 1000));
+	}
 	if (s->pending == 0)
 		printf("SRRHA DEBTS OK - no cleanup pending");
 	else
 		printf("SRRHA DEBTS %s - %zu cleanup%s pending, %zu older "
 		       "than %s, oldest %s (%s on %s)", state[rc], s->pending,
-		       s->pending == 1 ? "" : "s", s->old,
-		       crit[0] ? crit : "-", age, s->oldest_lpar,
+		       s->pending == 1 ? "" : "s", s->old, limit, age,
+		       s->oldest_lpar,
 		       s->oldest_src);
 	printf(" | pending=%zu;1;;0 oldest=%llds;;%s;0\n", s->pending,
 	       (long long)(s->pending ? s->oldest_ms / 1000 : 0), crit);

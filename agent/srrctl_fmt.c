@@ -237,11 +237,12 @@ srrctl_table_print(FILE *f, struct srrctl_table *t)
 			   NULL, w[i], i == last || (block && i == last - 1));
 	fputc('\n', f);
 	for (r = 0; r < t->nrow; r++) {
+		last_cell = t->cell[r * t->ncol + last];
 		for (i = 0; i < last; i++)
 			table_cell(f, t->cell[r * t->ncol + i],
 				   t->color[r * t->ncol + i], w[i],
-				   block && i == last - 1);
-		last_cell = t->cell[r * t->ncol + last];
+				   (block || last_cell[0] == '\0') &&
+				   i == last - 1);
 		if (block && last_cell[0] != '\0')
 			fprintf(f, "\n%*s", TABLE_BLOCK_IND, "");
 		table_wrap(f, last_cell, t->color[r * t->ncol + last],

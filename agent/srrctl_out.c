@@ -266,10 +266,10 @@ static void
 debts_table(FILE *f, struct json_object *a, int64_t now)
 {
 	static const char *const heads[] = { "ID", "PARTITION", "FROM", "TO",
-		"RESTARTED", "AGE", "TRIES", "LAST HMC ANSWER" };
+		"RESTARTED", "AGE", "CLEANUPS", "LAST CODE" };
 	struct srrctl_table *t = srrctl_table_new(8, heads);
 	struct json_object *d;
-	char when[32], age[32], tries[16], last[SRR_MSG_LEN + 16];
+	char when[32], age[32], tries[16];
 	size_t i;
 
 	for (i = 0; i < ROWS(a); i++) {
@@ -279,21 +279,37 @@ debts_table(FILE *f, struct json_object *a, int64_t now)
 		age_since(now, jint(d, "restarted_ms"), age, sizeof(age));
 		snprintf(tries, sizeof(tries), "%lld",
 			 (long long)jint(d, "cleanup_attempts"));
-		snprintf(last, sizeof(last), "%s%s%s", jstr(d, "code"),
-			 jstr(d, "code")[0] && jstr(d, "message")[0] ? " " : "",
-			 jstr(d, "message"));
 		const char *cells[] = { jstr(d, "id"), jstr(d, "lpar"),
 			jstr(d, "source"), jstr(d, "destination"), when, age,
-			tries, last[0] ? last : "-" };
+			tries, jstr(d, "code")[0] ? jstr(d, "code") : "-" };
 		srrctl_table_row(t, cells, NULL);
 	}
 	srrctl_table_print(f, t);
 }
 
+/* The last HMC answer (wrapped) and the manual cleanup (never cut: it is
+ * meant to be copied whole). */
+static void
+debt_detail(FILE *f, struct json_object *d)
+{
+	char last[SRR_MSG_LEN + 64];
+
+	fprintf(f, "%s  %s\n", jstr(d, "id"), jstr(d, "lpar"));
+	if (jstr(d, "message")[0]) {
+		snprintf(last, sizeof(last), "last HMC answer: %s%s%s",
+			 jstr(d, "code"), jstr(d, "code")[0] ? " " : "",
+			 jstr(d, "message"));
+		srrctl_wrap(f, last, 4);
+	}
+	fprintf(f, "    on the HMC: %s\n", jstr(d, "cleanup_command"));
+	if (jstr(d, "cleanup_ssh")[0])
+		fprintf(f, "    over SSH:   %s\n", jstr(d, "cleanup_ssh"));
+}
+
 void
 srrctl_out_debts(FILE *f, struct json_object *data, int64_t now)
 {
-	struct json_object *a = jget(data, "debts"), *d;
+	struct json_object *a = jget(data, "debts");
 	size_t i, n = ROWS(a);
 
 	if (n == 0) {
@@ -303,15 +319,9 @@ srrctl_out_debts(FILE *f, struct json_object *data, int64_t now)
 	fprintf(f, "%zu cleanup debt%s pending: the source still holds the "
 		"old definition.\n\n", n, n == 1 ? "" : "s");
 	debts_table(f, a, now);
-	fputs("\nManual cleanup, on the HMC (or from this host over SSH):\n",
-	      f);
-	for (i = 0; i < n; i++) {
-		d = json_object_array_get_idx(a, i);
-		fprintf(f, "%s  %s\n", jstr(d, "id"), jstr(d, "cleanup_command"));
-		if (jstr(d, "cleanup_ssh")[0])
-			fprintf(f, "%*s  %s\n", (int)strlen(jstr(d, "id")), "",
-				jstr(d, "cleanup_ssh"));
-	}
+	fputs("\nManual cleanup, on the HMC or from this host:\n", f);
+	for (i = 0; i < n; i++)
+		debt_detail(f, json_object_array_get_idx(a, i));
 }
 
 /* ------------------------------------------------------------ history */

@@ -88,6 +88,9 @@ int srrd_ipc_cleanup_cmd(const struct srrd_conf *c,
 int srrd_metrics_format(const struct srrd *d, bool openmetrics,
 			char **out, size_t *len);
 
+/* Wall-clock time now, in ms since the epoch (replies' now_ms, ages). */
+int64_t srrd_ipc_wall_ms(void);
+
 /* Text of an errno for the protocol ("EPERM"), and back (0: unknown). */
 const char *srrd_ipc_errno_name(int err);
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "agent/srrd_ipc.h"
 
@@ -40,4 +41,13 @@ srrd_ipc_errno_name(int err)
 		if (errno_names[i].err == err)
 			return errno_names[i].name;
 	return "EIO";
+}
+
+int64_t
+srrd_ipc_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -15,15 +15,6 @@
 
 #include "agent/srrd_ipc.h"
 
-static int64_t
-wall_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 add_str(struct json_object *o, const char *k, const char *v)
 {
@@ -200,7 +191,7 @@ srrd_ipc_status(struct srrd *d, struct json_object **data, char *err,
 	}
 	srrd_view_cluster(d, &cv);
 	o = json_object_new_object();
-	add_int(o, "now_ms", wall_now_ms());
+	add_int(o, "now_ms", srrd_ipc_wall_ms());
 	json_object_object_add(o, "cluster", status_cluster(&cv));
 	json_object_object_add(o, "mode", status_mode(&cv));
 	json_object_object_add(o, "hmcs", status_hmcs(d));
@@ -260,7 +251,7 @@ srrd_ipc_lpars(struct srrd *d, struct json_object *args,
 		return rc;
 	}
 	o = json_object_new_object();
-	add_int(o, "now_ms", wall_now_ms());
+	add_int(o, "now_ms", srrd_ipc_wall_ms());
 	a = json_object_new_array();
 	for (i = 0; i < n; i++)
 		json_object_array_add(a, lpar_json(&v[i]));
@@ -372,7 +363,7 @@ srrd_ipc_debts(struct srrd *d, struct json_object **data, char *err,
 	size_t i, n = l ? srr_ledger_count(l) : 0;
 
 	o = json_object_new_object();
-	add_int(o, "now_ms", wall_now_ms());
+	add_int(o, "now_ms", srrd_ipc_wall_ms());
 	a = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		r = srr_ledger_at(l, i);

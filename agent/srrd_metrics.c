@@ -75,22 +75,13 @@ gauge(struct mx *m, const char *name, const char *help, double x)
 	sample(m, name, NULL, NULL, x);
 }
 
-static int64_t
-wall_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 metrics_debts(struct mx *m, const struct srrd *d)
 {
 	const struct srr_ledger *l = srrd_ledger(d);
 	size_t n = l ? srr_ledger_count(l) : 0, i, pending = 0;
 	size_t by[SRR_OP_STATUS_COUNT] = { 0 };
-	int64_t oldest = 0, now = wall_now_ms();
+	int64_t oldest = 0, now = srrd_ipc_wall_ms();
 	const struct srr_record *r;
 
 	for (i = 0; i < n; i++) {
