@@ -276,6 +276,26 @@ write_done(void *ctx, int rc, uint32_t answered_by, const char *text)
 	qb_ipcs_connection_unref(conn->c);
 }
 
+/* srrd.h's meaning of a request's error, for a refusal without text. */
+static const char *
+request_errtext(int rc)
+{
+	switch (rc) {
+	case -EAGAIN:
+		return "no acting leader reachable: try again";
+	case -EPERM:
+		return "refused by the gate";
+	case -ENOENT:
+		return "no such system, partition or operation";
+	case -ETIMEDOUT:
+		return "the leader did not answer in time";
+	case -EINVAL:
+		return "a bad request";
+	default:
+		return strerror(-rc);
+	}
+}
+
 static void
 write_start(struct ipc_conn *conn, const char *command,
 	    struct json_object *args)
@@ -299,7 +319,7 @@ write_start(struct ipc_conn *conn, const char *command,
 	rc = srrd_request(conn->ipc->d, &req, write_done, conn);
 	/* srrd may have answered already; if not, its refusal is ours. */
 	if (rc < 0 && conn->pending)
-		write_done(conn, rc, 0, strerror(-rc));
+		write_done(conn, rc, 0, request_errtext(rc));
 }
 
 /* -------------------------------------------------------------- reads */
