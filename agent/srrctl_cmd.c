@@ -41,15 +41,19 @@ static int
 report_error(const struct srrctl_opts *o, struct json_object *reply, int rc)
 {
 	int64_t by = jint(reply, "answered_by");
+	const char *err = jstr(reply, "error");
+	int len = (int)strlen(err);
 
 	if (o->json)
 		print_json(reply);
+	while (len > 0 && err[len - 1] == '\n')
+		len--;
+	/* srrd's text may be several lines (validate: one per partition). */
+	fprintf(stderr, "srrctl: %s: %s%.*s", o->cmd,
+		memchr(err, '\n', (size_t)len) ? "\n" : "", len, err);
 	if (by > 0)
-		fprintf(stderr, "srrctl: %s: %s (answered by node %lld)\n",
-			o->cmd, jstr(reply, "error"), (long long)by);
-	else
-		fprintf(stderr, "srrctl: %s: %s\n", o->cmd,
-			jstr(reply, "error"));
+		fprintf(stderr, " (answered by node %lld)", (long long)by);
+	fputc('\n', stderr);
 	json_object_put(reply);
 	return rc;
 }

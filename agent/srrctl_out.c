@@ -274,8 +274,10 @@ debts_table(FILE *f, struct json_object *a, int64_t now)
 
 	for (i = 0; i < ROWS(a); i++) {
 		d = json_object_array_get_idx(a, i);
+		/* month, day and minute: the age says the rest */
 		srrctl_time(jint(d, "restarted_ms"), when, sizeof(when));
-		when[16] = '\0';	/* minutes are enough here */
+		memmove(when, when + 5, 11);
+		when[11] = '\0';
 		age_since(now, jint(d, "restarted_ms"), age, sizeof(age));
 		snprintf(tries, sizeof(tries), "%lld",
 			 (long long)jint(d, "cleanup_attempts"));
@@ -373,25 +375,26 @@ history_csv(FILE *f, struct json_object *a)
 void
 srrctl_out_history(FILE *f, struct json_object *data, bool csv)
 {
+	/* The leader that created the operation is the NODE of its id
+	 * (EPOCH.NODE.SEQ); the CSV and JSON have it apart. */
 	static const char *const heads[] = { "TIME", "OPERATION", "PARTITION",
-		"FROM", "TO", "LEADER", "REASON" };
+		"FROM", "TO", "REASON" };
 	struct json_object *a = jget(data, "rows"), *r;
 	struct srrctl_table *t;
-	char when[32], by[16];
+	char when[32];
 	size_t i;
 
 	if (csv) {
 		history_csv(f, a);
 		return;
 	}
-	t = srrctl_table_new(7, heads);
+	t = srrctl_table_new(6, heads);
 	for (i = 0; i < ROWS(a); i++) {
 		r = json_object_array_get_idx(a, i);
 		srrctl_time(jint(r, "time_ms"), when, sizeof(when));
-		snprintf(by, sizeof(by), "%lld", (long long)jint(r, "leader"));
 		const char *cells[] = { when, jstr(r, "id"), jstr(r, "lpar"),
 			jstr(r, "from")[0] ? jstr(r, "from") : "-",
-			jstr(r, "to"), by, jstr(r, "reason") };
+			jstr(r, "to"), jstr(r, "reason") };
 		srrctl_table_row(t, cells, NULL);
 	}
 	srrctl_table_print(f, t);
