@@ -404,8 +404,9 @@ static const struct cmd cmds[] = {
 	  0, 0, false, cmd_debts },
 	{ "history", "history [--since T] [--lpar P] [--system S] [--csv]",
 	  "Every transition of every operation, oldest first: time, "
-	  "operation, partition, systems, from, to, the leader that created "
-	  "it, and the reason. T: 2h (ago), 2026-12-03 07:00, or @EPOCH.",
+	  "operation (EPOCH.LEADER.SEQ: the leader that created it), "
+	  "partition, from, to, and the reason. --system matches the source "
+	  "or the destination. T: 2h (ago), 2026-12-03 07:00, or @EPOCH.",
 	  OPT_SINCE | OPT_LPAR | OPT_SYSTEM | OPT_CSV, 0, 0, false,
 	  cmd_history },
 	{ "metrics", "metrics [--openmetrics]", "This agent's metrics in the "
@@ -451,9 +452,11 @@ srrctl_command_help(FILE *f, const char *name)
 		srrctl_usage(f);
 		return;
 	}
-	fprintf(f, "Usage: srrctl [--json] [--timeout D] %s%s\n\n",
-		c->synopsis, c->opts & OPT_YES ? " [--yes]" : "");
+	fprintf(f, "Usage: srrctl [OPTIONS] %s%s\n\n", c->synopsis,
+		c->opts & OPT_YES ? " [--yes]" : "");
 	srrctl_wrap(f, c->help, 2);
+	fputs("\nOPTIONS: --json, --timeout D, --config FILE (srrctl --help "
+	      "says more).\n", f);
 }
 
 static const char *

@@ -665,15 +665,22 @@ test_debts_exit_codes(void **state)
 static void
 test_usage(void **state)
 {
+	static const char *const cmds[] = { "status", "lpars", "debts",
+		"history", "metrics", "validate", "confirm", "pause", "resume",
+		"replay", "abandon", "restart" };
 	struct run r;
+	size_t i;
 
 	RUN(&r, "--help");
 	assert_int_equal(r.rc, 0);
 	fits_80(r.out);
 	assert_memory_equal(r.out, "Usage: srrctl", 13);
-	RUN(&r, "debts", "--help");
-	assert_int_equal(r.rc, 0);
-	fits_80(r.out);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		RUN(&r, cmds[i], "--help");
+		assert_int_equal(r.rc, 0);
+		assert_memory_equal(r.out, "Usage: srrctl [OPTIONS] ", 24);
+		fits_80(r.out);
+	}
 	RUN(&r, "status", "--bogus");
 	assert_int_equal(r.rc, SRRCTL_EXIT_USAGE);
 	assert_memory_equal(r.err, "srrctl: unknown option '--bogus'\nUsage:",
