@@ -75,8 +75,10 @@ void srrctl_table_row(struct srrctl_table *t, const char *const *cells,
  * others are cut with '~' only when nothing else helps. Frees T. */
 void srrctl_table_print(FILE *f, struct srrctl_table *t);
 
-/* TEXT word-wrapped to SRRCTL_WIDTH, every line indented by INDENT. */
-void srrctl_wrap(FILE *f, const char *text, size_t indent);
+/* TEXT word-wrapped to SRRCTL_WIDTH, in COLOR (may be NULL), and a
+ * newline; the caller has put the first line's INDENT columns, the next
+ * lines are indented by INDENT. */
+void srrctl_wrap(FILE *f, const char *text, const char *color, size_t indent);
 
 bool srrctl_color_on(FILE *f);
 extern const char *const SRRCTL_RED, *const SRRCTL_GREEN,

@@ -454,7 +454,8 @@ srrctl_command_help(FILE *f, const char *name)
 	}
 	fprintf(f, "Usage: srrctl [OPTIONS] %s%s\n\n", c->synopsis,
 		c->opts & OPT_YES ? " [--yes]" : "");
-	srrctl_wrap(f, c->help, 2);
+	fputs("  ", f);
+	srrctl_wrap(f, c->help, NULL, 2);
 	fputs("\nOPTIONS: --json, --timeout D, --config FILE (srrctl --help "
 	      "says more).\n", f);
 }

@@ -208,10 +208,9 @@ table_wrap(FILE *f, const char *s, const char *color, size_t w, size_t indent)
 }
 
 void
-srrctl_wrap(FILE *f, const char *text, size_t indent)
+srrctl_wrap(FILE *f, const char *text, const char *color, size_t indent)
 {
-	fprintf(f, "%*s", (int)indent, "");
-	table_wrap(f, text, NULL, SRRCTL_WIDTH - indent, indent);
+	table_wrap(f, text, color, SRRCTL_WIDTH - indent, indent);
 	fputc('\n', f);
 }
 

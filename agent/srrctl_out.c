@@ -23,55 +23,58 @@ age_since(int64_t now, int64_t then_ms, char *out, size_t len)
 
 /* ------------------------------------------------------------- status */
 
+/* The cluster's line, in red when this agent cannot act for the cluster
+ * (corosync gone, not quorate), yellow when not synced. */
 static void
 status_cluster(FILE *f, struct json_object *c)
 {
 	struct json_object *m = jget(c, "members");
 	int64_t self = jint(c, "nodeid"), leader = jint(c, "leader");
-	size_t i;
+	bool bad = !jbool(c, "connected") || !jbool(c, "quorate");
+	char line[256], who[64];
+	char members[1024];	/* 64 members of up to 10 digits */
+	size_t i, n = 0;
 
-	fprintf(f, "Cluster:  node %lld, ", (long long)self);
-	if (!jbool(c, "connected"))
-		srrctl_colored(f, SRRCTL_RED, "corosync NOT reachable, ");
-	if (jbool(c, "quorate"))
-		srrctl_colored(f, SRRCTL_GREEN, "quorate");
-	else
-		srrctl_colored(f, SRRCTL_RED, "NOT quorate");
 	if (leader > 0)
-		fprintf(f, ", leader %lld%s", (long long)leader,
-			leader == self ? " (this agent)" : "");
+		snprintf(who, sizeof(who), "leader %lld%s", (long long)leader,
+			 leader == self ? " (this agent)" : "");
 	else
-		fputs(", no leader", f);
-	fprintf(f, ", epoch %lld, ", (long long)jint(c, "epoch"));
-	if (jbool(c, "synced"))
-		fputs("synced\n", f);
-	else
-		srrctl_colored(f, SRRCTL_YELLOW, "NOT synced\n");
+		snprintf(who, sizeof(who), "no leader");
+	snprintf(line, sizeof(line), "node %lld, %s%s, %s, epoch %lld, %s",
+		 (long long)self, jbool(c, "connected") ? "" :
+		 "corosync NOT reachable, ", jbool(c, "quorate") ? "quorate" :
+		 "NOT quorate", who, (long long)jint(c, "epoch"),
+		 jbool(c, "synced") ? "synced" : "NOT synced");
+	fputs("Cluster:  ", f);
+	srrctl_wrap(f, line, bad ? SRRCTL_RED : jbool(c, "synced") ? NULL :
+		    SRRCTL_YELLOW, 10);
+	for (i = 0; i < ROWS(m) && n < sizeof(members) - 64; i++)
+		n += (size_t)snprintf(members + n, sizeof(members) - n, "%lld ",
+			(long long)json_object_get_int64(
+				json_object_array_get_idx(m, i)));
+	snprintf(members + n, sizeof(members) - n, "(%zu); configuration %s",
+		 ROWS(m), jbool(c, "config_agree") ? "agreed by every member" :
+		 "NOT agreed: restarts refused");
 	fputs("Members:  ", f);
-	for (i = 0; i < ROWS(m); i++)
-		fprintf(f, "%s%lld", i ? " " : "", (long long)
-			json_object_get_int64(json_object_array_get_idx(m, i)));
-	fprintf(f, " (%zu); configuration ", ROWS(m));
-	if (jbool(c, "config_agree"))
-		fputs("agreed by every member\n", f);
-	else
-		srrctl_colored(f, SRRCTL_RED, "NOT agreed: restarts refused\n");
+	srrctl_wrap(f, members, jbool(c, "config_agree") ? NULL : SRRCTL_RED,
+		    10);
 }
 
 static void
 status_mode(FILE *f, struct json_object *m, struct json_object *c,
 	    int64_t now)
 {
-	char when[32], age[32];
+	char when[32], age[32], text[SRR_MSG_LEN + SRRD_USER_LEN + 128];
 	int64_t stall = jint(c, "stall_left_ms");
 
 	fputs("Mode:     ", f);
 	if (jbool(m, "paused")) {
 		srrctl_time(jint(m, "paused_since_ms"), when, sizeof(when));
 		age_since(now, jint(m, "paused_since_ms"), age, sizeof(age));
-		srrctl_colored(f, SRRCTL_YELLOW, "automatic restarts PAUSED");
-		fprintf(f, " by %s since %s (%s): %s\n", jstr(m, "paused_by"),
-			when, age, jstr(m, "paused_why"));
+		snprintf(text, sizeof(text), "automatic restarts PAUSED by %s "
+			 "since %s (%s): %s", jstr(m, "paused_by"), when, age,
+			 jstr(m, "paused_why"));
+		srrctl_wrap(f, text, SRRCTL_YELLOW, 10);
 	} else {
 		fputs("automatic restarts active\n", f);
 	}
@@ -301,7 +304,8 @@ debt_detail(FILE *f, struct json_object *d)
 		snprintf(last, sizeof(last), "last HMC answer: %s%s%s",
 			 jstr(d, "code"), jstr(d, "code")[0] ? " " : "",
 			 jstr(d, "message"));
-		srrctl_wrap(f, last, 4);
+		fputs("    ", f);
+		srrctl_wrap(f, last, NULL, 4);
 	}
 	fprintf(f, "    on the HMC: %s\n", jstr(d, "cleanup_command"));
 	if (jstr(d, "cleanup_ssh")[0])

@@ -581,9 +581,10 @@ test_pause_resume(void **state)
 			    "firmware update, change 4711");
 	json_object_put(o);
 	RUN(&r, "status");
+	fits_80(r.out);
 	assert_non_null(strstr(r.out, "Mode:     automatic restarts PAUSED by "
-			       "root since 2027-01-15 07:59:00 (1m00s): "
-			       "firmware update, change 4711\n"));
+			       "root since 2027-01-15 07:59:00 (1m00s):\n"
+			       "          firmware update, change 4711\n"));
 	RUN(&r, "resume", "--json");
 	assert_int_equal(r.rc, 0);
 	o = json_out(&r);
