@@ -289,6 +289,10 @@ srrd_ipc_cleanup_cmd(const struct srrd_conf *c, const struct srr_record *r,
 	if (hmc_shell_quote(hc.line, qline, sizeof(qline)) < 0 ||
 	    hmc_shell_quote(dest, qdest, sizeof(qdest)) < 0)
 		return -E2BIG;
+	/* A plain user@host needs no quotes, and reads better without. */
+	if (strspn(dest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789@._-:") == strlen(dest))
+		snprintf(qdest, sizeof(qdest), "%s", dest);
 	if (c->hmc[0].port != 0 && c->hmc[0].port != 22)
 		snprintf(ssh, sshlen, "ssh -p %u -- %s %s",
 			 (unsigned)c->hmc[0].port, qdest, qline);
