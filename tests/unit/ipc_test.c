@@ -15,6 +15,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pty.h>
 #include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -881,6 +883,93 @@ test_pending_write_cancelled(void **state)
 	assert_non_null(strstr(r.err, "did not answer within 2s"));
 }
 
+/* ----------------------------------------------------------- terminal */
+
+/* Runs srrctl ARGS on a pseudo-terminal, typing ANSWER when it asks;
+ * returns its exit code, what it wrote in OUT. */
+static int
+run_tty(const char *answer, char *out, size_t len, const char *const *args)
+{
+	const char *argv[16] = { srrctl };
+	struct pollfd p;
+	size_t n = 0;
+	ssize_t k;
+	int fd, st, i;
+	pid_t pid;
+
+	for (i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	pid = forkpty(&fd, NULL, NULL, NULL);
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execv(srrctl, (char *const *)argv);
+		_exit(98);
+	}
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	while (n < len - 1 && poll(&p, 1, 5000) > 0) {
+		if ((k = read(fd, out + n, len - 1 - n)) <= 0)
+			break;
+		n += (size_t)k;
+		out[n] = '\0';
+		if (answer != NULL && strstr(out, "[y/N] ")) {
+			assert_true(write(fd, answer, strlen(answer)) > 0);
+			answer = NULL;
+		}
+	}
+	out[n] = '\0';
+	close(fd);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* Colour on a terminal only, and never with NO_COLOR. */
+static void
+test_colour_on_terminal_only(void **state)
+{
+	static char out[16384];
+	const char *const status[] = { "status", NULL };
+	struct run r;
+
+	assert_int_equal(run_tty(NULL, out, sizeof(out), status), 0);
+	assert_non_null(strstr(out, "\033[31mUNREACHABLE\033[0m"));
+	setenv("NO_COLOR", "1", 1);
+	assert_int_equal(run_tty(NULL, out, sizeof(out), status), 0);
+	unsetenv("NO_COLOR");
+	assert_null(strchr(out, '\033'));
+	assert_non_null(strstr(out, "UNREACHABLE"));
+	RUN(&r, "status");
+	assert_null(strchr(r.out, '\033'));
+}
+
+/* On a terminal a change asks first: no sends nothing (exit 5), yes sends
+ * it; --yes does not ask. */
+static void
+test_prompt_on_terminal(void **state)
+{
+	static char out[4096];
+	const char *const pause[] = { "pause", "--reason", "asked", NULL };
+	const char *const pause_yes[] = { "pause", "--reason", "not asked",
+					  "--yes", NULL };
+	char before[8192], after[8192];
+
+	log_text(before, sizeof(before));
+	assert_int_equal(run_tty("n\n", out, sizeof(out), pause),
+			 SRRCTL_EXIT_DECLINED);
+	assert_non_null(strstr(out, "Pause automatic restarts on every "
+			       "agent.\r\nGo on? [y/N] "));
+	assert_non_null(strstr(out, "srrctl: pause: not done"));
+	log_text(after, sizeof(after));
+	assert_string_equal(before, after);
+	assert_int_equal(run_tty("y\n", out, sizeof(out), pause), 0);
+	assert_non_null(strstr(out, "automatic restarts paused"));
+	assert_int_equal(run_tty(NULL, out, sizeof(out), pause_yes), 0);
+	assert_null(strstr(out, "Go on?"));
+	log_text(after, sizeof(after));
+	assert_non_null(strstr(after, "request pause user=root reason=asked\n"
+			       "request pause user=root reason=not asked\n"));
+}
+
 int
 main(void)
 {
@@ -897,6 +986,8 @@ main(void)
 		cmocka_unit_test(test_pause_resume),
 		cmocka_unit_test(test_refusals_name_the_gate),
 		cmocka_unit_test(test_pending_write_cancelled),
+		cmocka_unit_test(test_colour_on_terminal_only),
+		cmocka_unit_test(test_prompt_on_terminal),
 		cmocka_unit_test(test_debts_exit_codes),
 		cmocka_unit_test(test_nobody_refused),
 		cmocka_unit_test(test_group_member_allowed),
