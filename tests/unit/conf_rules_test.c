@@ -291,6 +291,10 @@ test_names(void **state)
 	/* names the HMC builder refuses: a tab, bad UTF-8 */
 	refused(HMC1 SYS2 "[system a\tb]\n", "bad system name");
 	refused(HMC1 SYS2 "[lpar src/\xff\xfe]\n", "bad partition name");
+	/* a '/' ends the system's name, not the partition's */
+	assert_int_equal(load(HMC1 SYS2 "[lpar src/a/b]\n"), 0);
+	refused(HMC1 SYS2 "[lpar src/ a]\n", "bad partition name (empty, a "
+		"control character, or blanks at either end)");
 	refused(HMC1 SYS2 "[hmc bad name]\n", "[hmc bad name]: empty, or");
 	/* a key longer than inih keeps whole */
 	memset(name, 'k', 60);
@@ -341,6 +345,14 @@ test_bytes(void **state)
 	snprintf(text, sizeof(text), HMC1 SYS2 "[policy]\nretries = 3 ;%*s\n",
 		 185, "x");
 	assert_int_equal(load(text), 0);
+	/* a value the print could not write back on one line */
+	snprintf(text, sizeof(text), HMC1 SYS2 "[alert a]\npath=@DIR@/alert.sh"
+		 "\nrecipient=%0*d\n", 187, 0);
+	refused(text, "rule.conf:11: [alert a] recipient: too long (\"key = "
+		"value\" must fit in 198 bytes)");
+	snprintf(text, sizeof(text), HMC1 SYS2 "[alert a]\npath=@DIR@/alert.sh"
+		 "\nrecipient=%0*d\n", 186, 0);
+	assert_int_equal(load(text), 0);
 	/* a byte-order mark is taken, as inih takes it */
 	assert_int_equal(load("\xEF\xBB\xBF" HMC1 SYS2), 0);
 	/* no newline at the end */
@@ -354,6 +366,11 @@ test_rules(void **state)
 {
 	refused(HMC1 SYS2 "[nope]\n", "rule.conf:9: [nope]: unknown section");
 	refused(HMC1 SYS2 "[policy]\nnope = 1\n", "[policy] nope: unknown key");
+	assert_string_equal(strstr(err, "unknown"), "unknown key");
+	refused(HMC1 SYS2 "[hmc h2]\nhots = h2\n",
+		"[hmc h2] hots: unknown key (did you mean host?)");
+	refused(HMC1 SYS2 "[policy]\ndown_state = Error\n",
+		"unknown key (did you mean down_states?)");
 	refused(HMC1 "host = h2\n" SYS2, "[hmc hmc1] host: repeated key");
 	refused(HMC1 SYS2 HMC1, "[hmc hmc1]: section repeated");
 	refused(HMC1 SYS2 "[system src]\n", "[system src]: section repeated");
@@ -437,6 +454,8 @@ test_digest_keys(void **state)
 	struct srrd_conf c, m;
 	size_t i;
 
+	/* a bit per key marks it given in a section */
+	assert_true(conf_nkeys <= 64);
 	snprintf(text, sizeof(text), HMC1 "[system a-src]\nprotect = yes\n"
 		 "destinations = b-dst, c-dst\nfence_agent = @DIR@/alert.sh\n"
 		 "fence_param_ip = 10.0.0.9\n[system b-dst]\n[system c-dst]\n"
@@ -510,6 +529,109 @@ test_damage(void **state)
 	free(base);
 }
 
+static const char *const kind_heads[CONF_KIND_COUNT] = {
+	[CONF_CLUSTER] = ".SS [cluster]", [CONF_HMC] = ".SS [hmc NAME]",
+	[CONF_SYSTEM] = ".SS [system NAME]",
+	[CONF_LPAR] = ".SS [lpar SYSTEM/PARTITION]",
+	[CONF_POLICY] = ".SS [policy]", [CONF_ALERT] = ".SS [alert NAME]",
+	[CONF_STORE] = ".SS [store]", [CONF_IPC] = ".SS [ipc]",
+};
+
+/* The man page's entry for K: ".BR key " or ".BI key" under its section. */
+static const char *
+man_entry(const char *man, const struct conf_keydef *k)
+{
+	const char *sec = strstr(man, kind_heads[k->kind]), *end, *p;
+	char want[80];
+
+	if (sec == NULL)
+		return NULL;
+	end = strstr(sec + 4, "\n.SS ");
+	if (end == NULL)
+		end = strstr(sec, "\n.SH ");
+	snprintf(want, sizeof(want), k->type == T_FENCE_PARAM ? "\n.BI %s" :
+		 "\n.BR %s ", k->name);
+	p = strstr(sec, want);
+	return p != NULL && (end == NULL || p < end) ? p + 1 : NULL;
+}
+
+/* What the print says for KEY in the section starting at HEAD. */
+static bool
+printed(const char *print, const char *head, const char *key, char *val,
+	size_t len)
+{
+	const char *sec = strstr(print, head), *p;
+	char want[80];
+
+	if (sec == NULL)
+		return false;
+	snprintf(want, sizeof(want), "\n%s = ", key);
+	p = strstr(sec, want);
+	if (p == NULL || (strstr(sec + 1, "\n[") != NULL &&
+			  p > strstr(sec + 1, "\n[")))
+		return false;
+	p += strlen(want);
+	snprintf(val, len, "%.*s", (int)strcspn(p, "\n"), p);
+	return true;
+}
+
+/* srrha.conf(5) documents every key in its section, and a default it
+ * states as ("...; default " VALUE ) is the one the print shows. */
+static void
+test_man_page(void **state)
+{
+	static const char *const print_heads[CONF_KIND_COUNT] = {
+		[CONF_CLUSTER] = "[cluster]", [CONF_HMC] = "[hmc h]",
+		[CONF_SYSTEM] = "[system s]", [CONF_LPAR] = "[lpar s/p]",
+		[CONF_POLICY] = "[policy]", [CONF_ALERT] = "[alert a]",
+		[CONF_STORE] = "[store]", [CONF_IPC] = "[ipc]",
+	};
+	char path[512], val[256], want[256], *man, *print;
+	const char *e, *d;
+	struct srrd_conf c;
+	size_t i;
+	int checked = 0;
+
+	conf_src_path("../doc/srrha.conf.5", path, sizeof(path));
+	man = conf_read_text(path);
+	assert_non_null(man);
+	assert_int_equal(conf_load_text("man.conf", "[hmc h]\nhost = h\n"
+		"identity = @DIR@/id\nknown_hosts = @DIR@/known_hosts\n"
+		"[system s]\nprotect = yes\ndestinations = t\nfence_agent = "
+		"@DIR@/alert.sh\n[system t]\n[lpar s/p]\n[alert a]\n"
+		"path = @DIR@/alert.sh\n", &c, err, sizeof(err)), 0);
+	print = conf_print_text(&c, true);
+	for (i = 0; i < conf_nkeys; i++) {
+		const struct conf_keydef *k = &conf_keys[i];
+
+		e = man_entry(man, k);
+		if (e == NULL)
+			fail_msg("srrha.conf(5) has no entry for [%s] %s",
+				 print_heads[k->kind], k->name);
+		d = strstr(e, "default \" ");
+		/* the keys the file above gives have no default to show */
+		snprintf(want, sizeof(want), " %s ", k->name);
+		if (d == NULL || d > strchr(e, '\n') ||
+		    (k->kind != CONF_STORE &&
+		     strstr(" host identity known_hosts protect destinations "
+			    "fence_agent path ", want) != NULL))
+			continue;
+		d += strlen("default \" ");
+		snprintf(want, sizeof(want), "%.*s", (int)strcspn(d, " \n"), d);
+		assert_true(printed(print, print_heads[k->kind], k->name, val,
+				    sizeof(val)));
+		if (strcmp(val, want) != 0)
+			fail_msg("[%s] %s: the man page says %s, srrd %s",
+				 print_heads[k->kind], k->name, want, val);
+		checked++;
+	}
+	printf("# %d defaults checked against srrha.conf(5)\n", checked);
+	assert_true(checked >= 29);
+	free(print);
+	free(man);
+	srrd_conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -525,6 +647,7 @@ main(void)
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_digest_keys),
 		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_man_page),
 	};
 
 	return cmocka_run_group_tests(tests, conf_group_setup,

@@ -218,6 +218,11 @@ test_missing_file(void **state)
 	assert_string_equal(err, "@DIR@/absent.conf: cannot open: No such file "
 			    "or directory");
 	assert_int_equal(c.nhmc, 0);
+	/* opened, but not a file */
+	assert_int_equal(srrd_conf_load(conf_dir, &c, err, sizeof(err)),
+			 -EISDIR);
+	conf_normalise(err, sizeof(err));
+	assert_string_equal(err, "@DIR@: cannot read: Is a directory");
 }
 
 static void
