@@ -51,24 +51,22 @@ first_line(const char *s, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), s);
 }
 
+/* On the worker: a transport error (timeout, dropped session, no
+ * session) leaves the outcome unknown, exit -1, never failed. */
 static void
-cmd_run(struct srrd_job *j, struct hmc_conn *conn)
+cmd_result(struct srrd_job *j, int rc, struct hmc_result *r, const char *err)
 {
 	struct srrd_exec_job *x = (struct srrd_exec_job *)j;
-	struct hmc_result r;
-	int rc;
 
-	rc = srrd_run(conn, x->cmd[0], &r);
 	x->rc = rc;
-	x->res.exit_status = rc < 0 ? -1 : r.exit_status;
-	snprintf(x->res.code, sizeof(x->res.code), "%s", r.code);
+	x->res.exit_status = rc < 0 ? -1 : r->exit_status;
+	snprintf(x->res.code, sizeof(x->res.code), "%s", rc < 0 ? "" : r->code);
 	if (rc < 0)
-		snprintf(x->res.msg, sizeof(x->res.msg), "outcome unknown: %s",
-			 r.err ? r.err : strerror(-rc));
+		snprintf(x->res.msg, sizeof(x->res.msg), "outcome unknown: %.200s",
+			 err && err[0] ? err : strerror(-rc));
 	else
-		first_line(r.exit_status != 0 && r.err && r.err[0] ? r.err : r.out,
-			   x->res.msg, sizeof(x->res.msg));
-	hmc_result_free(&r);
+		first_line(r->exit_status != 0 && r->err && r->err[0] ? r->err :
+			   r->out, x->res.msg, sizeof(x->res.msg));
 }
 
 /* One listing of the query; fills present/state/rrs for command I. */
@@ -182,6 +180,34 @@ count(struct srrd *d, const struct srrd_exec_job *x)
 	}
 }
 
+/* A partition's command as a Pacemaker resource alert: the resource is
+ * the partition, the task the operation. */
+static void
+cmd_alert(struct srrd *d, const struct srrd_exec_job *x, bool started)
+{
+	const struct srr_action *a = &x->act;
+	const char *op = hmc_rr_op_name(a->cmd);
+	const char *src = d->conf.sys[a->src].name;
+	const char *dst = a->dst >= 0 ? d->conf.sys[a->dst].name : "";
+	char event[32];
+	int st = x->res.exit_status;
+
+	if (x->validate_req)
+		return;
+	snprintf(event, sizeof(event), "%s_%s", op, started ? "started" :
+		 st == 0 ? "done" : st < 0 ? "unknown" : "failed");
+	if (started)
+		srrd_alert(d, SRRD_AK_RESOURCE, event, a->lpar, op, 0,
+			   "%s of %s from %s%s%s started (attempt %u)", op,
+			   a->lpar, src, dst[0] ? " to " : "", dst, a->attempt);
+	else
+		srrd_alert(d, SRRD_AK_RESOURCE, event, a->lpar, op, st,
+			   "%s of %s from %s%s%s: %s%s%s", op, a->lpar, src,
+			   dst[0] ? " to " : "", dst, st == 0 ? "OK" : st < 0 ?
+			   "outcome unknown" : "failed", x->res.code[0] ? " " : "",
+			   x->res.code);
+}
+
 static void
 exec_done(struct srrd *d, struct srrd_job *j)
 {
@@ -202,6 +228,7 @@ exec_done(struct srrd *d, struct srrd_job *j)
 		     d->conf.sys[x->qres.found_on].name : "none");
 	} else {
 		count(d, x);
+		cmd_alert(d, x, false);
 		ev = (struct srr_event){ .type = SRR_EV_CMD_RESULT };
 		ev.u.res = x->res;
 		dlog(x->res.exit_status == 0 ? LOG_NOTICE : LOG_WARNING,
@@ -218,7 +245,7 @@ out:
 }
 
 static void
-submit(struct srrd *d, struct srrd_exec_job *x, int h)
+submit(struct srrd *d, struct srrd_exec_job *x, int h, struct srrd_pool *p)
 {
 	x->job.hmc = h;
 	x->job.done = exec_done;
@@ -227,7 +254,7 @@ submit(struct srrd *d, struct srrd_exec_job *x, int h)
 	x->next_inflight = d->inflight;
 	d->inflight = x;
 	d->hmc[h].channels++;
-	srrd_pool_submit(&d->hmc[h].exec, &x->job);
+	srrd_pool_submit(p, &x->job);
 }
 
 static int
@@ -265,6 +292,18 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 	x->res.tag = a->tag;
 	x->res.cmd = a->cmd;
 	x->res.attempt = a->attempt;
+	if (rc == 0 && !x->validate_req && a->cmd != HMC_RR_VALIDATE &&
+	    !srrd_may_act(d)) {
+		/* the lease ran out since the engine decided: not sent (a
+		 * known non-run the next leader's query will confirm) */
+		dlog(LOG_WARNING, "rrstartlpar %s of %s not sent: this agent "
+		     "may not lead now (cluster gate)", hmc_rr_op_name(a->cmd),
+		     a->lpar);
+		x->res.exit_status = 1;
+		snprintf(x->res.msg, sizeof(x->res.msg), "not sent: this agent "
+			 "may not lead now");
+		return -EPERM;
+	}
 	if (rc < 0) {
 		/* never sent: a known failure, not an unknown outcome */
 		dlog(LOG_ERR, "rrstartlpar %s of %s: the builder refused it: %s",
@@ -275,9 +314,11 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 		return rc;
 	}
 	snprintf(x->cmd[0], sizeof(x->cmd[0]), "%s", cmd.line);
-	x->job.run = cmd_run;
+	x->job.cmdline = x->cmd[0];
+	x->job.result = cmd_result;
 	dlog(LOG_NOTICE, "HMC %s: %s", d->conf.hmc[h].name, cmd.line);
-	submit(d, x, h);
+	submit(d, x, h, &d->hmc[h].exec);
+	cmd_alert(d, x, true);
 	return 0;
 }
 
@@ -327,8 +368,9 @@ exec_query(struct srrd *d, struct srrd_exec_job *x)
 		dlog(LOG_ERR, "query of %s: %s", a->lpar, strerror(-rc));
 		return rc;
 	}
+	/* a few listings in a row: on the poller's session */
 	x->job.run = query_run;
-	submit(d, x, h);
+	submit(d, x, h, &d->hmc[h].poll);
 	return 0;
 }
 
