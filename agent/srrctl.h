@@ -54,7 +54,7 @@ void srrctl_command_help(FILE *f, const char *cmd);
  * local error object when srrd could not be asked); the return is 0 when
  * srrd answered ok, else an exit code (UNREACHABLE or REFUSED). */
 int srrctl_ask(const struct srrctl_opts *o, const char *command,
-	       struct json_object *args, int64_t timeout_ms,
+	       struct json_object *args, bool write, int64_t timeout_ms,
 	       struct json_object **reply);
 /* The message for a refused connection, naming the [ipc] group. */
 void srrctl_denied_text(const struct srrctl_opts *o, char *out, size_t len);

@@ -71,7 +71,8 @@ static int
 ask(struct srrctl_opts *o, const char *command, struct json_object *args,
     bool write, struct json_object **reply)
 {
-	int rc = srrctl_ask(o, command, args, timeout_of(o, write), reply);
+	int rc = srrctl_ask(o, command, args, write, timeout_of(o, write),
+			    reply);
 
 	json_object_put(args);
 	return rc;

@@ -84,10 +84,10 @@ local_error(const char *command, int err, const char *text)
 }
 
 static qb_ipcc_connection_t *
-connect_srrd(const struct srrctl_opts *o, char *why, size_t len, int *err)
+connect_srrd(const struct srrctl_opts *o, size_t bufsize, char *why,
+	     size_t len, int *err)
 {
-	qb_ipcc_connection_t *c = qb_ipcc_connect(srrd_ipc_name(),
-						  SRRD_IPC_BUF);
+	qb_ipcc_connection_t *c = qb_ipcc_connect(srrd_ipc_name(), bufsize);
 
 	*err = errno;
 	if (c != NULL)
@@ -171,11 +171,11 @@ reply_parse(const char *command, const char *buf, ssize_t n)
 }
 
 static int
-exchange(qb_ipcc_connection_t *c, const char *command,
+exchange(qb_ipcc_connection_t *c, size_t bufsize, const char *command,
 	 struct json_object *args, int64_t timeout_ms,
 	 struct json_object **reply)
 {
-	char *buf = malloc(SRRD_IPC_BUF);
+	char *buf = malloc(bufsize);
 	char why[256];
 	ssize_t n;
 	int rc;
@@ -189,7 +189,7 @@ exchange(qb_ipcc_connection_t *c, const char *command,
 		free(buf);
 		return rc;
 	}
-	n = recv_reply(c, command, buf, SRRD_IPC_BUF, timeout_ms);
+	n = recv_reply(c, command, buf, bufsize, timeout_ms);
 	if (n < 0) {
 		if (n == -ETIMEDOUT)
 			snprintf(why, sizeof(why), "srrd did not answer "
@@ -206,22 +206,57 @@ exchange(qb_ipcc_connection_t *c, const char *command,
 	return 0;
 }
 
-int
-srrctl_ask(const struct srrctl_opts *o, const char *command,
-	   struct json_object *args, int64_t timeout_ms,
-	   struct json_object **reply)
+/* The first buffer: $SRRCTL_IPC_BUF (tests), else SRRD_IPC_BUF. */
+static size_t
+first_bufsize(bool write)
+{
+	const char *env = getenv("SRRCTL_IPC_BUF");
+	long v = env ? strtol(env, NULL, 10) : 0;
+
+	if (write)
+		return SRRD_IPC_BUF_MAX;
+	return v > 0 && v <= SRRD_IPC_BUF_MAX ? (size_t)v : SRRD_IPC_BUF;
+}
+
+/* One exchange on a new connection of BUFSIZE bytes. */
+static int
+ask_once(const struct srrctl_opts *o, size_t bufsize, const char *command,
+	 struct json_object *args, int64_t timeout_ms,
+	 struct json_object **reply)
 {
 	qb_ipcc_connection_t *c;
 	char why[512];
 	int err, rc;
 
-	if ((c = connect_srrd(o, why, sizeof(why), &err)) == NULL) {
+	if ((c = connect_srrd(o, bufsize, why, sizeof(why), &err)) == NULL) {
 		*reply = local_error(command, err, why);
 		return SRRCTL_EXIT_UNREACHABLE;
 	}
-	rc = exchange(c, command, args, timeout_ms, reply);
+	rc = exchange(c, bufsize, command, args, timeout_ms, reply);
 	qb_ipcc_disconnect(c);
 	if (rc < 0)
 		return SRRCTL_EXIT_UNREACHABLE;
 	return jbool(*reply, "ok") ? 0 : SRRCTL_EXIT_REFUSED;
+}
+
+int
+srrctl_ask(const struct srrctl_opts *o, const char *command,
+	   struct json_object *args, bool write, int64_t timeout_ms,
+	   struct json_object **reply)
+{
+	size_t bufsize = first_bufsize(write);
+	int64_t need;
+	int rc;
+
+	rc = ask_once(o, bufsize, command, args, timeout_ms, reply);
+	need = jint(*reply, "size");
+	/* A read too large for the first connection: once more, with room. */
+	if (rc == SRRCTL_EXIT_REFUSED && !write &&
+	    strcmp(jstr(*reply, "errno"), "EMSGSIZE") == 0 &&
+	    need > (int64_t)bufsize && need < SRRD_IPC_BUF_MAX - 4096) {
+		json_object_put(*reply);
+		bufsize = (size_t)need + (size_t)need / 4 + 4096;
+		rc = ask_once(o, bufsize, command, args, timeout_ms, reply);
+	}
+	return rc;
 }

@@ -217,12 +217,15 @@ reply_send(struct ipc_conn *conn, const char *command, int rc,
 	char why[160];
 	ssize_t sent;
 
-	if (cap > 0 && sizeof(h) + blen > (size_t)cap) {
+	/* A ring holds a little less than its size: keep a margin. */
+	if (cap > 0 && sizeof(h) + blen + 1024 > (size_t)cap) {
 		snprintf(why, sizeof(why), "the reply (%zu bytes) exceeds the "
 			 "connection's %d bytes: narrow the query", blen, cap);
-		ipc_log(LOG_WARNING, "%s: %s", command, why);
+		ipc_log(LOG_INFO, "%s: %s", command, why);
 		json_object_put(o);
 		o = reply_error(conn->ipc, command, -EMSGSIZE, 0, why);
+		json_object_object_add(o, "size", json_object_new_int64(
+			(int64_t)(sizeof(h) + blen)));
 		rc = -EMSGSIZE;
 		body = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 		blen = strlen(body) + 1;
@@ -527,7 +530,6 @@ srrd_ipc_start(struct srrd *d, qb_loop_t *loop, struct srrd_ipc **out)
 	}
 	qb_ipcs_service_context_set(ipc->svc, ipc);
 	qb_ipcs_poll_handlers_set(ipc->svc, &polls);
-	qb_ipcs_enforce_buffer_size(ipc->svc, SRRD_IPC_BUF);
 	if ((rc = qb_ipcs_run(ipc->svc)) < 0) {
 		ipc_log(LOG_ERR, "cannot serve IPC '%s': %s", srrd_ipc_name(),
 			strerror(-rc));

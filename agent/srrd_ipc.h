@@ -35,10 +35,15 @@
 #define SRRD_IPC_MSG_REPLY	1
 /* The request cap: a request names a command and a few words. */
 #define SRRD_IPC_REQ_MAX	(64 * 1024)
-/* The connection's buffer, the cap on a reply: 2000 partitions' lpars
- * reply is about 700 KiB. A larger reply is refused with -EMSGSIZE and a
- * hint to narrow the query. */
-#define SRRD_IPC_BUF		(2 * 1024 * 1024)
+/* The connection's buffer is the cap on a reply, and the client picks it:
+ * SRRD_IPC_BUF first (setting up a connection's three shared-memory rings
+ * costs in proportion to their size, and most replies are small), then,
+ * for a read whose reply did not fit (-EMSGSIZE, with the reply's "size"),
+ * once more with room for it, up to SRRD_IPC_BUF_MAX; writes ask for
+ * SRRD_IPC_BUF_MAX (they are not repeated). 2000 partitions' lpars reply
+ * is about 700 KiB. */
+#define SRRD_IPC_BUF		(256 * 1024)
+#define SRRD_IPC_BUF_MAX	(8 * 1024 * 1024)
 /* History rows per reply, at most (the reply says "truncated"). */
 #define SRRD_IPC_HISTORY_MAX	5000
 /* The environment variable that overrides SRRD_IPC_NAME for srrd and

@@ -50,7 +50,7 @@ static uint16_t http_port;
 
 struct run {
 	int rc;
-	char out[64 * 1024];
+	char out[512 * 1024];
 	char err[8 * 1024];
 };
 
@@ -274,6 +274,9 @@ json_out(const struct run *r)
 {
 	struct json_object *o = json_tokener_parse(r->out);
 
+	if (o == NULL)
+		fprintf(stderr, "not JSON (exit %d): %s%s\n", r->rc, r->out,
+			r->err);
 	assert_non_null(o);
 	assert_int_equal(json_object_get_int(
 		json_object_object_get(o, "version")), SRRD_IPC_VERSION);
@@ -766,6 +769,40 @@ test_malformed_refused(void **state)
 	assert_int_equal(raw_request(big, bigl, &o), -EMSGSIZE);
 	json_object_put(o);
 	free(big);
+
+	/* A reply larger than the client's buffer (libqb's smallest is about
+	 * 12 KiB): refused with its size, and srrctl asks once more with
+	 * room for it. */
+	{
+		static const char q[] = "{\"version\":1,\"command\":\"lpars\","
+			"\"args\":{\"system\":\"MANY\"}}";
+		qb_ipcc_connection_t *c = qb_ipcc_connect(srrd_ipc_name(), 4096);
+		int32_t cap = qb_ipcc_get_buffer_size(c);
+		char *rb = malloc((size_t)cap);
+		struct qb_ipc_response_header *rh = (void *)rb;
+		struct run r;
+
+		h.id = SRRD_IPC_MSG_REQUEST;
+		h.size = (int32_t)(sizeof(h) + sizeof(q));
+		memcpy(rb, &h, sizeof(h));
+		memcpy(rb + sizeof(h), q, sizeof(q));
+		assert_true(qb_ipcc_send(c, rb, sizeof(h) + sizeof(q)) >= 0);
+		assert_true(qb_ipcc_recv(c, rb, (size_t)cap, 5000) > 0);
+		qb_ipcc_disconnect(c);
+		assert_int_equal(rh->error, -EMSGSIZE);
+		o = json_tokener_parse(rb + sizeof(*rh));
+		assert_true(atoi(jpath(o, "size", NULL, NULL)) > cap);
+		json_object_put(o);
+		free(rb);
+		setenv("SRRCTL_IPC_BUF", "4096", 1);
+		RUN(&r, "lpars", "MANY", "--json");
+		unsetenv("SRRCTL_IPC_BUF");
+		assert_int_equal(r.rc, 0);
+		o = json_out(&r);
+		assert_int_equal(json_object_array_length(json_object_object_get(
+			json_object_object_get(o, "data"), "lpars")), 200);
+		json_object_put(o);
+	}
 
 	/* And the server still answers. */
 	assert_int_equal(raw_json("{\"version\":1,\"command\":\"status\"}",

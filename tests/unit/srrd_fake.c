@@ -128,14 +128,36 @@ lpar_view(struct srrd_lpar_view *l, const char *sys, const char *name,
 	snprintf(l->why, sizeof(l->why), "%s", why);
 }
 
+/* System "MANY": 200 partitions, a reply larger than a small buffer. */
+static int
+many_lpars(struct srrd_lpar_view **out, size_t *n)
+{
+	struct srrd_lpar_view *v = calloc(200, sizeof(*v));
+	char name[32];
+	size_t i;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "lpar%03zu", i);
+		lpar_view(&v[i], "MANY", name, (uint32_t)i + 1, 0, "protected: "
+			  "Running, SRR capable, validated 5m ago onto P950-B");
+	}
+	*out = v;
+	*n = 200;
+	return 0;
+}
+
 int
 srrd_view_lpars(const struct srrd *d, const char *sys,
 		struct srrd_lpar_view **out, size_t *n)
 {
-	struct srrd_lpar_view *v = calloc(4, sizeof(*v));
+	struct srrd_lpar_view *v;
 	size_t k = 0, i;
 
-	if (v == NULL)
+	if (sys != NULL && strcmp(sys, "MANY") == 0)
+		return many_lpars(out, n);
+	if ((v = calloc(4, sizeof(*v))) == NULL)
 		return -ENOMEM;
 	lpar_view(&v[0], "P950-A", "db01", 1, 0, "protected: Running, SRR "
 		  "capable, validated 5m ago onto P950-B");
