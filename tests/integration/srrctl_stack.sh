@@ -18,7 +18,7 @@ command -v promtool >/dev/null || tap_skip_all "promtool not installed (Debian p
 [ -x "$SRRCTL" ] || tap_skip_all "srrctl not built ($SRRCTL)"
 [ -x "$SRRD_SIM" ] || tap_skip_all "hmcsim not built ($SRRD_SIM)"
 
-tap_plan 42
+tap_plan 43
 cl_init
 cl_build 3 || { echo "Bail out! namespaces"; exit 1; }
 srrd_init || { echo "Bail out! keys"; exit 1; }
@@ -102,6 +102,11 @@ rc=$?
 echo "$out" | sed 's/^/#   /'
 tap_is "$rc" 4 "confirm of an Operating system is refused (exit 4)"
 tap_is "$(ctl_rc "$F" abandon 1.2.3 --reason x)" 4 "abandon of an unknown id: exit 4"
+out=$(ctl "$F" replay 2>&1)
+rc=$?
+echo "$out" | sed 's/^/#   /'
+tap_ok "replay from a follower: exit 0, the leader's answer" \
+	eval "[ $rc = 0 ] && echo \"\$out\" | grep -q 'answered by node $L'"
 out=$(ctl "$F" validate src/app1 2>&1)
 rc=$?
 echo "$out" | sed 's/^/#   /'
