@@ -42,6 +42,25 @@ add_id(struct json_object *o, const char *k, const struct srr_op_id *id)
 	add_str(o, k, s);
 }
 
+/* The optional string argument KEY of ARGS (*OUT NULL when absent);
+ * -EINVAL with the reason in ERR when it is not a string. */
+static int
+arg_string(struct json_object *args, const char *key, const char **out,
+	   char *err, size_t errlen)
+{
+	struct json_object *v;
+
+	*out = NULL;
+	if (args == NULL || !json_object_object_get_ex(args, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string)) {
+		snprintf(err, errlen, "%s: not a string", key);
+		return -EINVAL;
+	}
+	*out = json_object_get_string(v);
+	return 0;
+}
+
 /* ------------------------------------------------------------- status */
 
 static struct json_object *
@@ -235,13 +254,13 @@ srrd_ipc_lpars(struct srrd *d, struct json_object *args,
 	       struct json_object **data, char *err, size_t errlen)
 {
 	struct srrd_lpar_view *v = NULL;
-	struct json_object *o, *a, *s = NULL;
-	const char *sys = NULL;
+	struct json_object *o, *a;
+	const char *sys;
 	size_t n = 0, i;
 	int rc;
 
-	if (args != NULL && json_object_object_get_ex(args, "system", &s))
-		sys = json_object_get_string(s);
+	if ((rc = arg_string(args, "system", &sys, err, errlen)) < 0)
+		return rc;
 	if ((rc = srrd_view_lpars(d, sys, &v, &n)) < 0) {
 		if (rc == -ENOENT)
 			snprintf(err, errlen, "no system %s", sys ? sys : "");
@@ -398,10 +417,9 @@ history_filter(struct json_object *args, struct srr_history_filter *f,
 		}
 		f->since_ms = json_object_get_int64(v);
 	}
-	if (json_object_object_get_ex(args, "lpar", &v))
-		f->lpar = json_object_get_string(v);
-	if (json_object_object_get_ex(args, "system", &v))
-		f->sys = json_object_get_string(v);
+	if (arg_string(args, "lpar", &f->lpar, err, errlen) < 0 ||
+	    arg_string(args, "system", &f->sys, err, errlen) < 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -460,14 +478,20 @@ int
 srrd_ipc_metrics(struct srrd *d, struct json_object *args,
 		 struct json_object **data, char *err, size_t errlen)
 {
-	struct json_object *v;
-	bool om = false;
+	const char *fmt;
+	bool om;
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (args != NULL && json_object_object_get_ex(args, "format", &v))
-		om = strcmp(json_object_get_string(v), "openmetrics") == 0;
+	if ((rc = arg_string(args, "format", &fmt, err, errlen)) < 0)
+		return rc;
+	if (fmt != NULL && strcmp(fmt, "openmetrics") != 0 &&
+	    strcmp(fmt, "prometheus") != 0) {
+		snprintf(err, errlen, "format: openmetrics or prometheus");
+		return -EINVAL;
+	}
+	om = fmt != NULL && strcmp(fmt, "openmetrics") == 0;
 	if ((rc = srrd_metrics_format(d, om, &text, &len)) < 0) {
 		snprintf(err, errlen, "cannot make the metrics: %s",
 			 strerror(-rc));

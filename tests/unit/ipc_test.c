@@ -132,6 +132,16 @@ test_malformed_refused(void **state)
 			 -EINVAL);
 	json_object_put(o);
 
+	assert_int_equal(raw_json("{\"version\":1,\"command\":\"lpars\","
+				  "\"args\":{\"system\":[1]}}", &o), -EINVAL);
+	json_object_put(o);
+	assert_int_equal(raw_json("{\"version\":1,\"command\":\"history\","
+				  "\"args\":{\"since_ms\":\"x\"}}", &o), -EINVAL);
+	json_object_put(o);
+	assert_int_equal(raw_json("{\"version\":1,\"command\":\"metrics\","
+				  "\"args\":{\"format\":\"xml\"}}", &o), -EINVAL);
+	json_object_put(o);
+
 	/* The header lies about the size; no NUL; another message id. */
 	h.size = 1000;
 	memcpy(buf, &h, sizeof(h));
