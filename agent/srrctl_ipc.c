@@ -151,15 +151,17 @@ recv_reply(qb_ipcc_connection_t *c, const char *command, char *buf,
 static struct json_object *
 reply_parse(const char *command, const char *buf, ssize_t n)
 {
-	const struct qb_ipc_response_header *h = (const void *)buf;
-	const char *body = buf + sizeof(*h);
+	struct qb_ipc_response_header h = { .size = -1 };
+	const char *body = buf + sizeof(h);
 	size_t blen;
 	struct json_object *o;
 
-	if (n < (ssize_t)sizeof(*h) + 1 || h->size != n ||
-	    h->id != SRRD_IPC_MSG_REPLY)
+	if (n >= (ssize_t)sizeof(h))
+		memcpy(&h, buf, sizeof(h));
+	if (n < (ssize_t)sizeof(h) + 1 || h.size != n ||
+	    h.id != SRRD_IPC_MSG_REPLY)
 		return local_error(command, EBADMSG, "malformed reply");
-	blen = (size_t)n - sizeof(*h);
+	blen = (size_t)n - sizeof(h);
 	if (memchr(body, '\0', blen) != body + blen - 1)
 		return local_error(command, EBADMSG, "malformed reply");
 	o = json_tokener_parse(body);

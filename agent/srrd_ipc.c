@@ -371,27 +371,31 @@ static struct json_object *
 request_parse(const void *data, size_t size, int *rc, char *err,
 	      size_t errlen)
 {
-	const struct qb_ipc_request_header *h = data;
-	const char *body = (const char *)data + sizeof(*h);
-	size_t blen = size - sizeof(*h);
+	struct qb_ipc_request_header h = { .size = -1 };
+	const char *body = (const char *)data + sizeof(h);
+	size_t blen;
 	enum json_tokener_error jerr;
 	struct json_object *o;
 
+	/* The ring may hand the message at any alignment: copy the header. */
+	if (size >= sizeof(h))
+		memcpy(&h, data, sizeof(h));
 	*rc = -EBADMSG;
-	if (size < sizeof(*h) || h->size < 0 || (size_t)h->size != size) {
+	if (size < sizeof(h) || h.size < 0 || (size_t)h.size != size) {
 		snprintf(err, errlen, "malformed request: %zu bytes, header "
-			 "says %d", size, size < sizeof(*h) ? -1 : h->size);
+			 "says %d", size, h.size);
 		return NULL;
 	}
+	blen = size - sizeof(h);
 	if (size > SRRD_IPC_REQ_MAX) {
 		*rc = -EMSGSIZE;
 		snprintf(err, errlen, "request of %zu bytes refused: at most "
 			 "%d", size, SRRD_IPC_REQ_MAX);
 		return NULL;
 	}
-	if (h->id != SRRD_IPC_MSG_REQUEST) {
+	if (h.id != SRRD_IPC_MSG_REQUEST) {
 		*rc = -EOPNOTSUPP;
-		snprintf(err, errlen, "unknown message id %d", h->id);
+		snprintf(err, errlen, "unknown message id %d", h.id);
 		return NULL;
 	}
 	if (blen == 0 || memchr(body, '\0', blen) != body + blen - 1) {

@@ -267,7 +267,7 @@ jpath(struct json_object *o, const char *k1, const char *k2,
 int32_t
 raw_request(const void *buf, size_t len, struct json_object **reply)
 {
-	static char rbuf[SRRD_IPC_BUF];
+	static char rbuf[SRRD_IPC_BUF] __attribute__((aligned(8)));
 	qb_ipcc_connection_t *c = qb_ipcc_connect(srrd_ipc_name(),
 						  SRRD_IPC_BUF);
 	struct qb_ipc_response_header *h = (void *)rbuf;
