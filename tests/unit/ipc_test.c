@@ -233,6 +233,17 @@ test_nobody_refused(void **state)
 	assert_int_equal(r.rc, SRRCTL_EXIT_UNREACHABLE);
 	assert_string_equal(r.out, "SRRHA DEBTS UNKNOWN - permission denied: "
 			    "only root or group " GROUP " may use srrd\n");
+	/* Without the configuration at hand, srrctl still says who may. */
+	{
+		const char *const noconf[] = { "-c", "/nonexistent", "status",
+					       NULL };
+
+		run_as(&r, pw->pw_uid, pw->pw_gid, noconf);
+		assert_int_equal(r.rc, SRRCTL_EXIT_UNREACHABLE);
+		assert_string_equal(r.err, "srrctl: status: permission denied: "
+				    "only root or the group named in [ipc] "
+				    "group of /nonexistent may use srrd\n");
+	}
 	log_text(after, sizeof(after));
 	assert_string_equal(before, after);
 }
