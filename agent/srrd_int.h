@@ -64,8 +64,7 @@ struct srrd_pool {
 	pthread_t th[SRRD_MAX_SESSIONS];
 	struct hmc_conn *conn[SRRD_MAX_SESSIONS];
 	unsigned connects[SRRD_MAX_SESSIONS];	/* atomics: read by views */
-	int running;			/* jobs taken and not done (loop side) */
-	int queued;
+	int idle;			/* workers waiting for a job (mu) */
 };
 
 int srrd_work_init(struct srrd *d);
@@ -91,6 +90,7 @@ struct srrd_hmc {
 	struct srrd_pool poll, exec;
 	bool reachable;
 	bool ever;
+	bool alerted_down;		/* an outage alert is out */
 	int64_t last_ok_ms;		/* mono */
 	char last_error[SRR_MSG_LEN];
 	bool poll_busy;
