@@ -91,6 +91,10 @@ while [ "$(cl_now_ms)" -lt "$deadline" ]; do
 	sleep 0.1
 done
 wait
+# Another run's stale-namespace cleanup has been seen to take this run's
+# work dir (hmcsim's log, the timings) away: say so rather than guess.
+[ -s "$CL_DIR/srrd/sim/cmd.log" ] ||
+	echo "# $CL_DIR/srrd/sim/cmd.log is gone: the work dir was removed during the run"
 tap_ok "$N partitions restarted, their debts stored" test -n "$t_done"
 echo "# power-off -> first restart $(( ${t_first:-$t_off} - t_off )) ms, -> all $N debts $(( ${t_done:-$t_off} - t_off )) ms"
 
@@ -116,6 +120,7 @@ done
 tap_ok "$CALLS calls per agent, every one answered (exit 0)" test $all_ok = 0
 tap_ok "at least 5 calls per agent while the restarts ran" test $overlap_ok = 0
 echo "# p99 over the three agents: $worst ms (limit $LIMIT_MS ms)"
-tap_ok "p99 of srrctl status under $LIMIT_MS ms on every agent" test "$worst" -lt $LIMIT_MS
+tap_ok "p99 of srrctl status under $LIMIT_MS ms on every agent" \
+	test $all_ok = 0 -a "$worst" -gt 0 -a "$worst" -lt $LIMIT_MS
 tap_is "$(srrd_restarts "$mark")" $N "one restart per partition"
 tap_done
