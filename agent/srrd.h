@@ -209,7 +209,9 @@ int srrd_ipc_start(struct srrd *d, qb_loop_t *loop, struct srrd_ipc **out);
 void srrd_ipc_stop(struct srrd_ipc *ipc);
 
 /* srrd_metrics.c: the OpenMetrics text of this agent's state; *OUT
- * malloc'd, NUL-terminated. The optional HTTP endpoint serves the same. */
+ * malloc'd, NUL-terminated. The optional HTTP endpoint serves the same,
+ * bound to 127.0.0.1, on the loop srrd_ipc_start() was given: start the
+ * IPC first (-EINVAL otherwise). */
 int srrd_metrics_text(const struct srrd *d, char **out, size_t *len);
 struct srrd_http;
 int srrd_http_start(struct srrd *d, uint16_t port, struct srrd_http **out);

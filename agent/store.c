@@ -373,3 +373,78 @@ srr_store_history(struct srr_store *s, const struct srr_op_id *id,
 	*n = count;
 	return 0;
 }
+
+static void
+history_entry(sqlite3_stmt *st, struct srr_history_entry *e)
+{
+	e->row.id.epoch = (uint64_t)sqlite3_column_int64(st, 0);
+	e->row.id.node = (uint32_t)sqlite3_column_int64(st, 1);
+	e->row.id.seq = (uint32_t)sqlite3_column_int64(st, 2);
+	e->row.time.ms = sqlite3_column_int64(st, 3);
+	e->row.from = sqlite3_column_int(st, 4);
+	e->row.to = (enum srr_op_status)sqlite3_column_int(st, 5);
+	col_text(st, 6, e->row.reason, sizeof(e->row.reason));
+	col_text(st, 7, e->lpar, sizeof(e->lpar));
+	col_text(st, 8, e->src, sizeof(e->src));
+	col_text(st, 9, e->dst, sizeof(e->dst));
+}
+
+static void
+history_bind(sqlite3_stmt *st, const struct srr_history_filter *f)
+{
+	sqlite3_bind_int64(st, 1, f->since_ms);
+	if (f->lpar != NULL)
+		sqlite3_bind_text(st, 2, f->lpar, -1, SQLITE_TRANSIENT);
+	if (f->sys != NULL)
+		sqlite3_bind_text(st, 3, f->sys, -1, SQLITE_TRANSIENT);
+	/* One row more than asked tells whether the limit cut the list. */
+	sqlite3_bind_int64(st, 4, f->limit ? (sqlite3_int64)f->limit + 1 : -1);
+}
+
+int
+srr_store_history_list(struct srr_store *s,
+		       const struct srr_history_filter *f,
+		       struct srr_history_entry **rows, size_t *n,
+		       bool *truncated)
+{
+	static const char sql[] = "SELECT h.epoch, h.node, h.seq, h.time, "
+		"h.from_status, h.to_status, h.reason, o.lpar, o.src, o.dst "
+		"FROM history h JOIN ops o "
+		"ON h.epoch = o.epoch AND h.node = o.node AND h.seq = o.seq "
+		"WHERE h.time >= ?1 AND (?2 IS NULL OR o.lpar = ?2) "
+		"AND (?3 IS NULL OR o.src = ?3 OR o.dst = ?3) "
+		"ORDER BY h.time, h.rowid LIMIT ?4";
+	struct srr_history_entry *v = NULL, *nv;
+	sqlite3_stmt *st;
+	size_t count = 0;
+	bool more = false;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return store_fail(s, errno_of(rc), "history: %s",
+				  sqlite3_errmsg(s->db));
+	history_bind(st, f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (f->limit && count == f->limit) {
+			more = true;
+			continue;
+		}
+		nv = realloc(v, (count + 1) * sizeof(*v));
+		if (nv == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		v = nv;
+		history_entry(st, &v[count++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return store_fail(s, errno_of(rc), "history read failed");
+	}
+	if (truncated != NULL)
+		*truncated = more;
+	*rows = v;
+	*n = count;
+	return 0;
+}

@@ -12,7 +12,9 @@
 #ifndef SRR_STORE_H
 #define SRR_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "agent/ledger.h"
 
@@ -45,5 +47,27 @@ struct srr_history_row {
 /* History of one operation, oldest first; *ROWS malloc'd. */
 int srr_store_history(struct srr_store *s, const struct srr_op_id *id,
 		      struct srr_history_row **rows, size_t *n);
+
+/* Every history row, with its operation's partition and systems, filtered:
+ * SINCE_MS (rows at or after it; 0: all), LPAR (NULL: any), SYS (NULL:
+ * any; matches the source or the destination), at most LIMIT rows (0: no
+ * limit). Oldest first; *ROWS malloc'd. *TRUNCATED (may be NULL) tells if
+ * LIMIT cut the list. */
+struct srr_history_filter {
+	int64_t since_ms;
+	const char *lpar;
+	const char *sys;
+	size_t limit;
+};
+struct srr_history_entry {
+	struct srr_history_row row;
+	char lpar[SRR_NAME_LEN];
+	char src[SRR_NAME_LEN];
+	char dst[SRR_NAME_LEN];
+};
+int srr_store_history_list(struct srr_store *s,
+			   const struct srr_history_filter *f,
+			   struct srr_history_entry **rows, size_t *n,
+			   bool *truncated);
 
 #endif /* SRR_STORE_H */

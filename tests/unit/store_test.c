@@ -261,6 +261,66 @@ test_unreadable_refused(void **state)
 	assert_non_null(strstr(err, "missing-dir"));
 }
 
+/* The listing of every history row: filters by time, partition and system
+ * (source or destination), the limit and its truncation flag. */
+static void
+test_history_list(void **state)
+{
+	struct srr_history_filter f = { 0 };
+	struct srr_history_entry *h;
+	struct srr_store *s;
+	struct srr_record r;
+	bool cut;
+	size_t n;
+	char err[512];
+
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
+	rec(&r, 1, SRR_OP_PLANNED);
+	r.updated.ms = 1000;
+	assert_int_equal(srr_store_put(s, &r, -1, "planned"), 0);
+	rec(&r, 2, SRR_OP_PLANNED);
+	strcpy(r.dst, "D2");
+	assert_int_equal(srr_store_put(s, &r, -1, "planned"), 0);
+	rec(&r, 1, SRR_OP_RESTARTED);
+	r.updated.ms = 1005;
+	assert_int_equal(srr_store_put(s, &r, SRR_OP_PLANNED, "restart ok"), 0);
+
+	assert_int_equal(srr_store_history_list(s, &f, &h, &n, &cut), 0);
+	assert_int_equal(n, 3);
+	assert_false(cut);
+	assert_string_equal(h[0].lpar, "lpar'1");
+	assert_string_equal(h[2].row.reason, "restart ok");
+	assert_int_equal(h[2].row.from, SRR_OP_PLANNED);
+	assert_int_equal(h[2].row.to, SRR_OP_RESTARTED);
+	assert_int_equal(h[2].row.id.seq, 1);
+	free(h);
+
+	f.lpar = "lpar'1";
+	assert_int_equal(srr_store_history_list(s, &f, &h, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	free(h);
+	f.lpar = NULL;
+	f.sys = "D2";
+	assert_int_equal(srr_store_history_list(s, &f, &h, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].dst, "D2");
+	free(h);
+	f.sys = "S1";
+	f.limit = 2;
+	assert_int_equal(srr_store_history_list(s, &f, &h, &n, &cut), 0);
+	assert_int_equal(n, 2);
+	assert_true(cut);
+	f.since_ms = h[1].row.time.ms + 1000000;
+	free(h);
+	f.limit = 0;
+	f.sys = NULL;
+	h = NULL;
+	assert_int_equal(srr_store_history_list(s, &f, &h, &n, NULL), 0);
+	assert_int_equal(n, 0);
+	free(h);
+	srr_store_close(s);
+}
+
 int
 main(void)
 {
@@ -273,6 +333,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_list, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
