@@ -257,6 +257,7 @@ int sim_cmd_rrstartlpar(struct sim_ctx *c, int argc, char **argv);
 struct sim_log_rec {
 	const char *endpoint;
 	const char *user;
+	const char *peer;		/* client address */
 	const char *mode;		/* "exec" or "shell" */
 	unsigned long session;
 	const char *command;

@@ -16,6 +16,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 #include <libssh/server.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -31,6 +32,7 @@
 #define EP_MAX		8
 #define INPUT_MAX	(64 * 1024)
 #define LOGIN_GRACE_NS	(30LL * 1000000000)
+#define LOGIN_PEERS_MAX	64
 
 struct sim_endpoint {
 	char addr[64];
@@ -52,6 +54,7 @@ struct sess {
 	struct ssh_server_callbacks_struct scb;
 	struct ssh_channel_callbacks_struct ccb;
 	char user[64];
+	char peer[64];			/* client address, for the log */
 	bool authed;
 	bool kill;
 	bool pty;
@@ -76,6 +79,14 @@ static struct {
 	unsigned long next_id;
 	unsigned int key_gen;
 	bool stop;
+	/* Logins per (endpoint, client address): the number of SSH
+	 * handshakes a client made, which tests compare with a budget. */
+	struct {
+		size_t ep;
+		char peer[64];
+		unsigned long n;
+	} logins[LOGIN_PEERS_MAX];
+	size_t nlogins;
 } srv = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* ------------------------------------------------------------ host key */
@@ -148,7 +159,22 @@ key_authorized(ssh_key key)
 static void
 set_user(struct sess *x, const char *user)
 {
+	size_t ep = (size_t)(x->ep - srv.eps), i;
+
 	snprintf(x->user, sizeof(x->user), "%s", user);
+	/* set once per session, on its successful authentication */
+	pthread_mutex_lock(&srv.lock);
+	for (i = 0; i < srv.nlogins; i++)
+		if (srv.logins[i].ep == ep && strcmp(srv.logins[i].peer, x->peer) == 0)
+			break;
+	if (i == srv.nlogins && i < LOGIN_PEERS_MAX) {
+		srv.logins[i].ep = ep;
+		snprintf(srv.logins[i].peer, sizeof(srv.logins[i].peer), "%s", x->peer);
+		srv.nlogins++;
+	}
+	if (i < srv.nlogins)
+		srv.logins[i].n++;
+	pthread_mutex_unlock(&srv.lock);
 }
 
 static int
@@ -358,7 +384,7 @@ run_line(struct sess *x, const char *line, const char *mode)
 			     .user = x->user, .alive = sess_alive,
 			     .alive_arg = x };
 	struct sim_log_rec r = { .endpoint = x->ep->label, .user = x->user,
-				 .mode = mode, .session = x->id,
+				 .peer = x->peer, .mode = mode, .session = x->id,
 				 .command = line };
 	int rc;
 
@@ -554,6 +580,25 @@ out:
 	return NULL;
 }
 
+/* The client's address ("?" if unknown), without the port. */
+static void
+peer_name(int fd, char *out, size_t len)
+{
+	struct sockaddr_storage a;
+	socklen_t alen = sizeof(a);
+	const void *p = NULL;
+
+	snprintf(out, len, "?");
+	if (getpeername(fd, (struct sockaddr *)&a, &alen) != 0)
+		return;
+	if (a.ss_family == AF_INET)
+		p = &((struct sockaddr_in *)&a)->sin_addr;
+	else if (a.ss_family == AF_INET6)
+		p = &((struct sockaddr_in6 *)&a)->sin6_addr;
+	if (p == NULL || inet_ntop(a.ss_family, p, out, (socklen_t)len) == NULL)
+		snprintf(out, len, "?");
+}
+
 static void
 sess_start(struct sim_endpoint *ep, ssh_session s)
 {
@@ -568,6 +613,7 @@ sess_start(struct sim_endpoint *ep, ssh_session s)
 	x->s = s;
 	x->ep = ep;
 	snprintf(x->user, sizeof(x->user), "-");
+	peer_name(ssh_get_fd(s), x->peer, sizeof(x->peer));
 	pthread_mutex_lock(&srv.lock);
 	x->id = ++srv.next_id;
 	x->next = srv.sessions;
@@ -758,6 +804,9 @@ sim_server_status(struct hmc_buf *b)
 		hmc_buf_printf(b, "endpoint %zu %s %s\n", i, srv.eps[i].label,
 			       srv.eps[i].want_up ? "up" : "down");
 	hmc_buf_printf(b, "sessions %zu\nhostkey_generation %u\n", n, srv.key_gen);
+	for (i = 0; i < srv.nlogins; i++)
+		hmc_buf_printf(b, "logins %zu %s %lu\n", srv.logins[i].ep,
+			       srv.logins[i].peer, srv.logins[i].n);
 	pthread_mutex_unlock(&srv.lock);
 }
 
