@@ -301,6 +301,8 @@ int sim_hostkey_rotate(void);
  * left (then the model may be freed). */
 bool sim_server_stop(void);
 void sim_server_status(struct hmc_buf *b);
+/* "logins ENDPOINT ADDRESS N" per endpoint and client address. */
+void sim_server_logins(struct hmc_buf *b);
 
 /* ------------------------------------------------------------------------ */
 /* sim_ctl.c: the control socket                                            */

@@ -30,9 +30,9 @@
 #include "sim.h"
 
 #define EP_MAX		8
+#define LOGIN_PEERS_MAX	64
 #define INPUT_MAX	(64 * 1024)
 #define LOGIN_GRACE_NS	(30LL * 1000000000)
-#define LOGIN_PEERS_MAX	64
 
 struct sim_endpoint {
 	char addr[64];
@@ -47,6 +47,8 @@ struct sim_endpoint {
 struct sess {
 	struct sess *next;
 	unsigned long id;
+	char peer[64];			/* client address (log, login count) */
+	bool counted;			/* in srv.logins */
 	struct sim_endpoint *ep;
 	ssh_session s;
 	ssh_event ev;
@@ -54,7 +56,6 @@ struct sess {
 	struct ssh_server_callbacks_struct scb;
 	struct ssh_channel_callbacks_struct ccb;
 	char user[64];
-	char peer[64];			/* client address, for the log */
 	bool authed;
 	bool kill;
 	bool pty;
@@ -79,8 +80,9 @@ static struct {
 	unsigned long next_id;
 	unsigned int key_gen;
 	bool stop;
-	/* Logins per (endpoint, client address): the number of SSH
-	 * handshakes a client made, which tests compare with a budget. */
+	/* Sessions per (endpoint, client address) that logged in and opened
+	 * a channel: the SSH handshakes a client made, which tests compare
+	 * with a budget. */
 	struct {
 		size_t ep;
 		char peer[64];
@@ -159,22 +161,7 @@ key_authorized(ssh_key key)
 static void
 set_user(struct sess *x, const char *user)
 {
-	size_t ep = (size_t)(x->ep - srv.eps), i;
-
 	snprintf(x->user, sizeof(x->user), "%s", user);
-	/* set once per session, on its successful authentication */
-	pthread_mutex_lock(&srv.lock);
-	for (i = 0; i < srv.nlogins; i++)
-		if (srv.logins[i].ep == ep && strcmp(srv.logins[i].peer, x->peer) == 0)
-			break;
-	if (i == srv.nlogins && i < LOGIN_PEERS_MAX) {
-		srv.logins[i].ep = ep;
-		snprintf(srv.logins[i].peer, sizeof(srv.logins[i].peer), "%s", x->peer);
-		srv.nlogins++;
-	}
-	if (i < srv.nlogins)
-		srv.logins[i].n++;
-	pthread_mutex_unlock(&srv.lock);
 }
 
 static int
@@ -283,11 +270,56 @@ ch_env(ssh_session s, ssh_channel ch, const char *n, const char *v, void *arg)
 	return 0;	/* accepted and ignored, as a restricted shell does */
 }
 
+/* The client's address without the port ("?" if unknown). */
+static void
+peer_name(int fd, char *out, size_t len)
+{
+	struct sockaddr_storage a;
+	socklen_t alen = sizeof(a);
+	const void *p = NULL;
+
+	snprintf(out, len, "?");
+	if (getpeername(fd, (struct sockaddr *)&a, &alen) != 0)
+		return;
+	if (a.ss_family == AF_INET)
+		p = &((struct sockaddr_in *)&a)->sin_addr;
+	else if (a.ss_family == AF_INET6)
+		p = &((struct sockaddr_in6 *)&a)->sin6_addr;
+	if (p == NULL || inet_ntop(a.ss_family, p, out, (socklen_t)len) == NULL)
+		snprintf(out, len, "?");
+}
+
+/* Count a logged-in session once, at its first channel: a channel is only
+ * opened after authentication, so this is where a handshake was used. */
+static void
+login_note(struct sess *x)
+{
+	size_t ep = (size_t)(x->ep - srv.eps), i;
+
+	if (x->counted)
+		return;
+	x->counted = true;
+	peer_name(ssh_get_fd(x->s), x->peer, sizeof(x->peer));
+	pthread_mutex_lock(&srv.lock);
+	for (i = 0; i < srv.nlogins; i++)
+		if (srv.logins[i].ep == ep && strcmp(srv.logins[i].peer, x->peer) == 0)
+			break;
+	if (i == srv.nlogins && i < LOGIN_PEERS_MAX) {
+		srv.logins[i].ep = ep;
+		snprintf(srv.logins[i].peer, sizeof(srv.logins[i].peer), "%s", x->peer);
+		srv.nlogins++;
+	}
+	if (i < srv.nlogins)
+		srv.logins[i].n++;
+	pthread_mutex_unlock(&srv.lock);
+}
+
 static ssh_channel
 open_session(ssh_session s, void *arg)
 {
 	struct sess *x = arg;
 
+	login_note(x);
 	if (x->chan != NULL)
 		return NULL;	/* one channel at a time */
 	x->chan = ssh_channel_new(s);
@@ -580,25 +612,6 @@ out:
 	return NULL;
 }
 
-/* The client's address ("?" if unknown), without the port. */
-static void
-peer_name(int fd, char *out, size_t len)
-{
-	struct sockaddr_storage a;
-	socklen_t alen = sizeof(a);
-	const void *p = NULL;
-
-	snprintf(out, len, "?");
-	if (getpeername(fd, (struct sockaddr *)&a, &alen) != 0)
-		return;
-	if (a.ss_family == AF_INET)
-		p = &((struct sockaddr_in *)&a)->sin_addr;
-	else if (a.ss_family == AF_INET6)
-		p = &((struct sockaddr_in6 *)&a)->sin6_addr;
-	if (p == NULL || inet_ntop(a.ss_family, p, out, (socklen_t)len) == NULL)
-		snprintf(out, len, "?");
-}
-
 static void
 sess_start(struct sim_endpoint *ep, ssh_session s)
 {
@@ -613,7 +626,6 @@ sess_start(struct sim_endpoint *ep, ssh_session s)
 	x->s = s;
 	x->ep = ep;
 	snprintf(x->user, sizeof(x->user), "-");
-	peer_name(ssh_get_fd(s), x->peer, sizeof(x->peer));
 	pthread_mutex_lock(&srv.lock);
 	x->id = ++srv.next_id;
 	x->next = srv.sessions;
@@ -804,6 +816,15 @@ sim_server_status(struct hmc_buf *b)
 		hmc_buf_printf(b, "endpoint %zu %s %s\n", i, srv.eps[i].label,
 			       srv.eps[i].want_up ? "up" : "down");
 	hmc_buf_printf(b, "sessions %zu\nhostkey_generation %u\n", n, srv.key_gen);
+	pthread_mutex_unlock(&srv.lock);
+}
+
+void
+sim_server_logins(struct hmc_buf *b)
+{
+	size_t i;
+
+	pthread_mutex_lock(&srv.lock);
 	for (i = 0; i < srv.nlogins; i++)
 		hmc_buf_printf(b, "logins %zu %s %lu\n", srv.logins[i].ep,
 			       srv.logins[i].peer, srv.logins[i].n);
