@@ -5,16 +5,18 @@ HMC really received: the tests prove their claims here, never in srrd's
 own log.
 
     srr_cmdlog.py -l LOG [-l LOG...] QUESTION [ARG] [--since MS] [--until MS]
-                  [--peer ADDR] [--sys SYS] [--ok]
+                  [--peer ADDR] [--endpoint ADDR] [--sys SYS] [--ok]
 
 -l may be given several times (two hmcsim instances); records are merged.
 --since/--until are wall-clock milliseconds (date +%s%3N), compared with a
-command's start. --peer keeps one client address; --sys the commands
+command's start. --peer keeps one client address, --endpoint the
+commands hmcsim received on one of its addresses; --sys the commands
 naming that source system (-m); --ok the commands that exited 0.
 
 Questions (output on stdout, one answer):
   rr OP           one line per rrstartlpar -o OP (restart, cleanup,
                   validate...): "LPAR SRC DST EXIT START_MS END_MS PEER NOCONN"
+  cmd OP          the command line of every rrstartlpar -o OP, as received
   count OP        how many rrstartlpar -o OP
   per-lpar OP     "LPAR N" for every partition, N = commands of OP
   twice           partitions with more than one successful restart, or a
@@ -88,7 +90,7 @@ def main(argv):
     i = 0
     while i < len(argv):
         a = argv[i]
-        if a in ("--since", "--until", "--peer", "--sys"):
+        if a in ("--since", "--until", "--peer", "--endpoint", "--sys"):
             flt[a[2:]] = argv[i + 1]
             i += 2
             continue
@@ -111,6 +113,8 @@ def main(argv):
         recs = [r for r in recs if ms(r["start_wall_us"]) < int(flt["until"])]
     if "peer" in flt:
         recs = [r for r in recs if r.get("peer") == flt["peer"]]
+    if "endpoint" in flt:
+        recs = [r for r in recs if r["endpoint"].rsplit(":", 1)[0] == flt["endpoint"]]
     if "sys" in flt:
         recs = [r for r in recs if opt(words(r["command"]), "-m") == flt["sys"]]
     if flt.get("ok"):
@@ -125,6 +129,9 @@ def main(argv):
             es = r.get("exit_status")
             print(lp, src, dst, "none" if es is None else es, ms(r["start_wall_us"]),
                   ms(r["end_wall_us"]), r.get("peer", "?"), int(nc))
+    elif q == "cmd":
+        for r, _ in of(rest[0]):
+            print(r["command"])
     elif q == "count":
         print(len(of(rest[0])))
     elif q == "per-lpar":

@@ -28,14 +28,15 @@
 #   srr_log QUESTION ARGS... srr_cmdlog.py over every hmcsim's log
 #   srr_conf_write k         $CL_DIR/nK/srrha.conf from SRR_HMCS,
 #                            SRR_SYSTEMS_CONF, SRR_POL[...], SRR_ALERTS,
-#                            SRR_CONF_EXTRA
+#                            SRR_CONF_EXTRA (SRR_IDENTITY, SRR_KNOWN_HOSTS:
+#                            other files than the good ones)
 #   srrd_start k [ARGS...] / srrd_hook k / srrd_kill k [SIG] / srrd_alive k
 #   srrd_wait_leader SECS [NODES]  wait for one node to poll at the leader's
 #                            rate (in the command log); prints its number
 #   srr_leader               that node now, or nothing
 #   srr_sql k SQL            a query on node k's store (sqlite3)
 #   srr_ops k                "LPAR SRC DST STATUS" per record, sorted
-#   srr_debts k              "LPAR SRC DST" per open debt (restarted,
+#   srr_debts k [SRC]        "LPAR SRC DST" per open debt (restarted,
 #                            cleaning), sorted
 #   srr_count k STATUS       records in that status
 #   srr_ledger k             every record's identity and state (to compare)
@@ -43,10 +44,14 @@
 #   srr_all_debts "LPARS" K...  every listed node holds exactly these open
 #                            debts
 #   srr_restarted_on_dest LPARS   each partition Running on dst1 or dst2
+#   srr_failover SYS LPARS [K...]  power SYS off (SRR_T_OFF: when) and wait
+#                            until LPARS run on a destination and each is an
+#                            open debt in every listed store (default all)
 #   srr_alerts k             the alert file alert_file.sh.sample wrote
 #   srr_confirm k SYS        the operator's confirmation (srrctl)
-#   srr_up N                 build N nodes + hmcsim, start everything, wait
-#                            for quorum and a leader (SRR_LEADER)
+#   srr_up N                 build N nodes + hmcsim (+ qnetd if CL_QDEVICE=1),
+#                            start everything, wait for quorum and a leader
+#                            (SRR_LEADER)
 # Variables: SRR_TIME_SCALE (0.0134: a 2 s restart), SRR_TOPO, SRR_HMCS
 #   ("NAME=ADDR ..."), SRR_POL (associative: policy key -> value),
 #   SRR_ELIGIBLE / SRR_NEVER (srcA's partitions in srrd_topo.ini that must
@@ -181,7 +186,7 @@ srr_conf_write() {
 		for h in $SRR_HMCS; do
 			printf '\n[hmc %s]\nhost = %s\nport = 22\nuser = hscroot\n' "${h%%=*}" "${h#*=}"
 			printf 'identity = %s\nknown_hosts = %s\ntimeout = 10s\n' \
-				"$SRR_DIR/id" "$SRR_DIR/known_hosts"
+				"${SRR_IDENTITY:-$SRR_DIR/id}" "${SRR_KNOWN_HOSTS:-$SRR_DIR/known_hosts}"
 		done
 		printf '\n%s\n\n[policy]\n' "$SRR_SYSTEMS_CONF"
 		for key in $(printf '%s\n' "${!SRR_POL[@]}" | sort); do
@@ -250,8 +255,9 @@ srr_ops() {
 }
 
 srr_debts() {
+	local src=${2:-}
 	srr_sql "$1" "SELECT lpar || ' ' || src || ' ' || dst FROM ops
-		WHERE status IN (3, 4) ORDER BY lpar"
+		WHERE status IN (3, 4) AND ('$src' = '' OR src = '$src') ORDER BY lpar"
 }
 
 srr_count() {
@@ -272,13 +278,14 @@ srr_ledgers_equal() {
 	done
 }
 
-# every node K holds exactly the open debts of LPARS (space separated)
+# every node K holds exactly the open debts of LPARS (space separated),
+# of source SRR_DEBT_SRC if set, of all sources if not
 srr_all_debts() {
 	local want=$1 k got
 	shift
 	want=$(printf '%s\n' $want | sort | tr '\n' ' ')
 	for k in "$@"; do
-		got=$(srr_debts "$k" | awk '{ print $1 }' | sort | tr '\n' ' ')
+		got=$(srr_debts "$k" "${SRR_DEBT_SRC:-}" | awk '{ print $1 }' | sort | tr '\n' ' ')
 		[ "$got" = "$want" ] || return 1
 	done
 }
@@ -289,6 +296,18 @@ srr_restarted_on_dest() {
 		[ "$(srr_model dst1 "$l" state)" = Running ] ||
 			[ "$(srr_model dst2 "$l" state)" = Running ] || return 1
 	done
+}
+
+srr_failover() {
+	local sys=$1 lpars=$2 nodes
+	shift 2
+	nodes=${*:-$(seq -s ' ' 1 "$CL_N")}
+	SRR_T_OFF=$(cl_now_ms)
+	srr_set_state "$sys" "Power Off" || return 1
+	_srr_failed_over() {
+		srr_restarted_on_dest "$lpars" && SRR_DEBT_SRC=$sys srr_all_debts "$lpars" $nodes
+	}
+	cl_wait "${SRR_FAILOVER_WAIT:-60}" _srr_failed_over
 }
 
 srr_alerts() { cat "$CL_DIR/n$1/alerts.txt" 2>/dev/null; }
@@ -303,11 +322,14 @@ srr_confirm() {
 srr_up() {
 	local n=$1 k
 	cl_build "$n" || return 1
+	if [ "$CL_QDEVICE" = 1 ]; then
+		cl_build_qnetd && cl_qnetd_start || return 1
+	fi
 	srr_sim_start h "$CL_NET.200,$CL_NET.201" || return 1
 	for k in $(seq 1 "$n"); do srr_conf_write "$k"; done
 	CL_NODE_HOOKS="$CL_NODE_HOOKS srrd_hook"
 	cl_start_all || return 1
-	cl_wait 30 cl_quorate 1 || return 1
+	cl_wait 60 cl_quorate 1 || return 1
 	SRR_LEADER=$(srrd_wait_leader 60) || return 1
 }
 
