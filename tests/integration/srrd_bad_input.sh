@@ -11,10 +11,7 @@
 # right known_hosts back, srcB fails over and srcA's debts are all there.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd.sh"
-srr_timed 300 "$@"
-. "$LIB/tap.sh"
-. "$LIB/cluster.sh"
-srr_need
+srr_begin 300 "$@"
 
 tap_plan 14
 srr_init
@@ -84,8 +81,8 @@ tap_ok "unknown host key: srrd says so (stderr) and an alert is raised" eval \
 	'grep -qi "host key\|known_hosts\|hostkey" "$CL_DIR"/n*/srrd.err && cat "$CL_DIR"/n*/alerts.txt | grep -qi "unreachable\|host key"'
 for k in $ALL; do srrd_kill "$k" TERM; done
 for k in $ALL; do srr_conf_write "$k"; srrd_start "$k"; done
-done_b() { srr_restarted_on_dest "$SRR_ELIGIBLE_B" && SRR_DEBT_SRC=srcB srr_all_debts "$SRR_ELIGIBLE_B" 1 2 3; }
-tap_ok "the right host key back: srcB failed over" cl_wait 60 done_b
+tap_ok "the right host key back: srcB failed over" \
+	cl_wait 60 srr_failed_over srcB "$SRR_ELIGIBLE_B" $ALL
 tap_ok "nothing lost: srcA's 8 debts in all three stores, ledgers equal" eval \
 	'SRR_DEBT_SRC=srcA srr_all_debts "$SRR_ELIGIBLE" 1 2 3 && srr_ledgers_equal 1 2 3'
 [ "$TAP_FAIL" = 0 ] || srr_diag

@@ -10,10 +10,7 @@
 # log and in every store.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd.sh"
-srr_timed 300 "$@"
-. "$LIB/tap.sh"
-. "$LIB/cluster.sh"
-srr_need
+srr_begin 300 "$@"
 
 tap_plan 13
 srr_init
@@ -24,13 +21,8 @@ tap_is "$(srr_log count cleanup)" 0 "no cleanup while srcA is Power Off"
 
 T_ON=$(cl_now_ms)
 srr_set_state srcA Operating
-closed() {
-	local k
-	for k in 1 2 3; do
-		[ "$(srr_count "$k" cleaned)" = 8 ] && [ -z "$(srr_debts "$k")" ] || return 1
-	done
-}
-tap_ok "srcA Operating: every debt closed ('cleaned') in all three stores" cl_wait 60 closed
+tap_ok "srcA Operating: every debt closed ('cleaned') in all three stores" \
+	cl_wait 60 srr_all_count cleaned 8 1 2 3
 first=$(srr_log first-start cleanup)
 echo "# source Operating -> first cleanup sent $((first - T_ON)) ms, last done $(( $(srr_log last-end cleanup) - T_ON )) ms"
 tap_ok "command log: no cleanup sent before srcA was Operating again" test "$first" -ge "$T_ON"
@@ -56,13 +48,8 @@ srr_simctl auto-cleanup 1 >/dev/null
 tap_ok "srcB failed over: 4 debts in all three stores" srr_failover srcB "$SRR_ELIGIBLE_B"
 T_ON=$(cl_now_ms)
 srr_set_state srcB Operating
-closed_b() {
-	local k
-	for k in 1 2 3; do
-		[ "$(srr_count "$k" cleaned)" = 12 ] && [ -z "$(srr_debts "$k")" ] || return 1
-	done
-}
-tap_ok "auto-cleanup: srcB's debts closed in all three stores" cl_wait 60 closed_b
+tap_ok "auto-cleanup: srcB's debts closed in all three stores" \
+	cl_wait 60 srr_all_count cleaned 12 1 2 3
 echo "# auto-cleanup: cleanup commands for srcB: $(srr_log rr cleanup --sys srcB | awk '{ print $1 "=" $4 }' | tr '\n' ' ')"
 tap_is "$(srr_log rr cleanup --sys srcB --ok)" "" \
 	"auto-cleanup: closed as already cleaned, no successful cleanup command for srcB"

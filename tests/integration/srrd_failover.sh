@@ -9,10 +9,7 @@
 # Proven in hmcsim's command log and in every store.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd.sh"
-srr_timed 240 "$@"
-. "$LIB/tap.sh"
-. "$LIB/cluster.sh"
-srr_need
+srr_begin 240 "$@"
 
 tap_plan 14
 srr_init

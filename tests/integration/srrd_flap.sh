@@ -8,10 +8,7 @@
 # the same stack does act when the window is met.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd.sh"
-srr_timed 240 "$@"
-. "$LIB/tap.sh"
-. "$LIB/cluster.sh"
-srr_need
+srr_begin 240 "$@"
 
 tap_plan 7
 srr_init

@@ -12,10 +12,7 @@ LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd.sh"
 TRIALS=${SRR_TRIALS:-3}
 [ "${SRR_LONG:-0}" = 1 ] && TRIALS=${SRR_TRIALS:-10}
-srr_timed $((120 + TRIALS * 60)) "$@"
-. "$LIB/tap.sh"
-. "$LIB/cluster.sh"
-srr_need
+srr_begin $((120 + TRIALS * 60)) "$@"
 
 SEED=${SRR_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 RANDOM=$SEED
@@ -70,9 +67,8 @@ for t in $(seq 1 "$TRIALS"); do
 	tk=$(cl_now_ms)
 	srrd_kill "$leader"
 	rest=$(for k in 1 2 3; do [ "$k" = "$leader" ] || printf '%s ' "$k"; done)
-	done_rest() { srr_restarted_on_dest "$want" && SRR_DEBT_SRC=$src srr_all_debts "$want" $rest; }
 	ok=0
-	cl_wait 90 done_rest && ok=1
+	cl_wait 90 srr_failed_over "$src" "$want" $rest && ok=1
 	end=$(srr_log last-end restart --sys "$src")
 	echo "# trial $t: leader $leader killed $((tk - t0)) ms after the power-off (+$delay ms after a restart began); all 8 restarted $((end - t0)) ms after the power-off"
 	times+=("$((end - t0))")

@@ -10,10 +10,7 @@
 # agent's own log and every store.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd.sh"
-srr_timed 300 "$@"
-. "$LIB/tap.sh"
-. "$LIB/cluster.sh"
-srr_need
+srr_begin 300 "$@"
 
 tap_plan 13
 srr_init
@@ -21,25 +18,11 @@ FENCE=$TOP_SRCDIR/tests/integration/fence_test_agent
 MODE=$SRR_DIR/fence.mode
 FLOG=$SRR_DIR/fence.log
 echo fail >"$MODE"
-SRR_SYSTEMS_CONF="[system srcA]
-protect = yes
-destinations = dst1, dst2
-fence_agent = $FENCE
+SRR_SRCA_EXTRA="fence_agent = $FENCE
 fence_timeout = 4s
 fence_param_mode_file = $MODE
 fence_param_log = $FLOG
-fence_param_plug = srcA-bmc
-
-[system srcB]
-protect = yes
-destinations = dst1, dst2
-
-[system dst1]
-
-[system dst2]
-
-[lpar srcA/a11]
-exclude = yes"
+fence_param_plug = srcA-bmc"
 srr_up 3 || { echo "# the stack did not come up"; srr_diag; tap_done; }
 fences() { grep -c " $1 " "$FLOG" 2>/dev/null; }
 
@@ -71,8 +54,8 @@ tap_ok "fence hanging: srrd's fence timeout killed the agent" cl_wait 10 eval '!
 # ---- the fence device succeeds ----
 echo ok >"$MODE"
 T_OK=$(cl_now_ms)
-done_a() { srr_restarted_on_dest "$SRR_ELIGIBLE" && SRR_DEBT_SRC=srcA srr_all_debts "$SRR_ELIGIBLE" 1 2 3; }
-tap_ok "fence succeeds: srcA's partitions restarted, debts in all three stores" cl_wait 60 done_a
+tap_ok "fence succeeds: srcA's partitions restarted, debts in all three stores" \
+	cl_wait 60 srr_failed_over srcA "$SRR_ELIGIBLE" 1 2 3
 ok_at=$(awk '$2 == "ok" { print $1; exit }' "$FLOG")
 echo "# fence: $(fences fail) failed, $(fences hang) hung, first success $((ok_at - T0)) ms after No Connection; first restart $(( $(srr_log first-start restart) - ok_at )) ms after it"
 tap_ok "command log: no restart of srcA began before the fence succeeded" \
@@ -87,9 +70,8 @@ if [ -x "$SRRCTL_BIN" ]; then
 	T_C=$(cl_now_ms)
 	tap_ok "srrctl confirm srcB (on a follower: forwarded to the leader)" \
 		srr_confirm "$(( SRR_LEADER % 3 + 1 ))" srcB
-	done_b() { srr_restarted_on_dest "$SRR_ELIGIBLE_B" && SRR_DEBT_SRC=srcB srr_all_debts "$SRR_ELIGIBLE_B" 1 2 3; }
 	tap_ok "confirmed: srcB's partitions restarted (--noconnection), debts in all three stores" \
-		eval 'cl_wait 60 done_b && [ -z "$(srr_log rr restart --sys srcB | awk "\$8 != 1 || \$5 < $T_C")" ]'
+		eval 'cl_wait 60 srr_failed_over srcB "$SRR_ELIGIBLE_B" 1 2 3 && [ -z "$(srr_log rr restart --sys srcB | awk "\$8 != 1 || \$5 < $T_C")" ]'
 else
 	tap_skip "srrctl confirm srcB" "srrctl not built"
 	tap_skip "confirmed: srcB's partitions restarted" "srrctl not built"

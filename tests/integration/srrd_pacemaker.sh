@@ -7,11 +7,8 @@
 # started where they were, with no failed action.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd.sh"
-srr_timed 360 "$@"
-. "$LIB/tap.sh"
-. "$LIB/cluster.sh"
+srr_begin 360 "$@"
 . "$LIB/pcmk.sh"
-srr_need
 for f in /usr/sbin/pacemakerd /usr/sbin/crm_mon /usr/sbin/cibadmin \
 	/usr/lib/ocf/resource.d/pacemaker/Dummy; do
 	[ -e "$f" ] || tap_skip_all "$f missing"

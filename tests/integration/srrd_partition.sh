@@ -8,10 +8,7 @@
 # closed everywhere.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd.sh"
-srr_timed 300 "$@"
-. "$LIB/tap.sh"
-. "$LIB/cluster.sh"
-srr_need
+srr_begin 300 "$@"
 
 tap_plan 11
 srr_init
@@ -31,11 +28,8 @@ tap_is "$(srr_log changes --since "$T_CUT" --peer "$CL_NET.1")" "" \
 tap_is "$(srr_debts 1)" "" "the minority's store has no debt (it was not told)"
 T_ON=$(cl_now_ms)
 srr_set_state srcA Operating
-closed23() {
-	local k
-	for k in 2 3; do [ "$(srr_count "$k" cleaned)" = 8 ] || return 1; done
-}
-tap_ok "srcA back: the majority cleans up and closes the debts in stores 2 and 3" cl_wait 60 closed23
+tap_ok "srcA back: the majority cleans up and closes the debts in stores 2 and 3" \
+	cl_wait 60 srr_all_count cleaned 8 2 3
 tap_is "$(srr_log changes --since "$T_CUT" --peer "$CL_NET.1")" "" \
 	"command log: the minority (node 1) sent no cleanup either"
 tap_is "$(srr_log per-lpar cleanup --ok | awk '$2 == 1 { print $1 }' | sort | tr '\n' ' ')" \

@@ -9,10 +9,7 @@
 # cached on disk while srcB was Operating.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd.sh"
-srr_timed 300 "$@"
-. "$LIB/tap.sh"
-. "$LIB/cluster.sh"
-srr_need
+srr_begin 300 "$@"
 
 tap_plan 10
 srr_init
@@ -34,11 +31,8 @@ tap_ok "every debt present after the restart, the ledgers equal to before" eval 
 	'srr_all_debts "$SRR_ELIGIBLE" 1 2 3 && [ "$(srr_ledger 2)" = "$before" ] && srr_ledgers_equal 1 2 3'
 tap_is "$(srr_log count restart --since "$T_UP")" 0 "command log: no restart after the agents came back"
 srr_set_state srcA Operating
-closed() {
-	local k
-	for k in $ALL; do [ "$(srr_count "$k" cleaned)" = 8 ] || return 1; done
-}
-tap_ok "srcA back: the stored debts replayed and closed in all three stores" cl_wait 60 closed
+tap_ok "srcA back: the stored debts replayed and closed in all three stores" \
+	cl_wait 60 srr_all_count cleaned 8 $ALL
 tap_is "$(srr_log per-lpar cleanup --ok | awk '$2 == 1 { print $1 }' | sort | tr '\n' ' ')" \
 	"$(printf '%s ' $SRR_ELIGIBLE)" "command log: one successful cleanup per debt"
 
@@ -49,9 +43,8 @@ kill_all
 shown=$(srr_simctl show srcB b01 | sed -n 's/^shown=//p')
 echo "# srcB down; hmcsim now shows b01 as '$shown'"
 start_all
-done_b() { srr_restarted_on_dest "$SRR_ELIGIBLE_B" && SRR_DEBT_SRC=srcB srr_all_debts "$SRR_ELIGIBLE_B" 1 2 3; }
 tap_ok "agents started after srcB went down: its partitions restarted from the cached inventory" \
-	cl_wait 90 done_b
+	cl_wait 90 srr_failed_over srcB "$SRR_ELIGIBLE_B" $ALL
 tap_is "$(srr_log twice)" "" "command log: no partition restarted twice"
 tap_ok "the three ledgers are equal" srr_ledgers_equal 1 2 3
 [ "$TAP_FAIL" = 0 ] || srr_diag

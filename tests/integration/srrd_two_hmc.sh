@@ -9,10 +9,7 @@
 # Proven in hmcsim's command logs (per endpoint) and every store.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd.sh"
-srr_timed 300 "$@"
-. "$LIB/tap.sh"
-. "$LIB/cluster.sh"
-srr_need
+srr_begin 300 "$@"
 
 tap_plan 11
 srr_init
@@ -68,8 +65,8 @@ tap_is "$(srr_log count restart --sys srcB)" 0 "both HMCs down, srcB powered off
 tap_ok "both HMCs down: an alert says so" eval \
 	'cat "$CL_DIR"/n*/alerts.txt | grep -qiE "unreachable"'
 srr_simctl endpoint 1 up >/dev/null
-done_b() { srr_restarted_on_dest "$SRR_ELIGIBLE_B" && SRR_DEBT_SRC=srcB srr_all_debts "$SRR_ELIGIBLE_B" 1 2 3; }
-tap_ok "HMC 2 back: srcB failed over, debts in all three stores" cl_wait 60 done_b
+tap_ok "HMC 2 back: srcB failed over, debts in all three stores" \
+	cl_wait 60 srr_failed_over srcB "$SRR_ELIGIBLE_B" $ALL
 tap_ok "the three ledgers are equal" srr_ledgers_equal 1 2 3
 [ "$TAP_FAIL" = 0 ] || srr_diag
 tap_done

@@ -8,10 +8,7 @@
 # heal the four ledgers are equal.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd.sh"
-srr_timed 300 "$@"
-. "$LIB/tap.sh"
-. "$LIB/cluster.sh"
-srr_need
+srr_begin 300 "$@"
 command -v corosync-qnetd >/dev/null || tap_skip_all "corosync-qnetd not installed"
 command -v corosync-qdevice >/dev/null || tap_skip_all "corosync-qdevice not installed"
 
@@ -36,9 +33,8 @@ srr_set_state srcA "Power Off"
 T_OFF=$(cl_now_ms)
 tap_ok "cut: site B (3, 4) quorate, site A (1, 2) not" cl_wait 60 eval \
 	'cl_quorate 3 && cl_quorate 4 && ! cl_quorate 1 && ! cl_quorate 2'
-done_b() { srr_restarted_on_dest "$SRR_ELIGIBLE" && srr_all_debts "$SRR_ELIGIBLE" 3 4; }
 tap_ok "site B confirms srcA down and restarts its partitions; debts in stores 3 and 4" \
-	cl_wait 90 done_b
+	cl_wait 90 srr_failed_over srcA "$SRR_ELIGIBLE" 3 4
 echo "# cut + power-off -> last restart done $(( $(srr_log last-end restart) - T_OFF )) ms"
 tap_is "$(srr_log changes --since "$T_CUT" --peer "$CL_NET.1")$(srr_log changes --since "$T_CUT" --peer "$CL_NET.2")" "" \
 	"command log: site A (nodes 1, 2) sent no restart after the cut"

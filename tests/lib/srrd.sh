@@ -1,6 +1,7 @@
 # tests/lib/srrd.sh: srrd on a real cluster, against hmcsim over SSH, for
-# the integration tests of issue 9 (bash; source after tap.sh and
-# cluster.sh; needs root).
+# the integration tests of issue 9 (bash; source it: it sources tap.sh and
+# cluster.sh; needs root). A test starts with
+#   LIB=.../tests/lib; . "$LIB/srrd.sh"; srr_begin SECS "$@"
 #
 # Layout: tests/lib/cluster.sh's nodes (10.77.0.K, corosync each); hmcsim
 # in a namespace of its own on the same bridge, 10.77.0.200 (a second
@@ -16,7 +17,8 @@
 # srr_cmdlog.py) and in every agent's SQLite store, never in srrd's log.
 #
 # Functions (k = node number):
-#   srr_timed SECS "$@"      re-run the calling script under timeout(1)
+#   srr_begin SECS "$@"      re-run the calling script under timeout(1) (at
+#                            most SECS), skip it (TAP) if something is missing
 #   srr_init                 cl_init, work dir SRR_DIR, client SSH key
 #   srr_sim_start NAME ADDR[,ADDR...] [HMCSIM OPTION...]  hmcsim NAME in
 #                            namespace $CL_P-NAME listening on ADDR:22 each;
@@ -45,8 +47,11 @@
 #                            debts
 #   srr_restarted_on_dest LPARS   each partition Running on dst1 or dst2
 #   srr_failover SYS LPARS [K...]  power SYS off (SRR_T_OFF: when) and wait
-#                            until LPARS run on a destination and each is an
-#                            open debt in every listed store (default all)
+#                            until srr_failed_over (default: every node)
+#   srr_failed_over SYS LPARS K...  LPARS run on a destination and are
+#                            exactly SYS's open debts in every listed store
+#   srr_all_count STATUS N K...  N records in STATUS and no open debt in
+#                            every listed store
 #   srr_alerts k             the alert file alert_file.sh.sample wrote
 #   srr_confirm k SYS        the operator's confirmation (srrctl)
 #   srr_up N                 build N nodes + hmcsim (+ qnetd if CL_QDEVICE=1),
@@ -57,6 +62,8 @@
 #   SRR_ELIGIBLE / SRR_NEVER (srcA's partitions in srrd_topo.ini that must
 #   and must not be restarted), SRR_ELIGIBLE_B (srcB's), SRR_LONG=1 (long variants).
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+. "$TOP_SRCDIR/tests/lib/tap.sh"
+. "$TOP_SRCDIR/tests/lib/cluster.sh"
 TOP_BUILDDIR=${TOP_BUILDDIR:-$TOP_SRCDIR/build}
 SRRD_BIN=${SRRD_BIN:-$TOP_BUILDDIR/agent/srrd}
 SRRCTL_BIN=${SRRCTL_BIN:-$TOP_BUILDDIR/agent/srrctl}
@@ -85,10 +92,11 @@ declare -A SRR_POL=(
 	[backoff]=1s
 	[backoff_max]=4s
 )
+# the systems of srrd_topo.ini; SRR_SRCA_EXTRA: more keys for srcA (a fence)
 SRR_SYSTEMS_CONF=${SRR_SYSTEMS_CONF:-"[system srcA]
 protect = yes
 destinations = dst1, dst2
-
+@SRCA_EXTRA@
 [system srcB]
 protect = yes
 destinations = dst1, dst2
@@ -100,12 +108,13 @@ destinations = dst1, dst2
 [lpar srcA/a11]
 exclude = yes"}
 
-srr_timed() {
+srr_begin() {
 	local secs=$1
 	shift
 	if [ -z "${SRR_TIMED:-}" ]; then
 		SRR_TIMED=1 exec timeout -k 10 "$secs" bash "$0" "$@"
 	fi
+	srr_need
 }
 
 srr_init() {
@@ -188,7 +197,7 @@ srr_conf_write() {
 			printf 'identity = %s\nknown_hosts = %s\ntimeout = 10s\n' \
 				"${SRR_IDENTITY:-$SRR_DIR/id}" "${SRR_KNOWN_HOSTS:-$SRR_DIR/known_hosts}"
 		done
-		printf '\n%s\n\n[policy]\n' "$SRR_SYSTEMS_CONF"
+		printf '\n%s\n\n[policy]\n' "${SRR_SYSTEMS_CONF/@SRCA_EXTRA@/${SRR_SRCA_EXTRA:-}}"
 		for key in $(printf '%s\n' "${!SRR_POL[@]}" | sort); do
 			printf '%s = %s\n' "$key" "${SRR_POL[$key]}"
 		done
@@ -304,10 +313,21 @@ srr_failover() {
 	nodes=${*:-$(seq -s ' ' 1 "$CL_N")}
 	SRR_T_OFF=$(cl_now_ms)
 	srr_set_state "$sys" "Power Off" || return 1
-	_srr_failed_over() {
-		srr_restarted_on_dest "$lpars" && SRR_DEBT_SRC=$sys srr_all_debts "$lpars" $nodes
-	}
-	cl_wait "${SRR_FAILOVER_WAIT:-60}" _srr_failed_over
+	cl_wait "${SRR_FAILOVER_WAIT:-60}" srr_failed_over "$sys" "$lpars" $nodes
+}
+
+srr_failed_over() {
+	local sys=$1 lpars=$2
+	shift 2
+	srr_restarted_on_dest "$lpars" && SRR_DEBT_SRC=$sys srr_all_debts "$lpars" "$@"
+}
+
+srr_all_count() {
+	local st=$1 n=$2 k
+	shift 2
+	for k in "$@"; do
+		[ "$(srr_count "$k" "$st")" = "$n" ] && [ -z "$(srr_debts "$k")" ] || return 1
+	done
 }
 
 srr_alerts() { cat "$CL_DIR/n$1/alerts.txt" 2>/dev/null; }
