@@ -267,4 +267,31 @@ bool srr_engine_sys_confirmed_down(const struct srr_engine *e, int sys);
 const char *srr_engine_last_refusal(const struct srr_engine *e,
 				    const char *lpar);
 
+/* engine_view.c: what srrd's status views need; read only. */
+struct srr_engine_pause {
+	bool paused;
+	int64_t stall_left_ms;		/* stall guard: 0 when none */
+};
+void srr_engine_view_pause(const struct srr_engine *e,
+			   struct srr_engine_pause *v);
+
+struct srr_engine_sys_view {
+	int down_polls;			/* definite-down polls (least HMC) */
+	int64_t down_span_ms;		/* over so many ms */
+	bool confirmed_down;
+	char confirmed_by[SRR_MSG_LEN];	/* "polls", "fence", "operator" */
+};
+void srr_engine_view_sys(const struct srr_engine *e, int sys,
+			 struct srr_engine_sys_view *v);
+
+struct srr_engine_lpar_view {
+	bool protect;			/* would be restarted if SYS died */
+	bool ready;			/* and a destination has room now */
+	int dest;			/* the destination placement picks, -1 */
+	char why[SRR_ALERT_LEN];
+};
+/* -ENOENT: not in the last inventory of SYS. */
+int srr_engine_view_lpar(const struct srr_engine *e, int sys,
+			 const char *lpar, struct srr_engine_lpar_view *v);
+
 #endif /* SRR_ENGINE_H */

@@ -1,0 +1,316 @@
+/*
+ * srrd_core.c: the engine on the loop: its event queue, its actions, the
+ * tick, and start-up and stop in order.
+ *
+ * Every event goes through one queue and is fed from the loop, never
+ * from inside a cluster or ledger callback: the engine's actions send
+ * through the cluster, which must not be re-entered from its own
+ * dispatch. The queue keeps the order events happened in (records merged
+ * during a sync come before the SYNCED that follows them). Each event is
+ * stamped with the monotonic time when it is fed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/srrd_int.h"
+
+int64_t
+srrd_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+srrd_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+drain_job(void *data)
+{
+	struct srrd *d = data;
+
+	d->evq.scheduled = false;
+	srrd_drain(d);
+}
+
+void
+srrd_post(struct srrd *d, const struct srr_event *ev)
+{
+	struct srrd_evq *q = &d->evq;
+
+	if (d->engine == NULL)
+		return;
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? 2 * q->cap : 64, i;
+		struct srr_event *v;
+
+		if (cap > SRRD_EVQ_MAX || (v = calloc(cap, sizeof(*v))) == NULL) {
+			/* losing an event would desynchronise the engine from
+			 * the ledger: a broken invariant, loudly */
+			dlog(LOG_CRIT, "event queue full (%zu): aborting", q->n);
+			abort();
+		}
+		for (i = 0; i < q->n; i++)
+			v[i] = q->v[(q->head + i) % q->cap];
+		free(q->v);
+		q->v = v;
+		q->head = 0;
+		q->cap = cap;
+	}
+	q->v[(q->head + q->n) % q->cap] = *ev;
+	q->n++;
+	if (!q->scheduled && !d->in_engine) {
+		q->scheduled = true;
+		qb_loop_job_add(d->loop, QB_LOOP_HIGH, d, drain_job);
+	}
+}
+
+static const char *const gate_words[SRRD_GATE_COUNT] = {
+	"leader", "sync", "quorum", "config", "pause", "stall", "source",
+	"eligib", "restarted", "intent", "room",
+};
+
+/* Refusal counters, by the gate part the text names. */
+static void
+count_refusal(struct srrd *d, const struct srr_action *a)
+{
+	int p;
+
+	if (a->alert != SRR_ALERT_REFUSED && a->alert != SRR_ALERT_NO_ROOM)
+		return;
+	for (p = 0; p < SRRD_GATE_COUNT; p++)
+		if (strstr(a->text, gate_words[p]) != NULL)
+			break;
+	if (a->alert == SRR_ALERT_NO_ROOM)
+		p = SRRD_GATE_PLACEMENT;
+	if (p == SRRD_GATE_COUNT)
+		p = SRRD_GATE_SOURCE;
+	d->counters.refusals[p]++;
+}
+
+static void
+do_action(struct srrd *d, const struct srr_action *a)
+{
+	switch (a->type) {
+	case SRR_ACT_REPLICATE:
+		if (srrd_cluster_replicate(d, &a->rec) < 0)
+			dlog(LOG_WARNING, "record of %s not sent (no view): the "
+			     "next sync carries the proposal again", a->rec.lpar);
+		break;
+	case SRR_ACT_COMMAND:
+	case SRR_ACT_QUERY:
+		srrd_exec_action(d, a);
+		break;
+	case SRR_ACT_FENCE:
+		srrd_fence_run(d, a->src);
+		break;
+	case SRR_ACT_ALERT:
+		count_refusal(d, a);
+		srrd_alert_action(d, a);
+		break;
+	}
+}
+
+static int
+feed_one(struct srrd *d, struct srr_event *ev, struct srr_action **acts,
+	 size_t *nacts)
+{
+	const struct srr_action *v;
+	struct srr_action *copy = NULL;
+	size_t n, i;
+	int rc;
+
+	ev->at.ms = srrd_mono_ms();
+	d->in_engine = true;
+	rc = srr_engine_event(d->engine, ev);
+	v = srr_engine_actions(d->engine, &n);
+	/* actions may post events (a failed spawn): copy them first */
+	if (rc == 0 && n > 0) {
+		copy = malloc(n * sizeof(*copy));
+		if (copy == NULL)
+			abort();
+		memcpy(copy, v, n * sizeof(*copy));
+	}
+	d->in_engine = false;
+	if (rc < 0)
+		dlog(LOG_ERR, "the engine refused event %d: %s", ev->type,
+		     strerror(-rc));
+	for (i = 0; rc == 0 && i < n; i++)
+		do_action(d, &copy[i]);
+	if (acts != NULL) {
+		*acts = copy;
+		*nacts = rc == 0 ? n : 0;
+	} else {
+		free(copy);
+	}
+	return rc;
+}
+
+void
+srrd_drain(struct srrd *d)
+{
+	struct srrd_evq *q = &d->evq;
+	struct srr_event ev;
+
+	while (q->n > 0 && !d->in_engine) {
+		ev = q->v[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+		feed_one(d, &ev, NULL, NULL);
+	}
+}
+
+int
+srrd_feed(struct srrd *d, const struct srr_event *ev, struct srr_action **acts,
+	  size_t *n)
+{
+	struct srr_event copy = *ev;
+
+	srrd_drain(d);
+	return feed_one(d, &copy, acts, n);
+}
+
+static void
+tick(void *data)
+{
+	struct srrd *d = data;
+	struct srr_event ev = { .type = SRR_EV_TICK };
+	int64_t period = d->conf.poll_ms > 0 ? d->conf.poll_ms / 2 : 1000;
+
+	if (period > 1000)
+		period = 1000;
+	ev.u.tick.mono.ms = srrd_mono_ms();
+	ev.u.tick.wall.ms = srrd_wall_ms();
+	srrd_post(d, &ev);
+	if (!d->stopping)
+		qb_loop_timer_add(d->loop, QB_LOOP_MED, (uint64_t)period * 1000000ULL,
+				  d, tick, &d->tick_timer);
+}
+
+static void
+on_change(void *arg, const struct srr_record *r)
+{
+	struct srrd *d = arg;
+	struct srr_event ev = { .type = SRR_EV_RECORD };
+
+	ev.u.rec = *r;
+	srrd_post(d, &ev);
+}
+
+static int
+engine_new(struct srrd *d)
+{
+	struct srr_engine_conf ec;
+	int rc;
+
+	rc = srrd_conf_engine(&d->conf, d->nodeid, &ec);
+	if (rc < 0)
+		return rc;
+	rc = srr_engine_new(&ec, &d->engine);
+	free((void *)ec.lpar);
+	return rc;
+}
+
+/* The stored ledger, then the inventory cache, before any membership. */
+static int
+feed_stored(struct srrd *d)
+{
+	struct srr_event ev = { .type = SRR_EV_RECORD };
+	size_t i, n = srr_ledger_count(d->ledger);
+
+	for (i = 0; i < n; i++) {
+		ev.u.rec = *srr_ledger_at(d->ledger, i);
+		srrd_post(d, &ev);
+	}
+	dlog(LOG_INFO, "%zu records from the store fed to the engine", n);
+	return srrd_inv_cache_load(d);
+}
+
+/*
+ * The engine needs our nodeid, which only corosync knows: it is made when
+ * the cluster first connects, and fed the stored ledger and the inventory
+ * cache before anything else (doc/engine.md). Until then events are
+ * dropped (polls come again; the cluster's come after this).
+ */
+int
+srrd_engine_ready(struct srrd *d)
+{
+	int rc;
+
+	if (d->engine != NULL)
+		return 0;
+	d->nodeid = cluster_local_nodeid(d->cl);
+	if ((rc = engine_new(d)) < 0) {
+		dlog(LOG_ERR, "engine: %s", strerror(-rc));
+		return rc;
+	}
+	srr_ledger_on_change(d->ledger, on_change, d);
+	dlog(LOG_NOTICE, "engine started as node %u", d->nodeid);
+	return feed_stored(d);
+}
+
+int
+srrd_start(struct srrd *d)
+{
+	int rc, h;
+
+	if ((rc = srrd_lock(d)) < 0 || (rc = srrd_open_store(d)) < 0)
+		return rc;
+	if ((rc = srrd_work_init(d)) < 0 || (rc = srrd_child_init(d)) < 0)
+		return rc;
+	for (h = 0; h < d->conf.nhmc; h++) {
+		int n = d->conf.hmc[h].sessions > 0 ? d->conf.hmc[h].sessions : 4;
+
+		if ((rc = srrd_pool_start(d, &d->hmc[h].poll, h, "poll", 1)) < 0 ||
+		    (rc = srrd_pool_start(d, &d->hmc[h].exec, h, "exec", n)) < 0) {
+			dlog(LOG_ERR, "HMC %s: %s", d->conf.hmc[h].name,
+			     strerror(-rc));
+			return rc;
+		}
+	}
+	if ((rc = srrd_cluster_start(d)) < 0 || (rc = srrd_poll_start(d)) < 0)
+		return rc;
+	tick(d);
+	return 0;
+}
+
+void
+srrd_stop(struct srrd *d)
+{
+	int h;
+
+	d->stopping = true;
+	srrd_req_stop(d);
+	srrd_child_stop_all(d);
+	for (h = 0; h < d->conf.nhmc; h++) {
+		srrd_pool_stop(&d->hmc[h].poll);
+		srrd_pool_stop(&d->hmc[h].exec);
+	}
+	srrd_cluster_stop(d);
+	if (d->engine)
+		srr_engine_free(d->engine);
+	d->engine = NULL;
+	if (d->ledger)
+		srr_ledger_free(d->ledger);
+	d->ledger = NULL;
+	if (d->store)
+		srr_store_close(d->store);
+	d->store = NULL;
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	d->lock_fd = -1;
+}
