@@ -10,7 +10,7 @@
 # hmcsim, srcB powered off is not acted on, an alert is raised; with the
 # right known_hosts back, srcB fails over and srcA's debts are all there.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
-. "$LIB/srrd.sh"
+. "$LIB/srrd_stack.sh"
 srr_begin 300 "$@"
 
 tap_plan 14

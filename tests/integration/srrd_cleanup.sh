@@ -9,7 +9,7 @@
 # cleaned without a successful cleanup command. Proven in hmcsim's command
 # log and in every store.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
-. "$LIB/srrd.sh"
+. "$LIB/srrd_stack.sh"
 srr_begin 300 "$@"
 
 tap_plan 13

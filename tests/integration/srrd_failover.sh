@@ -8,7 +8,7 @@
 # stores; the alert agent (Pacemaker's alert_file.sh.sample) wrote them.
 # Proven in hmcsim's command log and in every store.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
-. "$LIB/srrd.sh"
+. "$LIB/srrd_stack.sh"
 srr_begin 240 "$@"
 
 tap_plan 14

@@ -7,7 +7,7 @@
 # store. Then the control: srcB powered off for good is failed over, so
 # the same stack does act when the window is met.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
-. "$LIB/srrd.sh"
+. "$LIB/srrd_stack.sh"
 srr_begin 240 "$@"
 
 tap_plan 7

@@ -9,7 +9,7 @@
 # hmcsim restarted is an open debt in every store, the killed agent's
 # included once it is back).
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
-. "$LIB/srrd.sh"
+. "$LIB/srrd_stack.sh"
 TRIALS=${SRR_TRIALS:-3}
 [ "${SRR_LONG:-0}" = 1 ] && TRIALS=${SRR_TRIALS:-10}
 srr_begin $((120 + TRIALS * 60)) "$@"

@@ -9,7 +9,7 @@
 # partitions are restarted. Proven in hmcsim's command log, the fence
 # agent's own log and every store.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
-. "$LIB/srrd.sh"
+. "$LIB/srrd_stack.sh"
 srr_begin 300 "$@"
 
 tap_plan 13

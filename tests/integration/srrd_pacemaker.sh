@@ -6,7 +6,7 @@
 # store), while Pacemaker's nodes stay online and its resources stay
 # started where they were, with no failed action.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
-. "$LIB/srrd.sh"
+. "$LIB/srrd_stack.sh"
 srr_begin 360 "$@"
 . "$LIB/pcmk.sh"
 for f in /usr/sbin/pacemakerd /usr/sbin/crm_mon /usr/sbin/cibadmin \

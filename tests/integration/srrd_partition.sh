@@ -7,7 +7,7 @@
 # address). After the heal the three ledgers are equal and every debt is
 # closed everywhere.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
-. "$LIB/srrd.sh"
+. "$LIB/srrd_stack.sh"
 srr_begin 300 "$@"
 
 tap_plan 11

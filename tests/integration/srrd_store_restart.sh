@@ -8,7 +8,7 @@
 # there): they still restart srcB's partitions, from the inventory they
 # cached on disk while srcB was Operating.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
-. "$LIB/srrd.sh"
+. "$LIB/srrd_stack.sh"
 srr_begin 300 "$@"
 
 tap_plan 10

@@ -8,7 +8,7 @@
 #     comes back, srcB is failed over.
 # Proven in hmcsim's command logs (per endpoint) and every store.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
-. "$LIB/srrd.sh"
+. "$LIB/srrd_stack.sh"
 srr_begin 300 "$@"
 
 tap_plan 11

@@ -7,7 +7,7 @@
 # sends nothing after the cut (command log, by client address). After the
 # heal the four ledgers are equal.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
-. "$LIB/srrd.sh"
+. "$LIB/srrd_stack.sh"
 srr_begin 300 "$@"
 command -v corosync-qnetd >/dev/null || tap_skip_all "corosync-qnetd not installed"
 command -v corosync-qdevice >/dev/null || tap_skip_all "corosync-qdevice not installed"

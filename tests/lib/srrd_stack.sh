@@ -1,4 +1,4 @@
-# tests/lib/srrd.sh: srrd on a real cluster, against hmcsim over SSH, for
+# tests/lib/srrd_stack.sh: srrd on a real cluster, against hmcsim over SSH, for
 # the integration tests of issue 9 (bash; source it: it sources tap.sh and
 # cluster.sh; needs root). A test starts with
 #   LIB=.../tests/lib; . "$LIB/srrd.sh"; srr_begin SECS "$@"
@@ -59,7 +59,7 @@
 #                            (SRR_LEADER)
 # Variables: SRR_TIME_SCALE (0.0134: a 2 s restart), SRR_TOPO, SRR_HMCS
 #   ("NAME=ADDR ..."), SRR_POL (associative: policy key -> value),
-#   SRR_ELIGIBLE / SRR_NEVER (srcA's partitions in srrd_topo.ini that must
+#   SRR_ELIGIBLE / SRR_NEVER (srcA's partitions in srrd_estate.ini that must
 #   and must not be restarted), SRR_ELIGIBLE_B (srcB's), SRR_LONG=1 (long variants).
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 . "$TOP_SRCDIR/tests/lib/tap.sh"
@@ -70,7 +70,7 @@ SRRCTL_BIN=${SRRCTL_BIN:-$TOP_BUILDDIR/agent/srrctl}
 SRR_SIM_BIN=${SRR_SIM_BIN:-$TOP_BUILDDIR/sim/hmcsim}
 SRR_SIMCTL_BIN=${SRR_SIMCTL_BIN:-$TOP_BUILDDIR/sim/simctl}
 SRR_CMDLOG=$TOP_SRCDIR/tests/lib/srr_cmdlog.py
-SRR_TOPO=${SRR_TOPO:-$TOP_SRCDIR/tests/integration/srrd_topo.ini}
+SRR_TOPO=${SRR_TOPO:-$TOP_SRCDIR/tests/integration/srrd_estate.ini}
 SRR_TIME_SCALE=${SRR_TIME_SCALE:-0.0134}
 SRR_ALERT_AGENT=${SRR_ALERT_AGENT:-/usr/share/pacemaker/alerts/alert_file.sh.sample}
 SRR_HMCS=${SRR_HMCS:-"hmc1=10.77.0.200"}
@@ -92,7 +92,7 @@ declare -A SRR_POL=(
 	[backoff]=1s
 	[backoff_max]=4s
 )
-# the systems of srrd_topo.ini; SRR_SRCA_EXTRA: more keys for srcA (a fence)
+# the systems of srrd_estate.ini; SRR_SRCA_EXTRA: more keys for srcA (a fence)
 SRR_SYSTEMS_CONF=${SRR_SYSTEMS_CONF:-"[system srcA]
 protect = yes
 destinations = dst1, dst2
