@@ -1,7 +1,7 @@
 # tests/lib/srrd_stack.sh: srrd on a real cluster, against hmcsim over SSH, for
 # the integration tests of issue 9 (bash; source it: it sources tap.sh and
 # cluster.sh; needs root). A test starts with
-#   LIB=.../tests/lib; . "$LIB/srrd.sh"; srr_begin SECS "$@"
+#   LIB=.../tests/lib; . "$LIB/srrd_stack.sh"; srr_begin SECS "$@"
 #
 # Layout: tests/lib/cluster.sh's nodes (10.77.0.K, corosync each); hmcsim
 # in a namespace of its own on the same bridge, 10.77.0.200 (a second
