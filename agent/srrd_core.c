@@ -134,6 +134,14 @@ feed_one(struct srrd *d, struct srr_event *ev, struct srr_action **acts,
 	size_t n, i;
 	int rc;
 
+	if (acts != NULL) {
+		*acts = NULL;
+		*nacts = 0;
+	}
+	/* No engine before the cluster first connects (srrd_engine_ready):
+	 * a poll that ends earlier is dropped, the next one counts. */
+	if (d->engine == NULL)
+		return -EAGAIN;
 	ev->at.ms = srrd_mono_ms();
 	d->in_engine = true;
 	rc = srr_engine_event(d->engine, ev);

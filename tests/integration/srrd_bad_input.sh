@@ -78,7 +78,7 @@ tap_is "$(srr_log count restart --sys srcB)" 0 "unknown host key: srcB powered o
 tap_is "$(logins)/$(srr_log sent-by "$CL_NET.1" --since "$T_BAD")" "$n0/0" \
 	"unknown host key: no agent logged in, nothing reached hmcsim"
 tap_ok "unknown host key: srrd says so (stderr) and an alert is raised" eval \
-	'grep -qi "host key\|known_hosts\|hostkey" "$CL_DIR"/n*/srrd.err && cat "$CL_DIR"/n*/alerts.txt | grep -qi "unreachable\|host key"'
+	'grep -qi "host key\|known_hosts\|hostkey" "$CL_DIR"/n*/srrd.err && srr_alerts | grep -qi "unreachable\|host key"'
 for k in $ALL; do srrd_kill "$k" TERM; done
 for k in $ALL; do srr_conf_write "$k"; srrd_start "$k"; done
 tap_ok "the right host key back: srcB failed over" \

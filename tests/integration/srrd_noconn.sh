@@ -33,7 +33,7 @@ tap_ok "srcA in No Connection: srrd runs the fence device (action=off, its param
 	cl_wait 30 eval 'grep -q " fail .*action=off.*plug=srcA-bmc" "$FLOG"'
 sleep 6	# two confirmation windows more
 tap_is "$(srr_log count restart)" 0 "fence failing: no restart, $(fences fail) fence attempts so far"
-tap_ok "fence failing: an alert says so" eval 'srr_alerts "$SRR_LEADER" | grep -qi fenc'
+tap_ok "fence failing: an alert says so" eval 'srr_alerts | grep -qi fenc'
 
 # ---- the fence device hangs ----
 echo hang >"$MODE"

@@ -63,7 +63,7 @@ srr_set_state srcB "Power Off"
 sleep 8
 tap_is "$(srr_log count restart --sys srcB)" 0 "both HMCs down, srcB powered off: no restart"
 tap_ok "both HMCs down: an alert says so" eval \
-	'cat "$CL_DIR"/n*/alerts.txt | grep -qiE "unreachable"'
+	'srr_alerts | grep -qiE "unreachable"'
 srr_simctl endpoint 1 up >/dev/null
 tap_ok "HMC 2 back: srcB failed over, debts in all three stores" \
 	cl_wait 60 srr_failed_over srcB "$SRR_ELIGIBLE_B" $ALL

@@ -52,7 +52,7 @@
 #                            exactly SYS's open debts in every listed store
 #   srr_all_count STATUS N K...  N records in STATUS and no open debt in
 #                            every listed store
-#   srr_alerts k             the alert file alert_file.sh.sample wrote
+#   srr_alerts [k]           the lines alert_file.sh.sample wrote (of node k)
 #   srr_confirm k SYS        the operator's confirmation (srrctl)
 #   srr_up N                 build N nodes + hmcsim (+ qnetd if CL_QDEVICE=1),
 #                            start everything, wait for quorum and a leader
@@ -202,8 +202,9 @@ srr_conf_write() {
 			printf '%s = %s\n' "$key" "${SRR_POL[$key]}"
 		done
 		if [ "$SRR_ALERTS" = 1 ]; then
+			# one recipient for all: it is in the configuration digest
 			printf '\n[alert file]\npath = %s\nrecipient = %s\ntimeout = 10s\n' \
-				"$SRR_ALERT_AGENT" "$d/alerts.txt"
+				"$SRR_ALERT_AGENT" "$SRR_DIR/alerts.txt"
 		fi
 		printf '\n[store]\npath = %s\nstate_dir = %s\n' "$d/state/ledger.db" "$d/state"
 		[ -n "${SRR_CONF_EXTRA:-}" ] && printf '\n%s\n' "$SRR_CONF_EXTRA"
@@ -330,7 +331,15 @@ srr_all_count() {
 	done
 }
 
-srr_alerts() { cat "$CL_DIR/n$1/alerts.txt" 2>/dev/null; }
+# alert_file.sh.sample's lines (every agent appends to one file); those of
+# node K when given (Pacemaker's format names the node: "on 'nK'")
+srr_alerts() {
+	if [ -n "${1:-}" ]; then
+		grep "'n$1'" "$SRR_DIR/alerts.txt" 2>/dev/null
+	else
+		cat "$SRR_DIR/alerts.txt" 2>/dev/null
+	fi
+}
 
 srr_confirm() {
 	[ -x "$SRRCTL_BIN" ] || return 2
