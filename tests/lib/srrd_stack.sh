@@ -169,7 +169,7 @@ srr_simctl() {
 	"$SRR_SIMCTL_BIN" -s "$SRR_DIR/$name/ctl.sock" "$@"
 }
 
-srr_model() { srr_simctl show "$1" "$2" | sed -n "s/^$3=//p"; }
+srr_model() { srr_simctl show "$1" "$2" 2>/dev/null | sed -n "s/^$3=//p"; }
 srr_sys_state() { srr_simctl show "$1" | sed -n 's/^state=//p'; }
 
 srr_set_state() {
