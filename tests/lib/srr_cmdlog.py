@@ -22,6 +22,7 @@ Questions (output on stdout, one answer):
   twice           partitions with more than one successful restart, or a
                   restart sent after one succeeded: "LPAR ..." (empty: none)
   overlap OP      the most rrstartlpar -o OP running at once
+  prefix STR      how many commands begin with STR (any verb)
   peers           the client addresses that sent anything (sorted)
   sent-by PEER    how many commands that client sent (any verb)
   changes         commands that change something (rrstartlpar restart or
@@ -159,6 +160,8 @@ def main(argv):
             cur += d
             best = max(best, cur)
         print(best)
+    elif q == "prefix":
+        print(len([r for r in recs if r["command"].startswith(rest[0])]))
     elif q == "peers":
         for p in sorted({r.get("peer", "?") for r in recs}):
             print(p)

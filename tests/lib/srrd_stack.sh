@@ -31,7 +31,8 @@
 #   srr_conf_write k         $CL_DIR/nK/srrha.conf from SRR_HMCS,
 #                            SRR_SYSTEMS_CONF, SRR_POL[...], SRR_ALERTS,
 #                            SRR_CONF_EXTRA (SRR_IDENTITY, SRR_KNOWN_HOSTS:
-#                            other files than the good ones)
+#                            other files than the good ones; SRR_SESSIONS:
+#                            the executor's sessions per HMC)
 #   srrd_start k [ARGS...] / srrd_hook k / srrd_kill k [SIG] / srrd_alive k
 #   srrd_wait_leader SECS [NODES]  wait for one node to poll at the leader's
 #                            rate (in the command log); prints its number
@@ -196,6 +197,7 @@ srr_conf_write() {
 			printf '\n[hmc %s]\nhost = %s\nport = 22\nuser = hscroot\n' "${h%%=*}" "${h#*=}"
 			printf 'identity = %s\nknown_hosts = %s\ntimeout = 10s\n' \
 				"${SRR_IDENTITY:-$SRR_DIR/id}" "${SRR_KNOWN_HOSTS:-$SRR_DIR/known_hosts}"
+			[ -n "${SRR_SESSIONS:-}" ] && printf 'sessions = %s\n' "$SRR_SESSIONS"
 		done
 		printf '\n%s\n\n[policy]\n' "${SRR_SYSTEMS_CONF/@SRCA_EXTRA@/${SRR_SRCA_EXTRA:-}}"
 		for key in $(printf '%s\n' "${!SRR_POL[@]}" | sort); do
