@@ -24,7 +24,7 @@ fence_param_mode_file = $MODE
 fence_param_log = $FLOG
 fence_param_plug = srcA-bmc"
 srr_up 3 || { echo "# the stack did not come up"; srr_diag; tap_done; }
-fences() { grep -c " $1 " "$FLOG" 2>/dev/null; }
+fences() { cat "$FLOG" 2>/dev/null | awk -v m="$1" '$2 == m { n++ } END { print n + 0 }'; }
 
 # ---- the fence device fails ----
 T0=$(cl_now_ms)
