@@ -54,6 +54,8 @@ struct srr_lpar_conf {
 	char name[SRR_NAME_LEN];
 	uint32_t priority;		/* 1 first; 0: default */
 	bool excluded;
+	bool pinned;			/* restarted on PIN only */
+	int pin;			/* system index, when pinned */
 };
 
 struct srr_engine_conf {

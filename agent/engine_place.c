@@ -1,6 +1,9 @@
 /*
  * engine_place.c: priority tiers, parallelism caps and placement.
  *
+ * A partition pinned by configuration goes to its destination only
+ * (waiting for room there rather than going elsewhere).
+ *
  * Tiers: priority 1 goes first; the next tier starts when every operation
  * of the tiers before it is restarted or has failed at least once, or when
  * the tier timeout expires. Placement: the configured destination with the
@@ -133,11 +136,14 @@ int
 place_choose(struct srr_engine *e, struct eop *op)
 {
 	const struct srr_sys_conf *sc = &e->c.sys[op->src];
+	const struct srr_lpar_conf *lc = engine_lpar_conf(e, op->rec.lpar);
+	bool pinned = lc != NULL && lc->pinned && lc->pin >= 0 &&
+		      lc->pin < e->c.nsys;
 	int64_t best_free = -1;
-	int i, best = -1;
+	int i, best = -1, n = pinned ? 1 : sc->ndest;
 
-	for (i = 0; i < sc->ndest; i++) {
-		int d = sc->dest[i];
+	for (i = 0; i < n; i++) {
+		int d = pinned ? lc->pin : sc->dest[i];
 		uint64_t rmem, rproc;
 		int64_t fmem, fproc;
 
@@ -156,9 +162,11 @@ place_choose(struct srr_engine *e, struct eop *op)
 	if (best < 0) {
 		char why[SRR_ALERT_LEN];
 
-		snprintf(why, sizeof(why), "no destination of %.64s has room for "
-			 "%.64s (%u MB, %u.%02u units) or a free slot: waiting",
-			 sc->name, op->rec.lpar, op->mem_mb,
+		snprintf(why, sizeof(why), "%s %.64s has room for %.64s (%u MB, "
+			 "%u.%02u units) or a free slot: waiting",
+			 pinned ? "its pinned destination" : "no destination of",
+			 pinned ? e->c.sys[lc->pin].name : sc->name,
+			 op->rec.lpar, op->mem_mb,
 			 op->proc_centi / 100, op->proc_centi % 100);
 		ops_refuse(e, op, SRR_ALERT_NO_ROOM, why);
 	}

@@ -61,8 +61,11 @@ int
 srr_engine_view_lpar(const struct srr_engine *e, int s, const char *lpar,
 		     struct srr_engine_lpar_view *v)
 {
+	const struct srr_lpar_conf *lc = engine_lpar_conf(e, lpar);
+	bool pinned = lc != NULL && lc->pinned && lc->pin >= 0 &&
+		      lc->pin < e->c.nsys;
 	const struct srr_lpar_obs *l;
-	int i, best = -1;
+	int i, best = -1, n;
 	uint32_t best_free = 0;
 
 	memset(v, 0, sizeof(*v));
@@ -78,13 +81,15 @@ srr_engine_view_lpar(const struct srr_engine *e, int s, const char *lpar,
 	if (v->protect)
 		snprintf(v->why, sizeof(v->why), "protected: Running, SRR "
 			 "capable, not excluded");
-	for (i = 0; i < e->c.sys[s].ndest; i++) {
-		const struct esys *d = &e->sys[e->c.sys[s].dest[i]];
+	n = pinned ? 1 : e->c.sys[s].ndest;
+	for (i = 0; i < n; i++) {
+		int di = pinned ? lc->pin : e->c.sys[s].dest[i];
+		const struct esys *d = &e->sys[di];
 
 		if (d->have_cap && d->free_mem >= l->mem_mb &&
 		    d->free_proc >= l->proc_centi &&
 		    (best < 0 || d->free_mem > best_free)) {
-			best = e->c.sys[s].dest[i];
+			best = di;
 			best_free = d->free_mem;
 		}
 	}

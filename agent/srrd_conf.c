@@ -317,6 +317,8 @@ conf_reader(char *buf, int num, void *stream)
 		else
 			longl = true;
 	}
+	if (ch == EOF && ferror(x->fp))
+		x->read_errno = errno;
 	if (ch == EOF && n == 0 && !nul && !longl)
 		return NULL;
 	buf[n++] = '\n';
@@ -369,8 +371,11 @@ conf_read(struct conf_ctx *x)
 	int rc = ini_parse_stream(conf_reader, x, conf_handler, x);
 
 	if (ferror(x->fp)) {
-		conf_fail(x, 0, "read error");
-		return -EIO;
+		rc = x->read_errno != 0 ? -x->read_errno : -EIO;
+		x->err_line = 0;
+		x->err[0] = '\0';
+		conf_fail(x, 0, "cannot read: %s", strerror(-rc));
+		return rc;
 	}
 	if (rc == -2)
 		return -ENOMEM;
@@ -397,27 +402,9 @@ conf_error(const struct conf_ctx *x, const char *path, char *err,
 		snprintf(err, errlen, "%s: %s", path, x->err);
 }
 
-static int
-conf_open(struct conf_ctx *x, const char *path, char *err, size_t errlen)
-{
-	int rc;
-
-	if (strlen(path) >= sizeof(x->c->file)) {
-		snprintf(err, errlen, "%.200s...: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	strcpy(x->c->file, path);
-	x->fp = fopen(path, "re");
-	if (x->fp != NULL)
-		return 0;
-	rc = -errno;
-	snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
-	return rc;
-}
-
 int
-srrd_conf_load(const char *path, struct srrd_conf *c, char *err,
-	       size_t errlen)
+conf_load_fp(FILE *fp, const char *name, struct srrd_conf *c, char *err,
+	     size_t errlen)
 {
 	struct conf_ctx *x;
 	int rc;
@@ -425,28 +412,49 @@ srrd_conf_load(const char *path, struct srrd_conf *c, char *err,
 	memset(c, 0, sizeof(*c));
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
+	if (strlen(name) >= sizeof(c->file)) {
+		snprintf(err, errlen, "%.200s...: path too long", name);
+		return -ENAMETOOLONG;
+	}
 	x = calloc(1, sizeof(*x));
 	if (x == NULL)
 		return -ENOMEM;
 	x->c = c;
-	x->file = path;
+	x->file = name;
+	x->fp = fp;
 	x->idx = -1;
+	strcpy(c->file, name);
 	conf_defaults(c);
-	rc = conf_open(x, path, err, errlen);
-	if (rc == 0) {
-		rc = conf_read(x);
-		fclose(x->fp);
-		if (rc < 0 && x->err[0] == '\0')
-			conf_fail(x, 0, "%s", strerror(-rc));
-		if (rc < 0)
-			conf_error(x, path, err, errlen);
-	}
+	rc = conf_read(x);
+	if (rc < 0 && x->err[0] == '\0')
+		conf_fail(x, 0, "%s", strerror(-rc));
+	if (rc < 0)
+		conf_error(x, name, err, errlen);
 	free(x->lp);
 	free(x);
 	if (rc < 0) {
 		srrd_conf_free(c);
 		memset(c, 0, sizeof(*c));
 	}
+	return rc;
+}
+
+int
+srrd_conf_load(const char *path, struct srrd_conf *c, char *err,
+	       size_t errlen)
+{
+	FILE *fp = fopen(path, "re");
+	int rc;
+
+	if (fp == NULL) {
+		rc = -errno;
+		memset(c, 0, sizeof(*c));
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+			 strerror(-rc));
+		return rc;
+	}
+	rc = conf_load_fp(fp, path, c, err, errlen);
+	fclose(fp);
 	return rc;
 }
 

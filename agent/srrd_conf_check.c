@@ -51,10 +51,16 @@ required(struct conf_ctx *x)
 	for (i = 0; i < c->nhmc; i++) {
 		const char *k = c->hmc[i].host[0] == '\0' ? "host" :
 				c->hmc[i].identity[0] == '\0' ? "identity" : NULL;
+		char why[SRRD_ERR_LEN / 2];
 
 		if (k != NULL)
 			conf_fail(x, x->hmc_line[i], "[hmc %s] %s: required",
 				  c->hmc[i].name, k);
+		/* a default known_hosts is checked like a given one */
+		else if (conf_known_hosts_check(c->hmc[i].known_hosts, why,
+						sizeof(why)) < 0)
+			conf_fail(x, x->hmc_line[i], "[hmc %s] known_hosts: %s",
+				  c->hmc[i].name, why);
 	}
 	for (i = 0; i < c->nalert; i++)
 		if (c->alert[i].path[0] == '\0')
@@ -159,7 +165,8 @@ resolve_dests(struct conf_ctx *x, int s)
 }
 
 /* Fence parameters by name, so that their order in the file means
- * nothing (the agent reads them as a set). */
+ * nothing (the agent reads them as a set). Whole buffers move, so that
+ * equal configurations are equal byte for byte. */
 static void
 sort_fence_params(struct srrd_fence_conf *f)
 {
@@ -168,12 +175,12 @@ sort_fence_params(struct srrd_fence_conf *f)
 
 	for (i = 1; i < f->nparam; i++)
 		for (j = i; j > 0 && strcmp(f->key[j - 1], f->key[j]) > 0; j--) {
-			strcpy(k, f->key[j]);
-			strcpy(v, f->val[j]);
-			strcpy(f->key[j], f->key[j - 1]);
-			strcpy(f->val[j], f->val[j - 1]);
-			strcpy(f->key[j - 1], k);
-			strcpy(f->val[j - 1], v);
+			memcpy(k, f->key[j], sizeof(k));
+			memcpy(v, f->val[j], sizeof(v));
+			memcpy(f->key[j], f->key[j - 1], sizeof(k));
+			memcpy(f->val[j], f->val[j - 1], sizeof(v));
+			memcpy(f->key[j - 1], k, sizeof(k));
+			memcpy(f->val[j - 1], v, sizeof(v));
 		}
 }
 
@@ -228,7 +235,12 @@ resolve_lpar(struct conf_ctx *x, size_t i)
 	if (p->pin_line == 0)
 		return 0;
 	l->pin = srrd_conf_sys_index(c, p->pin);
-	if (l->pin < 0 || !is_dest(&c->sys[l->sys], l->pin)) {
+	if (l->pin < 0) {
+		conf_fail(x, p->pin_line, "[lpar %s/%s] destination: '%s' "
+			  "names no [system]", p->sys, l->name, p->pin);
+		return -EINVAL;
+	}
+	if (!is_dest(&c->sys[l->sys], l->pin)) {
 		conf_fail(x, p->pin_line, "[lpar %s/%s] destination: '%s' is "
 			  "not among the destinations of [system %s]", p->sys,
 			  l->name, p->pin, p->sys);

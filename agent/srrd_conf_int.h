@@ -86,6 +86,7 @@ struct conf_ctx {
 	struct srrd_conf *c;
 	const char *file;
 	FILE *fp;
+	int read_errno;			/* of the read that failed */
 	int line;			/* the line inih is working on */
 	bool indented;			/* it began with a blank */
 
@@ -114,6 +115,10 @@ struct conf_ctx {
 };
 
 /* srrd_conf.c */
+/* srrd_conf_load() on an open stream; NAME stands for the file in errors
+ * (the fuzz target reads from memory). */
+int conf_load_fp(FILE *fp, const char *name, struct srrd_conf *c, char *err,
+		 size_t errlen);
 void conf_fail(struct conf_ctx *x, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void conf_key_fail(struct conf_ctx *x, const char *key, const char *why);
@@ -134,7 +139,8 @@ int conf_label_check(const char *s, size_t size, const char **why);
 int conf_duration_parse(const char *s, int64_t *ms);
 void conf_duration_format(int64_t ms, char *out, size_t len);
 /* Comma list of HMC system state names into a mask. */
-int conf_states_parse(const char *s, uint32_t *mask, const char **why);
+int conf_states_parse(const char *s, uint32_t *mask, char *why,
+		      size_t whylen);
 /* Strict parsers with a range; WHY says what is wrong. */
 int conf_int_parse(const char *s, int64_t min, int64_t max, int64_t *v,
 		   char *why, size_t whylen);
@@ -145,6 +151,7 @@ int conf_dur_parse(const char *s, int64_t min, int64_t max, int64_t *ms,
 /* srrd_conf_value.c */
 int conf_value_set(struct conf_ctx *x, const struct conf_keydef *k,
 		   void *base, const char *value, char *why, size_t whylen);
+int conf_known_hosts_check(const char *path, char *why, size_t whylen);
 
 /* srrd_conf_check.c */
 int conf_finish(struct conf_ctx *x);

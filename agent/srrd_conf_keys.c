@@ -256,7 +256,7 @@ conf_label_check(const char *s, size_t size, const char **why)
 }
 
 int
-conf_states_parse(const char *s, uint32_t *mask, const char **why)
+conf_states_parse(const char *s, uint32_t *mask, char *why, size_t whylen)
 {
 	char buf[CONF_LIST_LEN], *save = NULL, *tok;
 	enum hmc_sys_state st;
@@ -264,7 +264,7 @@ conf_states_parse(const char *s, uint32_t *mask, const char **why)
 
 	*mask = 0;
 	if (strlen(s) >= sizeof(buf)) {
-		*why = "too long";
+		snprintf(why, whylen, "too long");
 		return -EINVAL;
 	}
 	strcpy(buf, s);
@@ -276,12 +276,14 @@ conf_states_parse(const char *s, uint32_t *mask, const char **why)
 			tok[--n] = '\0';
 		st = hmc_sys_state_parse(tok);
 		if (st == HMC_SYS_UNKNOWN) {
-			*why = "not an HMC system state (Power Off, Error, "
-			       "No Connection, ...)";
+			snprintf(why, whylen, "'%.60s' is not an HMC system "
+				 "state (Power Off, Error, No Connection, ...)",
+				 tok);
 			return -EINVAL;
 		}
 		if (*mask & 1u << st) {
-			*why = "a state named twice";
+			snprintf(why, whylen, "'%s' named twice",
+				 hmc_sys_state_name(st));
 			return -EINVAL;
 		}
 		*mask |= 1u << st;
@@ -392,6 +394,24 @@ conf_key_is_list(const struct conf_keydef *k)
 	return k->type == T_STATES || k->type == T_DESTS;
 }
 
+/* inih leaves an inline comment on a continuation line: cut it as inih
+ * does on the first line (a ';' after a blank). */
+static void
+comment_cut(char *s)
+{
+	char *p;
+	size_t n;
+
+	for (p = s; (p = strchr(p, ';')) != NULL; p++)
+		if (p > s && (p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+}
+
 int
 conf_key_more(struct conf_ctx *x, const char *key, const char *value)
 {
@@ -407,6 +427,7 @@ conf_key_more(struct conf_ctx *x, const char *key, const char *value)
 		conf_key_fail(x, key, "list too long");
 		return -EINVAL;
 	}
+	comment_cut(buf);
 	x->seen &= ~(1ull << i);
 	strcpy(x->accum, buf);
 	return conf_key(x, key, x->accum);

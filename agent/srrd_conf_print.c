@@ -262,6 +262,8 @@ srrd_conf_engine(const struct srrd_conf *c, uint32_t nodeid,
 		strcpy(l[i].name, c->lpar[i].name);
 		l[i].priority = c->lpar[i].priority;
 		l[i].excluded = c->lpar[i].excluded;
+		l[i].pinned = c->lpar[i].pin >= 0;
+		l[i].pin = c->lpar[i].pin;
 	}
 	out->nodeid = nodeid;
 	out->nhmc = c->nhmc;

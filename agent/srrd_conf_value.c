@@ -96,8 +96,8 @@ identity_check(const char *path, char *why, size_t whylen)
 }
 
 /* Anyone who can write known_hosts can make us trust their HMC. */
-static int
-known_hosts_check(const char *path, char *why, size_t whylen)
+int
+conf_known_hosts_check(const char *path, char *why, size_t whylen)
 {
 	struct stat st;
 	int rc;
@@ -195,14 +195,11 @@ states_set(struct conf_ctx *x, const struct conf_keydef *k, uint32_t *mask,
 	   const char *s, char *why, size_t whylen)
 {
 	bool down = k->off == offsetof(struct srrd_conf, down_mask);
-	const char *swhy;
 	uint32_t m;
 	int st;
 
-	if (conf_states_parse(s, &m, &swhy) < 0) {
-		snprintf(why, whylen, "%s", swhy);
+	if (conf_states_parse(s, &m, why, whylen) < 0)
 		return -EINVAL;
-	}
 	for (st = 0; st < HMC_SYS_STATE_COUNT; st++) {
 		enum hmc_sys_class cl = hmc_sys_state_class(st);
 
@@ -315,7 +312,7 @@ file_set(struct conf_ctx *x, const struct conf_keydef *k, void *p,
 	if (k->type == T_IDENTITY)
 		return identity_check(s, why, whylen);
 	if (k->type == T_KNOWN_HOSTS)
-		return known_hosts_check(s, why, whylen);
+		return conf_known_hosts_check(s, why, whylen);
 	if (k->type != T_EXEC)
 		return 0;
 	rc = exec_check(s, why, whylen);

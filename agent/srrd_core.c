@@ -134,14 +134,6 @@ feed_one(struct srrd *d, struct srr_event *ev, struct srr_action **acts,
 	size_t n, i;
 	int rc;
 
-	if (acts != NULL) {
-		*acts = NULL;
-		*nacts = 0;
-	}
-	/* No engine before the cluster first connects (srrd_engine_ready):
-	 * a poll that ends earlier is dropped, the next one counts. */
-	if (d->engine == NULL)
-		return -EAGAIN;
 	ev->at.ms = srrd_mono_ms();
 	d->in_engine = true;
 	rc = srr_engine_event(d->engine, ev);
@@ -174,7 +166,7 @@ srrd_drain(struct srrd *d)
 	struct srrd_evq *q = &d->evq;
 	struct srr_event ev;
 
-	while (q->n > 0 && !d->in_engine) {
+	while (q->n > 0 && !d->in_engine && d->engine != NULL) {
 		ev = q->v[q->head];
 		q->head = (q->head + 1) % q->cap;
 		q->n--;
@@ -188,6 +180,12 @@ srrd_feed(struct srrd *d, const struct srr_event *ev, struct srr_action **acts,
 {
 	struct srr_event copy = *ev;
 
+	if (acts != NULL)
+		*acts = NULL;
+	if (n != NULL)
+		*n = 0;
+	if (d->engine == NULL)
+		return -EAGAIN;	/* before corosync gave our nodeid */
 	srrd_drain(d);
 	return feed_one(d, &copy, acts, n);
 }
@@ -283,8 +281,9 @@ srrd_start(struct srrd *d)
 	for (h = 0; h < d->conf.nhmc; h++) {
 		int n = d->conf.hmc[h].sessions > 0 ? d->conf.hmc[h].sessions : 4;
 
-		if ((rc = srrd_pool_start(d, &d->hmc[h].poll, h, "poll", 1)) < 0 ||
-		    (rc = srrd_pool_start(d, &d->hmc[h].exec, h, "exec", n)) < 0) {
+		if ((rc = srrd_pool_start(d, &d->hmc[h].poll, h, "poll", 1, 0)) < 0 ||
+		    (rc = srrd_pool_start(d, &d->hmc[h].exec, h, "exec", n,
+					  HMC_CHANNELS_MAX)) < 0) {
 			dlog(LOG_ERR, "HMC %s: %s", d->conf.hmc[h].name,
 			     strerror(-rc));
 			return rc;

@@ -51,24 +51,22 @@ first_line(const char *s, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), s);
 }
 
+/* On the worker: a transport error (timeout, dropped session, no
+ * session) leaves the outcome unknown, exit -1, never failed. */
 static void
-cmd_run(struct srrd_job *j, struct hmc_conn *conn)
+cmd_result(struct srrd_job *j, int rc, struct hmc_result *r, const char *err)
 {
 	struct srrd_exec_job *x = (struct srrd_exec_job *)j;
-	struct hmc_result r;
-	int rc;
 
-	rc = srrd_run(conn, x->cmd[0], &r);
 	x->rc = rc;
-	x->res.exit_status = rc < 0 ? -1 : r.exit_status;
-	snprintf(x->res.code, sizeof(x->res.code), "%s", r.code);
+	x->res.exit_status = rc < 0 ? -1 : r->exit_status;
+	snprintf(x->res.code, sizeof(x->res.code), "%s", rc < 0 ? "" : r->code);
 	if (rc < 0)
-		snprintf(x->res.msg, sizeof(x->res.msg), "outcome unknown: %s",
-			 r.err ? r.err : strerror(-rc));
+		snprintf(x->res.msg, sizeof(x->res.msg), "outcome unknown: %.200s",
+			 err && err[0] ? err : strerror(-rc));
 	else
-		first_line(r.exit_status != 0 && r.err && r.err[0] ? r.err : r.out,
-			   x->res.msg, sizeof(x->res.msg));
-	hmc_result_free(&r);
+		first_line(r->exit_status != 0 && r->err && r->err[0] ? r->err :
+			   r->out, x->res.msg, sizeof(x->res.msg));
 }
 
 /* One listing of the query; fills present/state/rrs for command I. */
@@ -218,7 +216,7 @@ out:
 }
 
 static void
-submit(struct srrd *d, struct srrd_exec_job *x, int h)
+submit(struct srrd *d, struct srrd_exec_job *x, int h, struct srrd_pool *p)
 {
 	x->job.hmc = h;
 	x->job.done = exec_done;
@@ -227,7 +225,7 @@ submit(struct srrd *d, struct srrd_exec_job *x, int h)
 	x->next_inflight = d->inflight;
 	d->inflight = x;
 	d->hmc[h].channels++;
-	srrd_pool_submit(&d->hmc[h].exec, &x->job);
+	srrd_pool_submit(p, &x->job);
 }
 
 static int
@@ -275,9 +273,10 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 		return rc;
 	}
 	snprintf(x->cmd[0], sizeof(x->cmd[0]), "%s", cmd.line);
-	x->job.run = cmd_run;
+	x->job.cmdline = x->cmd[0];
+	x->job.result = cmd_result;
 	dlog(LOG_NOTICE, "HMC %s: %s", d->conf.hmc[h].name, cmd.line);
-	submit(d, x, h);
+	submit(d, x, h, &d->hmc[h].exec);
 	return 0;
 }
 
@@ -327,8 +326,9 @@ exec_query(struct srrd *d, struct srrd_exec_job *x)
 		dlog(LOG_ERR, "query of %s: %s", a->lpar, strerror(-rc));
 		return rc;
 	}
+	/* a few listings in a row: on the poller's session */
 	x->job.run = query_run;
-	submit(d, x, h);
+	submit(d, x, h, &d->hmc[h].poll);
 	return 0;
 }
 

@@ -36,10 +36,16 @@ struct srrd_pool;
 /* ------------------------------------------------------- srrd_work.c */
 
 /* A unit of HMC work. RUN happens on a worker thread with its connection;
- * DONE on the loop. Jobs are embedded first in bigger structs. */
+ * DONE on the loop. Jobs are embedded first in bigger structs. A job of a
+ * channel pool (the executor's) is one command, CMDLINE, run as one of up
+ * to HMC_CHANNELS_MAX channels of the worker's session; RESULT gets its
+ * outcome on the worker thread. */
 struct srrd_job {
 	struct srrd_job *next;
 	void (*run)(struct srrd_job *j, struct hmc_conn *conn);
+	const char *cmdline;
+	void (*result)(struct srrd_job *j, int rc, struct hmc_result *res,
+		       const char *err);
 	void (*done)(struct srrd *d, struct srrd_job *j);
 	int hmc;
 	int64_t started_ms;		/* mono, when queued */
@@ -49,6 +55,7 @@ struct srrd_pool {
 	struct srrd *d;
 	int hmc;
 	const char *what;		/* "poll" or "exec" */
+	int channels;			/* per session; 0: RUN jobs */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct srrd_job *head, *tail;
@@ -62,8 +69,9 @@ struct srrd_pool {
 };
 
 int srrd_work_init(struct srrd *d);
+/* CHANNELS: 0 for a pool of RUN jobs, else channels per session. */
 int srrd_pool_start(struct srrd *d, struct srrd_pool *p, int hmc,
-		    const char *what, int nthreads);
+		    const char *what, int nthreads, int channels);
 void srrd_pool_stop(struct srrd_pool *p);
 void srrd_pool_submit(struct srrd_pool *p, struct srrd_job *j);
 unsigned srrd_pool_connects(const struct srrd_pool *p);

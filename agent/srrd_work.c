@@ -1,9 +1,10 @@
 /*
  * srrd_work.c: worker threads, each owning one persistent HMC session.
  *
- * hmc_conn_run() blocks, one command at a time per connection, so the
- * loop never calls it: a pool per HMC and purpose (the poller's one
- * session, the executor's N sessions) takes jobs from a queue; a finished
+ * SSH calls block, so the loop never makes them: a pool per HMC and
+ * purpose (the poller's one session, which also runs the executor's
+ * queries; the executor's N sessions, each running up to 8 commands at
+ * once as channels) takes jobs from a queue; a finished
  * job's pointer comes back through a pipe the loop polls, and its DONE
  * runs on the loop. A worker touches only its own connection and the job
  * it took; everything else is the loop's.
@@ -57,6 +58,20 @@ srrd_work_init(struct srrd *d)
 	return rc < 0 ? rc : 0;
 }
 
+/* The first queued job, or NULL; P->mu held. */
+static struct srrd_job *
+dequeue(struct srrd_pool *p)
+{
+	struct srrd_job *j = p->stop ? NULL : p->head;
+
+	if (j != NULL) {
+		p->head = j->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+	}
+	return j;
+}
+
 static struct srrd_job *
 take(struct srrd_pool *p)
 {
@@ -65,14 +80,94 @@ take(struct srrd_pool *p)
 	pthread_mutex_lock(&p->mu);
 	while (!p->stop && p->head == NULL)
 		pthread_cond_wait(&p->cv, &p->mu);
-	j = p->stop ? NULL : p->head;
-	if (j != NULL) {
-		p->head = j->next;
-		if (p->head == NULL)
-			p->tail = NULL;
-	}
+	j = dequeue(p);
 	pthread_mutex_unlock(&p->mu);
 	return j;
+}
+
+/* A job if one is queued, without waiting. */
+static struct srrd_job *
+try_take(struct srrd_pool *p)
+{
+	struct srrd_job *j;
+
+	pthread_mutex_lock(&p->mu);
+	j = dequeue(p);
+	pthread_mutex_unlock(&p->mu);
+	return j;
+}
+
+static void
+give_back(struct srrd_pool *p, int i, struct srrd_job *j)
+{
+	__atomic_store_n(&p->connects[i], hmc_conn_connects(p->conn[i]),
+			 __ATOMIC_RELAXED);
+	if (write(p->d->work_pipe[1], &j, sizeof(j)) != (ssize_t)sizeof(j))
+		abort();	/* the loop's pipe is gone: no way back */
+}
+
+static void
+chan_end(struct srrd_pool *p, int i, struct srrd_job *j, struct hmc_chan *ch)
+{
+	struct hmc_result r;
+	char err[512];
+	int rc;
+
+	snprintf(err, sizeof(err), "%s", hmc_chan_error(ch));
+	rc = hmc_chan_finish(ch, &r);
+	j->result(j, rc, &r, err);
+	hmc_result_free(&r);
+	give_back(p, i, j);
+}
+
+/* Up to p->channels commands at once on this worker's one session; new
+ * jobs are taken between polls of the running ones (100 ms at most). */
+static void
+chan_worker(struct srrd_pool *p, int i)
+{
+	struct hmc_conn *conn = p->conn[i];
+	struct srrd_job *jobs[HMC_CHANNELS_MAX], *j;
+	struct hmc_chan *ch[HMC_CHANNELS_MAX];
+	static const char *const f_name[] = { "name", NULL };
+	struct hmc_fields f = { f_name, ',' };
+	struct hmc_result r;
+	struct hmc_cmd warm;
+	int n = 0, k, rc;
+
+	/* connect now, so that the first failover pays no handshake (an
+	 * error here is only logged by hmc/; commands connect again) */
+	if (hmc_cmd_lssyscfg(&warm, HMC_RES_SYS, NULL, NULL, &f, false) == 0 &&
+	    srrd_run(conn, warm.line, &r) == 0)
+		__atomic_store_n(&p->connects[i], hmc_conn_connects(conn),
+				 __ATOMIC_RELAXED);
+	hmc_result_free(&r);
+	for (;;) {
+		while (n < p->channels &&
+		       (j = n == 0 ? take(p) : try_take(p)) != NULL) {
+			rc = hmc_conn_start(conn, j->cmdline, &ch[n]);
+			if (rc < 0) {
+				struct hmc_result none = { .exit_status = -1 };
+
+				j->result(j, rc, &none, hmc_conn_error(conn));
+				give_back(p, i, j);
+				continue;
+			}
+			jobs[n++] = j;
+		}
+		if (n == 0)
+			return;	/* stopping */
+		hmc_conn_poll(conn, 100);
+		for (k = 0; k < n;) {
+			if (!hmc_chan_done(ch[k])) {
+				k++;
+				continue;
+			}
+			chan_end(p, i, jobs[k], ch[k]);
+			jobs[k] = jobs[n - 1];
+			ch[k] = ch[n - 1];
+			n--;
+		}
+	}
 }
 
 static void *
@@ -84,12 +179,13 @@ worker(void *arg)
 	struct srrd_job *j;
 
 	free(a);
+	if (p->channels > 0) {
+		chan_worker(p, i);
+		return NULL;
+	}
 	while ((j = take(p)) != NULL) {
 		j->run(j, p->conn[i]);
-		__atomic_store_n(&p->connects[i], hmc_conn_connects(p->conn[i]),
-				 __ATOMIC_RELAXED);
-		if (write(p->d->work_pipe[1], &j, sizeof(j)) != (ssize_t)sizeof(j))
-			abort();	/* the loop's pipe is gone: no way back */
+		give_back(p, i, j);
 	}
 	return NULL;
 }
@@ -114,7 +210,7 @@ conn_opts(const struct srrd *d, int hmc, struct hmc_conn_opts *o)
 
 int
 srrd_pool_start(struct srrd *d, struct srrd_pool *p, int hmc,
-		const char *what, int nthreads)
+		const char *what, int nthreads, int channels)
 {
 	struct hmc_conn_opts o;
 	int i, rc;
@@ -122,6 +218,7 @@ srrd_pool_start(struct srrd *d, struct srrd_pool *p, int hmc,
 	p->d = d;
 	p->hmc = hmc;
 	p->what = what;
+	p->channels = channels > HMC_CHANNELS_MAX ? HMC_CHANNELS_MAX : channels;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	if (nthreads > SRRD_MAX_SESSIONS)

@@ -401,4 +401,25 @@ unsigned int hmc_conn_connects(const struct hmc_conn *conn);
 void hmc_conn_close(struct hmc_conn *conn);
 void hmc_conn_free(struct hmc_conn *conn);
 
+/* Several commands at once on the one session, one channel each (OpenSSH's
+ * MaxSessions is 10 by default: at most HMC_CHANNELS_MAX). Not to be mixed
+ * with hmc_conn_run() on the same connection while channels run. Each
+ * command has the command timeout; a dropped session ends every running
+ * one with -ECONNRESET (its outcome unknown).
+ *   hmc_conn_start   connects if needed, opens a channel, sends CMDLINE
+ *                    (-EBUSY when HMC_CHANNELS_MAX run)
+ *   hmc_conn_poll    moves every channel on; waits at most TIMEOUT_MS for
+ *                    input when none moved
+ *   hmc_chan_done    finished (output, exit status, or an error)
+ *   hmc_chan_finish  its result (as hmc_conn_run: 0 with RES, or a
+ *                    transport error) and frees it; RES may be NULL */
+#define HMC_CHANNELS_MAX	8
+struct hmc_chan;
+int hmc_conn_start(struct hmc_conn *conn, const char *cmdline,
+		   struct hmc_chan **out);
+int hmc_conn_poll(struct hmc_conn *conn, int timeout_ms);
+bool hmc_chan_done(const struct hmc_chan *ch);
+const char *hmc_chan_error(const struct hmc_chan *ch);
+int hmc_chan_finish(struct hmc_chan *ch, struct hmc_result *res);
+
 #endif /* SRR_HMC_H */

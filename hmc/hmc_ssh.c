@@ -69,6 +69,8 @@ struct hmc_conn {
 	int64_t retry_at_ms;		/* monotonic; no attempt before this */
 	char connect_error[384];	/* why the last connect failed */
 	char error[512];
+	struct hmc_chan *chans;		/* commands running (hmc_conn_start) */
+	unsigned int nchans;
 };
 
 /* A growing byte buffer, capped by the caller. */
@@ -396,11 +398,14 @@ authenticate(struct hmc_conn *c, ssh_session s, int64_t deadline)
 	return -EACCES;
 }
 
+static void chans_drop(struct hmc_conn *c);
+
 static void
 session_drop(struct hmc_conn *c)
 {
 	if (c->session == NULL)
 		return;
+	chans_drop(c);
 	ssh_disconnect(c->session);
 	ssh_free(c->session);
 	c->session = NULL;
@@ -810,6 +815,8 @@ hmc_conn_free(struct hmc_conn *c)
 	if (c == NULL)
 		return;
 	session_drop(c);
+	while (c->chans != NULL)
+		hmc_chan_finish(c->chans, NULL);
 	if (c->password != NULL)
 		explicit_bzero(c->password, strlen(c->password));
 	free(c->host);
@@ -818,4 +825,203 @@ hmc_conn_free(struct hmc_conn *c)
 	free(c->password);
 	free(c->known_hosts);
 	free(c);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Several commands at once on one session (channels)                       */
+/* ------------------------------------------------------------------------ */
+
+struct hmc_chan {
+	struct hmc_chan *next;
+	struct hmc_conn *c;
+	ssh_channel ch;			/* NULL once the session dropped it */
+	int64_t deadline;
+	struct ssh_out out, err;
+	size_t total;
+	int rc;
+	int status;
+	bool done;
+	char error[512];
+};
+
+static void
+chan_fail(struct hmc_chan *h, int rc, const char *why)
+{
+	if (h->done)
+		return;
+	h->done = true;
+	h->rc = rc;
+	snprintf(h->error, sizeof(h->error), "%s", why);
+}
+
+/* The session goes: every running channel's outcome is unknown. */
+static void
+chans_drop(struct hmc_conn *c)
+{
+	struct hmc_chan *h;
+
+	for (h = c->chans; h != NULL; h = h->next) {
+		if (h->ch != NULL)
+			ssh_channel_free(h->ch);
+		h->ch = NULL;
+		chan_fail(h, -ECONNRESET, c->error[0] ? c->error :
+			  "connection dropped");
+	}
+}
+
+static int
+chan_open(struct hmc_conn *c, struct hmc_chan *h, const char *cmd)
+{
+	int rc;
+
+	if (c->session == NULL && (rc = conn_connect(c)) < 0)
+		return rc;
+	ssh_set_blocking(c->session, 0);
+	h->ch = ssh_channel_new(c->session);
+	if (h->ch == NULL) {
+		set_error(c, "cannot open a channel to %s:%u", c->host, c->port);
+		return session_broken(c->session) ? -ECONNRESET : -ENOMEM;
+	}
+	rc = channel_start(c, h->ch, cmd, h->deadline);
+	if (rc < 0) {
+		ssh_channel_free(h->ch);
+		h->ch = NULL;
+	}
+	return rc;
+}
+
+int
+hmc_conn_start(struct hmc_conn *c, const char *cmdline, struct hmc_chan **out)
+{
+	struct hmc_chan *h;
+	int rc;
+
+	if (c == NULL || cmdline == NULL || out == NULL)
+		return -EINVAL;
+	if (c->nchans >= HMC_CHANNELS_MAX)
+		return -EBUSY;
+	if ((rc = check_cmdline(c, cmdline)) < 0)
+		return rc;
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return -ENOMEM;
+	h->c = c;
+	h->status = -1;
+	h->deadline = now_ms() + c->command_timeout_ms;
+	rc = chan_open(c, h, cmdline);
+	if (rc == -ENOTCONN && c->nchans == 0) {
+		/* closed while idle, nothing sent: one fresh connection */
+		session_drop(c);
+		rc = chan_open(c, h, cmdline);
+	}
+	if (rc < 0) {
+		if (rc == -ETIMEDOUT || rc == -ECONNRESET || rc == -EPROTO ||
+		    rc == -ENOTCONN)
+			session_drop(c);
+		free(h);
+		return rc == -ENOTCONN ? -ECONNRESET : rc;
+	}
+	h->next = c->chans;
+	c->chans = h;
+	c->nchans++;
+	*out = h;
+	return 0;
+}
+
+/* Reads what is there; 1 if the channel moved. */
+static int
+chan_step(struct hmc_conn *c, struct hmc_chan *h)
+{
+	int r1, r2, moved = 0;
+
+	do {
+		r1 = read_stream(c, h->ch, 0, &h->out, &h->total);
+		r2 = r1 < 0 ? 0 : read_stream(c, h->ch, 1, &h->err, &h->total);
+		if (r1 < 0 || r2 < 0) {
+			chan_fail(h, r1 < 0 ? r1 : r2, c->error);
+			return 1;
+		}
+		moved |= r1 > 0 || r2 > 0;
+	} while (r1 > 0 || r2 > 0);
+	if (!ssh_channel_is_eof(h->ch))
+		return moved;
+	h->status = ssh_channel_get_exit_status(h->ch);
+	if (h->status != -1 || ssh_channel_is_closed(h->ch)) {
+		h->done = true;
+		return 1;
+	}
+	return moved;
+}
+
+int
+hmc_conn_poll(struct hmc_conn *c, int timeout_ms)
+{
+	int64_t now = now_ms(), until = now + timeout_ms;
+	struct hmc_chan *h;
+	int moved = 0;
+
+	if (c == NULL || c->session == NULL)
+		return 0;
+	for (h = c->chans; h != NULL; h = h->next)
+		if (!h->done)
+			moved |= chan_step(c, h);
+	if (!moved && session_broken(c->session)) {
+		set_error(c, "connection to %s:%u lost during the command",
+			  c->host, c->port);
+		session_drop(c);
+		return 0;
+	}
+	if (!moved)
+		wait_input(c->session, until);
+	now = now_ms();
+	for (h = c->chans; h != NULL; h = h->next)
+		if (!h->done && now >= h->deadline) {
+			snprintf(c->error, sizeof(c->error), "command on %s:%u "
+				 "timed out after %d ms", c->host, c->port,
+				 c->command_timeout_ms);
+			chan_fail(h, -ETIMEDOUT, c->error);
+		}
+	return 0;
+}
+
+bool
+hmc_chan_done(const struct hmc_chan *h)
+{
+	return h->done;
+}
+
+const char *
+hmc_chan_error(const struct hmc_chan *h)
+{
+	return h->error;
+}
+
+int
+hmc_chan_finish(struct hmc_chan *h, struct hmc_result *res)
+{
+	struct hmc_conn *c = h->c;
+	struct hmc_chan **p;
+	int rc = h->done ? h->rc : -ECANCELED;
+
+	if (res != NULL)
+		result_init(res);
+	if (rc == 0 && res != NULL) {
+		rc = result_take(res, &h->out, &h->err);
+		res->exit_status = h->status;
+	}
+	for (p = &c->chans; *p != NULL; p = &(*p)->next)
+		if (*p == h) {
+			*p = h->next;
+			c->nchans--;
+			break;
+		}
+	if (h->ch != NULL) {
+		if (ssh_channel_is_open(h->ch))
+			ssh_channel_close(h->ch);
+		ssh_channel_free(h->ch);
+	}
+	free(h->out.s);
+	free(h->err.s);
+	free(h);
+	return rc;
 }

@@ -593,6 +593,38 @@ test_placement_none_fits(void **state)
 	free_h(h);
 }
 
+/* A pinned partition goes to its destination only, even with more room
+ * elsewhere, and waits there rather than going elsewhere. */
+static void
+test_placement_pinned(void **state)
+{
+	struct srr_lpar_conf lc[2] = {
+		{ .name = "pin1", .pinned = true, .pin = D1 },
+		{ .name = "pinbig", .pinned = true, .pin = D1 },
+	};
+	struct h *h = setup_h(lc, 2, false);
+	size_t i;
+
+	lpar(h, "pin1", 500, HMC_LPAR_RUNNING);
+	lpar(h, "free", 500, HMC_LPAR_RUNNING);
+	lpar(h, "pinbig", 1500, HMC_LPAR_RUNNING);
+	member(h, 1, 1, true);
+	poll(h);
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 2);
+	for (i = 0; i < h->nacts; i++) {
+		const struct srr_action *a = &h->acts[i];
+
+		if (a->type != SRR_ACT_COMMAND)
+			continue;
+		assert_string_not_equal(a->lpar, "pinbig");
+		assert_int_equal(a->dst, strcmp(a->lpar, "pin1") == 0 ? D1 : D2);
+	}
+	assert_true(alerted(h, "its pinned destination D1 has room for pinbig"));
+	free_h(h);
+}
+
 static void
 test_validate_then_restart(void **state)
 {
@@ -864,6 +896,7 @@ main(void)
 		cmocka_unit_test(test_eligibility),
 		cmocka_unit_test(test_tiers_and_caps),
 		cmocka_unit_test(test_placement_none_fits),
+		cmocka_unit_test(test_placement_pinned),
 		cmocka_unit_test(test_validate_then_restart),
 		cmocka_unit_test(test_retry_backoff_then_alert),
 		cmocka_unit_test(test_reconcile_found_on_destination),

@@ -508,6 +508,95 @@ test_session_reused(void **state)
 	hmc_conn_free(c);
 }
 
+/* Run the channels of C until each is done or LIMIT_MS passes. */
+static void
+chans_wait(struct hmc_conn *c, struct hmc_chan **ch, int n, int64_t limit_ms)
+{
+	int64_t end = now_ms() + limit_ms;
+	int i, done;
+
+	do {
+		hmc_conn_poll(c, 100);
+		for (i = done = 0; i < n; i++)
+			done += hmc_chan_done(ch[i]);
+	} while (done < n && now_ms() < end);
+	assert_int_equal(done, n);
+}
+
+/* HMC_CHANNELS_MAX commands at once on one session: they overlap (8
+ * sleeps of 1 s take far less than 8 s), each gets its own output, no
+ * second handshake, and one more is refused while they run. */
+static void
+test_channels_parallel(void **state)
+{
+	struct hmc_conn_opts o = opts();
+	struct hmc_conn *c = conn_with(&o);
+	struct hmc_chan *ch[HMC_CHANNELS_MAX], *extra;
+	struct hmc_result r;
+	char cmd[32], want[32];
+	int64_t t0;
+	int i;
+
+	t0 = now_ms();
+	for (i = 0; i < HMC_CHANNELS_MAX; i++)
+		assert_int_equal(hmc_conn_start(c, "sleep 1", &ch[i]), 0);
+	assert_int_equal(hmc_conn_start(c, "echo x", &extra), -EBUSY);
+	chans_wait(c, ch, HMC_CHANNELS_MAX, 10000);
+	assert_true(now_ms() - t0 < 4000);
+	for (i = 0; i < HMC_CHANNELS_MAX; i++) {
+		assert_int_equal(hmc_chan_finish(ch[i], &r), 0);
+		assert_int_equal(r.exit_status, 0);
+		hmc_result_free(&r);
+	}
+	for (i = 0; i < HMC_CHANNELS_MAX; i++) {
+		snprintf(cmd, sizeof(cmd), "echo %d", i);
+		assert_int_equal(hmc_conn_start(c, cmd, &ch[i]), 0);
+	}
+	chans_wait(c, ch, HMC_CHANNELS_MAX, 10000);
+	for (i = 0; i < HMC_CHANNELS_MAX; i++) {
+		snprintf(want, sizeof(want), "%d\n", i);
+		assert_int_equal(hmc_chan_finish(ch[i], &r), 0);
+		assert_string_equal(r.out, want);
+		hmc_result_free(&r);
+	}
+	assert_int_equal(hmc_conn_connects(c), 1);
+	hmc_conn_free(c);
+}
+
+/* A dropped session ends every channel on it as unknown (-ECONNRESET);
+ * a command past its timeout ends alone with -ETIMEDOUT. */
+static void
+test_channels_drop_and_timeout(void **state)
+{
+	struct hmc_conn_opts o = opts();
+	struct hmc_conn *c;
+	struct hmc_chan *ch[3];
+	struct hmc_result r;
+	int64_t t0;
+	int i;
+
+	o.command_timeout_ms = 1000;
+	c = conn_with(&o);
+	assert_int_equal(hmc_conn_start(c, "sleep 20", &ch[0]), 0);
+	assert_int_equal(hmc_conn_start(c, "sleep 20", &ch[1]), 0);
+	assert_int_equal(hmc_conn_start(c, "drop", &ch[2]), 0);
+	chans_wait(c, ch, 3, 5000);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(hmc_chan_finish(ch[i], &r), -ECONNRESET);
+	assert_false(hmc_conn_connected(c));
+	t0 = now_ms();
+	assert_int_equal(hmc_conn_start(c, "sleep 20", &ch[0]), 0);
+	assert_int_equal(hmc_conn_start(c, "echo ok", &ch[1]), 0);
+	chans_wait(c, ch, 2, 5000);
+	assert_true(now_ms() - t0 >= 900);
+	assert_int_equal(hmc_chan_finish(ch[0], &r), -ETIMEDOUT);
+	assert_int_equal(hmc_chan_finish(ch[1], &r), 0);
+	assert_string_equal(r.out, "ok\n");
+	hmc_result_free(&r);
+	assert_int_equal(hmc_conn_connects(c), 2);
+	hmc_conn_free(c);
+}
+
 static void
 test_backoff(void **state)
 {
@@ -680,6 +769,8 @@ main(void)
 		cmocka_unit_test(test_dropped_connection),
 		cmocka_unit_test(test_idle_drop),
 		cmocka_unit_test(test_session_reused),
+		cmocka_unit_test(test_channels_parallel),
+		cmocka_unit_test(test_channels_drop_and_timeout),
 		cmocka_unit_test(test_output_cap),
 		cmocka_unit_test(test_handshake_timeout),
 		cmocka_unit_test(test_backoff),
