@@ -70,10 +70,21 @@ sect_fail(struct conf_ctx *x, const char *why)
 	return -EINVAL;
 }
 
-/* A system or partition name: what the HMC builder takes, and no blank at
- * either end (one would be invisible in the file). */
 static int
-name_ok(struct conf_ctx *x, const char *name, const char *what)
+too_many(struct conf_ctx *x, const char *what, int max)
+{
+	char why[80];
+
+	snprintf(why, sizeof(why), "too many [%s] sections (at most %d)", what,
+		 max);
+	return sect_fail(x, why);
+}
+
+/* A system or partition name: what the HMC builder takes, and no blank at
+ * either end (one would be invisible in the file). A system name holds no
+ * '/', which ends it in [lpar SYSTEM/PARTITION]. */
+static int
+name_ok(struct conf_ctx *x, const char *name, const char *what, bool slash)
 {
 	char why[128];
 	size_t n = strlen(name);
@@ -84,30 +95,42 @@ name_ok(struct conf_ctx *x, const char *name, const char *what)
 			 HMC_NAME_MAX);
 		return sect_fail(x, why);
 	}
-	if (rc < 0 || strchr(name, '/') != NULL || name[0] == ' ' ||
-	    name[0] == '\t' || name[n - 1] == ' ' || name[n - 1] == '\t') {
+	if (rc < 0 || (!slash && strchr(name, '/') != NULL) ||
+	    name[0] == ' ' || name[0] == '\t' || name[n - 1] == ' ' ||
+	    name[n - 1] == '\t') {
 		snprintf(why, sizeof(why), "bad %s name (empty, a control "
-			 "character, a '/', or blanks at either end)", what);
+			 "character, %sor blanks at either end)", what,
+			 slash ? "" : "a '/', ");
 		return sect_fail(x, why);
 	}
 	return 0;
+}
+
+/* An [hmc] or [alert] name: a label, not taken yet (NAMES, N of them,
+ * STRIDE bytes apart), and room for one more. */
+static int
+label_sect(struct conf_ctx *x, const char *name, const char *names,
+	   size_t stride, int n, int max, const char *what)
+{
+	const char *why;
+	int i;
+
+	if (conf_label_check(name, SRRD_LABEL_LEN, &why) < 0)
+		return sect_fail(x, why);
+	for (i = 0; i < n; i++)
+		if (strcmp(names + (size_t)i * stride, name) == 0)
+			return sect_fail(x, "section repeated");
+	return n == max ? too_many(x, what, max) : 0;
 }
 
 static int
 sect_hmc(struct conf_ctx *x, const char *name)
 {
 	struct srrd_conf *c = x->c;
-	const char *why;
-	int i;
 
-	if (conf_label_check(name, SRRD_LABEL_LEN, &why) < 0)
-		return sect_fail(x, why);
-	for (i = 0; i < c->nhmc; i++)
-		if (strcmp(c->hmc[i].name, name) == 0)
-			return sect_fail(x, "section repeated");
-	if (c->nhmc == SRR_MAX_HMC)
-		return sect_fail(x, "too many [hmc] sections (at most "
-				 "4)");
+	if (label_sect(x, name, c->hmc[0].name, sizeof(c->hmc[0]), c->nhmc,
+		       SRR_MAX_HMC, "hmc") < 0)
+		return -EINVAL;
 	x->idx = c->nhmc++;
 	conf_hmc_defaults(&c->hmc[x->idx]);
 	strcpy(c->hmc[x->idx].name, name);
@@ -120,12 +143,12 @@ sect_system(struct conf_ctx *x, const char *name)
 {
 	struct srrd_conf *c = x->c;
 
-	if (name_ok(x, name, "system") < 0)
+	if (name_ok(x, name, "system", false) < 0)
 		return -EINVAL;
 	if (srrd_conf_sys_index(c, name) >= 0)
 		return sect_fail(x, "section repeated");
 	if (c->nsys == SRR_MAX_SYS)
-		return sect_fail(x, "too many [system] sections (at most 64)");
+		return too_many(x, "system", SRR_MAX_SYS);
 	x->idx = c->nsys++;
 	conf_sys_defaults(&c->sys[x->idx]);
 	strcpy(c->sys[x->idx].name, name);
@@ -163,11 +186,11 @@ sect_lpar(struct conf_ctx *x, char *name)
 	if (slash == NULL)
 		return sect_fail(x, "want [lpar SYSTEM/PARTITION]");
 	*slash = '\0';
-	if (name_ok(x, name, "system") < 0 ||
-	    name_ok(x, slash + 1, "partition") < 0)
+	if (name_ok(x, name, "system", false) < 0 ||
+	    name_ok(x, slash + 1, "partition", true) < 0)
 		return -EINVAL;
 	if (c->nlpar == CONF_MAX_LPARS)
-		return sect_fail(x, "too many [lpar] sections");
+		return too_many(x, "lpar", CONF_MAX_LPARS);
 	if (c->nlpar == x->caplpar && lpar_grow(x) < 0)
 		return sect_fail(x, "out of memory");
 	x->idx = (int)c->nlpar++;
@@ -186,16 +209,10 @@ static int
 sect_alert(struct conf_ctx *x, const char *name)
 {
 	struct srrd_conf *c = x->c;
-	const char *why;
-	int i;
 
-	if (conf_label_check(name, SRRD_LABEL_LEN, &why) < 0)
-		return sect_fail(x, why);
-	for (i = 0; i < c->nalert; i++)
-		if (strcmp(c->alert[i].name, name) == 0)
-			return sect_fail(x, "section repeated");
-	if (c->nalert == SRRD_MAX_ALERTS)
-		return sect_fail(x, "too many [alert] sections (at most 8)");
+	if (label_sect(x, name, c->alert[0].name, sizeof(c->alert[0]),
+		       c->nalert, SRRD_MAX_ALERTS, "alert") < 0)
+		return -EINVAL;
 	x->idx = c->nalert++;
 	conf_alert_defaults(&c->alert[x->idx]);
 	strcpy(c->alert[x->idx].name, name);

@@ -12,7 +12,8 @@
  *   [policy]           poll_interval, confirm_polls (K), confirm_window (T),
  *                      confirm_ttl, max_per_source, max_per_dest,
  *                      validate_first, retries, backoff, backoff_max,
- *                      tier_timeout, down_states, ambiguous_states,
+ *                      tier_timeout, default_priority, down_states,
+ *                      ambiguous_states,
  *                      inventory_interval, follower_poll_interval,
  *                      command_timeout, cleanup_retaindev, retention
  *   [alert NAME]       path, recipient, timeout (Pacemaker alert agents)
@@ -23,7 +24,9 @@
  * parsed with their unit: 500ms, 15s, 5m), a missing file, an identity file
  * readable by group or others, a destination that names no [system]: the
  * load fails with "FILE:LINE: [section] key: why" in ERR and nothing else
- * is used. Durations are kept in milliseconds.
+ * is used. Durations are kept in milliseconds. After a load, hmc[], sys[],
+ * lpar[] (by system index, then name) and alert[] are sorted by name, so
+ * equal configurations are equal index for index.
  *
  * The digest the cluster compares (srrd_conf_digest) is computed from the
  * effective configuration as srrd_conf_print() writes it (sorted,
@@ -84,7 +87,7 @@ struct srrd_sys_conf {
 struct srrd_lpar_conf {
 	int sys;			/* index into srrd_conf.sys */
 	char name[SRR_NAME_LEN];
-	uint32_t priority;		/* 1 first; 0: the policy default */
+	uint32_t priority;		/* 1 first; the policy default filled in */
 	bool excluded;
 	int pin;			/* pinned destination (sys index), -1 */
 };
@@ -117,7 +120,8 @@ struct srrd_conf {
 	int64_t confirm_t_ms;
 	int64_t confirm_ttl_ms;
 	uint32_t down_mask;		/* bits of enum hmc_sys_state */
-	uint32_t ambiguous_mask;	/* the rest of the not-operating states */
+	uint32_t ambiguous_mask;	/* default: the rest of the not-operating
+					 * states */
 	uint32_t default_priority;
 	int64_t tier_timeout_ms;
 	int max_per_source;

@@ -291,6 +291,10 @@ test_names(void **state)
 	/* names the HMC builder refuses: a tab, bad UTF-8 */
 	refused(HMC1 SYS2 "[system a\tb]\n", "bad system name");
 	refused(HMC1 SYS2 "[lpar src/\xff\xfe]\n", "bad partition name");
+	/* a '/' ends the system's name, not the partition's */
+	assert_int_equal(load(HMC1 SYS2 "[lpar src/a/b]\n"), 0);
+	refused(HMC1 SYS2 "[lpar src/ a]\n", "bad partition name (empty, a "
+		"control character, or blanks at either end)");
 	refused(HMC1 SYS2 "[hmc bad name]\n", "[hmc bad name]: empty, or");
 	/* a key longer than inih keeps whole */
 	memset(name, 'k', 60);
@@ -437,6 +441,8 @@ test_digest_keys(void **state)
 	struct srrd_conf c, m;
 	size_t i;
 
+	/* a bit per key marks it given in a section */
+	assert_true(conf_nkeys <= 64);
 	snprintf(text, sizeof(text), HMC1 "[system a-src]\nprotect = yes\n"
 		 "destinations = b-dst, c-dst\nfence_agent = @DIR@/alert.sh\n"
 		 "fence_param_ip = 10.0.0.9\n[system b-dst]\n[system c-dst]\n"
