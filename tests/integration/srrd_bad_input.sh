@@ -25,8 +25,8 @@ D3=$CL_DIR/n3
 srrd_try() {
 	cl_exec 3 timeout 20 "$SRRD_BIN" -f -c "$1" >"$D3/try.out" 2>"$D3/try.err"
 	RC=$?
-	ERR=$(grep -iE "error|refus|invalid|cannot|corrupt|unknown|bad" "$D3/try.err" | head -n 3)
-	echo "# exit $RC: $(head -c 300 <<<"$ERR" | tr '\n' ' ')"
+	ERR=$(head -n 5 "$D3/try.err")
+	echo "# exit $RC: $(tail -n 2 <<<"$ERR" | cut -c1-250 | tr '\n' ' ')"
 }
 refused() { [ "$RC" != 0 ] && [ "$RC" != 124 ] && grep -qiE "$1" <<<"$ERR"; }
 
