@@ -171,20 +171,67 @@ srr_record_cmp(const struct srr_record *a, const struct srr_record *b)
 struct srr_ledger {
 	struct srr_record *recs;
 	size_t n, cap;
+	/* open addressing over ids: position + 1, 0 free; kept at most half
+	 * full, so a lookup is O(1) and a merge of n records O(n) */
+	uint32_t *idx;
+	size_t idx_cap;		/* a power of two */
 	struct srr_store *store;
 	srr_ledger_change_fn on_change;
 	void *arg;
 };
+
+static size_t
+id_hash(const struct srr_op_id *id)
+{
+	uint64_t h = id->epoch * 0x9e3779b97f4a7c15ull;
+
+	h ^= ((uint64_t)id->node << 32 | id->seq) + 0x7f4a7c159e3779b9ull +
+	     (h << 6) + (h >> 2);
+	h ^= h >> 31;
+	return (size_t)(h * 0xbf58476d1ce4e5b9ull >> 17);
+}
+
+static size_t
+idx_slot(const struct srr_ledger *l, const struct srr_op_id *id)
+{
+	size_t m = l->idx_cap - 1, i = id_hash(id) & m;
+
+	while (l->idx[i] != 0 && !srr_op_id_eq(&l->recs[l->idx[i] - 1].id, id))
+		i = (i + 1) & m;
+	return i;
+}
+
+static int
+idx_grow(struct srr_ledger *l, size_t want)
+{
+	size_t cap = l->idx_cap ? l->idx_cap : 64, i;
+	uint32_t *old = l->idx;
+
+	while (cap < 2 * want)
+		cap *= 2;
+	if (cap == l->idx_cap)
+		return 0;
+	l->idx = calloc(cap, sizeof(*l->idx));
+	if (l->idx == NULL) {
+		l->idx = old;
+		return -ENOMEM;
+	}
+	l->idx_cap = cap;
+	for (i = 0; i < l->n; i++)
+		l->idx[idx_slot(l, &l->recs[i].id)] = (uint32_t)i + 1;
+	free(old);
+	return 0;
+}
 
 static ssize_t
 ledger_find(const struct srr_ledger *l, const struct srr_op_id *id)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		if (srr_op_id_eq(&l->recs[i].id, id))
-			return (ssize_t)i;
-	return -1;
+	if (l->idx_cap == 0)
+		return -1;
+	i = idx_slot(l, id);
+	return l->idx[i] ? (ssize_t)l->idx[i] - 1 : -1;
 }
 
 static int
@@ -220,6 +267,7 @@ srr_ledger_free(struct srr_ledger *l)
 	if (l == NULL)
 		return;
 	free(l->recs);
+	free(l->idx);
 	free(l);
 }
 
@@ -238,6 +286,8 @@ ledger_grow(struct srr_ledger *l)
 
 	if (l->n >= SRR_LEDGER_MAX)
 		return -E2BIG;
+	if (idx_grow(l, cap) < 0)
+		return -ENOMEM;
 	n = realloc(l->recs, cap * sizeof(*n));
 	if (n == NULL)
 		return -ENOMEM;
@@ -274,6 +324,7 @@ srr_ledger_put(struct srr_ledger *l, const struct srr_record *r,
 	if (i < 0)
 		i = (ssize_t)l->n++;
 	l->recs[i] = *r;
+	l->idx[idx_slot(l, &r->id)] = (uint32_t)i + 1;
 	if (changed != NULL)
 		*changed = true;
 	if (l->on_change != NULL)
@@ -347,14 +398,23 @@ peer_has(const struct srr_digest_entry *p, const struct srr_record *r)
 	       p->updated_ms == mine.updated_ms && p->hash == mine.hash;
 }
 
+static int
+digest_id_cmp(const void *a, const void *b)
+{
+	return srr_op_id_cmp(&((const struct srr_digest_entry *)a)->id,
+			     &((const struct srr_digest_entry *)b)->id);
+}
+
+/* O((n + m) log m): the peer's digest sorted once, searched per record */
 int
 srr_ledger_delta(void *ctx, const uint8_t *peer_digest, size_t peer_len,
 		 uint8_t **out, size_t *len)
 {
 	struct srr_ledger *l = ctx;
-	struct srr_digest_entry *d = NULL;
+	struct srr_digest_entry *d = NULL, key;
+	const struct srr_digest_entry *p;
 	const struct srr_record **send;
-	size_t nd = 0, ns = 0, i, j;
+	size_t nd = 0, ns = 0, i;
 	int rc;
 
 	rc = srr_digest_decode(peer_digest, peer_len, &d, &nd);
@@ -365,12 +425,12 @@ srr_ledger_delta(void *ctx, const uint8_t *peer_digest, size_t peer_len,
 		free(d);
 		return -ENOMEM;
 	}
+	qsort(d, nd, sizeof(*d), digest_id_cmp);
 	for (i = 0; i < l->n; i++) {
-		for (j = 0; j < nd; j++)
-			if (srr_op_id_eq(&d[j].id, &l->recs[i].id))
-				break;
+		key.id = l->recs[i].id;
+		p = bsearch(&key, d, nd, sizeof(*d), digest_id_cmp);
 		/* Absent, or different: send ours; merge keeps the greater. */
-		if (j == nd || !peer_has(&d[j], &l->recs[i]))
+		if (p == NULL || !peer_has(p, &l->recs[i]))
 			send[ns++] = &l->recs[i];
 	}
 	rc = srr_records_encode(send, ns, out, len);
@@ -379,22 +439,50 @@ srr_ledger_delta(void *ctx, const uint8_t *peer_digest, size_t peer_len,
 	return rc;
 }
 
+static int
+merge_one(void *arg, const struct srr_record *r)
+{
+	return srr_ledger_put(arg, r, "replicated", NULL);
+}
+
+/* Checked whole, then merged one record at a time: no copy of the
+ * buffer's records is held (a peer's count allocates nothing). */
 int
 srr_ledger_merge(void *ctx, const uint8_t *data, size_t len)
 {
-	struct srr_ledger *l = ctx;
-	struct srr_record *recs = NULL;
-	size_t n = 0, i;
-	int rc;
+	int rc = srr_records_each(data, len, NULL, NULL);
 
-	rc = srr_records_decode(data, len, &recs, &n);
 	if (rc < 0) {
 		qb_log(LOG_WARNING, "ledger: refused a malformed peer buffer "
 		       "(%zu bytes): nothing merged", len);
 		return rc;
 	}
-	for (i = 0; i < n && rc == 0; i++)
-		rc = srr_ledger_put(l, &recs[i], "replicated", NULL);
-	free(recs);
+	return srr_records_each(data, len, merge_one, ctx);
+}
+
+/* Bit 63 of the cursor: checked, now merging (the walk's own cursor uses
+ * the low 52 bits: an offset below 4 GiB, a count below 2^20). */
+#define STEP_MERGING	(1ull << 63)
+
+int
+srr_ledger_merge_step(void *ctx, const uint8_t *data, size_t len,
+		      uint64_t *cursor)
+{
+	uint64_t w = *cursor & ~STEP_MERGING;
+	bool merging = (*cursor & STEP_MERGING) != 0;
+	int rc;
+
+	rc = srr_records_walk(data, len, &w, SRR_MERGE_STEP_MS,
+			      merging ? merge_one : NULL, ctx);
+	if (rc == -EBADMSG && !merging)
+		qb_log(LOG_WARNING, "ledger: refused a malformed peer buffer "
+		       "(%zu bytes): nothing merged", len);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 && !merging) {	/* checked whole: merge from the top */
+		*cursor = STEP_MERGING;
+		return 1;
+	}
+	*cursor = w | (merging ? STEP_MERGING : 0);
 	return rc;
 }

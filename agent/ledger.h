@@ -90,6 +90,20 @@ int srr_records_encode(const struct srr_record *const *recs, size_t n,
 /* Decodes a whole buffer or nothing: -EBADMSG on any malformed byte. */
 int srr_records_decode(const uint8_t *buf, size_t len,
 		       struct srr_record **recs, size_t *n);
+/* Each record of BUF in order through FN (NULL: only check the buffer),
+ * one record in memory at a time; stops at FN's first error. -EBADMSG on
+ * a malformed buffer (records before the bad one may have gone through
+ * FN: check first to refuse a buffer whole). */
+int srr_records_each(const uint8_t *buf, size_t len,
+		     int (*fn)(void *arg, const struct srr_record *r),
+		     void *arg);
+/* The same in steps: from *CURSOR (0 at the start; opaque), for about
+ * BUDGET_MS; 1 while records remain, 0 at the end, -EBADMSG, or FN's
+ * error. */
+int srr_records_walk(const uint8_t *buf, size_t len, uint64_t *cursor,
+		     unsigned budget_ms,
+		     int (*fn)(void *arg, const struct srr_record *r),
+		     void *arg);
 
 struct srr_digest_entry {
 	struct srr_op_id id;
@@ -134,5 +148,10 @@ int srr_ledger_digest(void *ctx, uint8_t **out, size_t *len);
 int srr_ledger_delta(void *ctx, const uint8_t *peer_digest, size_t peer_len,
 		     uint8_t **out, size_t *len);
 int srr_ledger_merge(void *ctx, const uint8_t *data, size_t len);
+/* cluster_sync_ops.merge_step: the buffer checked, then merged, each in
+ * steps of SRR_MERGE_STEP_MS */
+#define SRR_MERGE_STEP_MS	20u
+int srr_ledger_merge_step(void *ctx, const uint8_t *data, size_t len,
+			  uint64_t *cursor);
 
 #endif /* SRR_LEDGER_H */

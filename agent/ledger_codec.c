@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent/ledger.h"
 
@@ -217,34 +218,109 @@ r_record(struct rbuf *r, struct srr_record *rec)
 	return 0;
 }
 
+/* Every record in turn through FN (NULL: check only), decoded into one
+ * record on the stack: memory does not follow the count a peer wrote. */
+int
+srr_records_each(const uint8_t *buf, size_t len,
+		 int (*fn)(void *arg, const struct srr_record *r), void *arg)
+{
+	struct rbuf r = { .p = buf, .len = len };
+	struct srr_record rec;
+	size_t count, i;
+	int rc;
+
+	if (buf == NULL || r_header(&r, KIND_RECORDS, &count) < 0)
+		return -EBADMSG;
+	if (count > (len - r.off) / REC_FIXED)
+		return -EBADMSG;
+	for (i = 0; i < count; i++) {
+		if (r_record(&r, &rec) < 0)
+			return -EBADMSG;
+		if (fn != NULL && (rc = fn(arg, &rec)) < 0)
+			return rc;
+	}
+	return r.off == len ? (int)0 : -EBADMSG;
+}
+
+/* The walk's position: byte offset (low 32 bits) and records seen. */
+#define WALK_OFF(c)	((size_t)((c) & 0xffffffffu))
+#define WALK_SEEN(c)	((size_t)((c) >> 32))
+#define WALK_AT(o, n)	((uint64_t)(n) << 32 | (uint64_t)(o))
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int
+srr_records_walk(const uint8_t *buf, size_t len, uint64_t *cursor,
+		 unsigned budget_ms,
+		 int (*fn)(void *arg, const struct srr_record *r), void *arg)
+{
+	struct rbuf r = { .p = buf, .len = len };
+	struct srr_record rec;
+	uint64_t t0 = mono_ms();
+	size_t count, seen = WALK_SEEN(*cursor);
+	int rc;
+
+	if (buf == NULL || len > UINT32_MAX ||
+	    r_header(&r, KIND_RECORDS, &count) < 0 ||
+	    count > (len - r.off) / REC_FIXED)
+		return -EBADMSG;
+	if (WALK_OFF(*cursor) > r.off)
+		r.off = WALK_OFF(*cursor);
+	for (; seen < count; seen++) {
+		if (seen % 64 == 0 && mono_ms() - t0 >= budget_ms) {
+			*cursor = WALK_AT(r.off, seen);
+			return 1;
+		}
+		if (r_record(&r, &rec) < 0)
+			return -EBADMSG;
+		if (fn != NULL && (rc = fn(arg, &rec)) < 0)
+			return rc;
+	}
+	*cursor = WALK_AT(r.off, seen);
+	return r.off == len ? 0 : -EBADMSG;
+}
+
+struct decode_out {
+	struct srr_record *v;
+	size_t n;
+};
+
+static int
+decode_one(void *arg, const struct srr_record *r)
+{
+	struct decode_out *o = arg;
+
+	o->v[o->n++] = *r;
+	return 0;
+}
+
+/* Checked whole first, so the array is allocated only for records that
+ * are all there (each at least REC_FIXED bytes of the buffer). */
 int
 srr_records_decode(const uint8_t *buf, size_t len,
 		   struct srr_record **recs, size_t *n)
 {
-	struct rbuf r = { .p = buf, .len = len };
-	struct srr_record *v;
-	size_t count, i;
+	struct decode_out o = { NULL, 0 };
+	size_t count;
+	int rc;
 
-	if (buf == NULL || r_header(&r, KIND_RECORDS, &count) < 0)
-		return -EBADMSG;
-	/* Each record takes at least REC_FIXED bytes: cap before allocating. */
-	if (count > (len - r.off) / REC_FIXED)
-		return -EBADMSG;
-	v = calloc(count ? count : 1, sizeof(*v));
-	if (v == NULL)
+	if ((rc = srr_records_each(buf, len, NULL, NULL)) < 0)
+		return rc;
+	count = (size_t)buf[2] << 24 | (size_t)buf[3] << 16 |
+		(size_t)buf[4] << 8 | buf[5];
+	o.v = calloc(count ? count : 1, sizeof(*o.v));
+	if (o.v == NULL)
 		return -ENOMEM;
-	for (i = 0; i < count; i++) {
-		if (r_record(&r, &v[i]) < 0) {
-			free(v);
-			return -EBADMSG;
-		}
-	}
-	if (r.off != len) {
-		free(v);
-		return -EBADMSG;
-	}
-	*recs = v;
-	*n = count;
+	srr_records_each(buf, len, decode_one, &o);
+	*recs = o.v;
+	*n = o.n;
 	return 0;
 }
 

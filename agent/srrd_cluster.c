@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "agent/srrd_int.h"
 
 static int
@@ -75,8 +77,25 @@ sync_merge(void *ctx, const uint8_t *data, size_t len)
 	return srr_ledger_merge(d->ledger, data + 1, len - 1);
 }
 
+/* A delta in steps (cluster.h): the tag byte, then the ledger's steps. */
+static int
+sync_merge_step(void *ctx, const uint8_t *data, size_t len, uint64_t *cursor)
+{
+	struct srrd *d = ctx;
+
+	if (len == 0 || data[0] != SRRD_MSG_LEDGER)
+		return len > 0 && (data[0] == SRRD_MSG_REQ ||
+				   data[0] == SRRD_MSG_REPLY) ? 0 : -EBADMSG;
+	if (len == 1)
+		return 0;
+	return srr_ledger_merge_step(d->ledger, data + 1, len - 1, cursor);
+}
+
 static const struct cluster_sync_ops sync_ops = {
-	sync_digest, sync_delta, sync_merge,
+	.digest = sync_digest,
+	.delta = sync_delta,
+	.merge = sync_merge,
+	.merge_step = sync_merge_step,
 };
 
 bool
@@ -84,6 +103,27 @@ srrd_is_leader(const struct srrd *d)
 {
 	return d->cl != NULL && d->nodeid != 0 &&
 	       cluster_leader(d->cl) == d->nodeid;
+}
+
+/* The cluster's whole gate (leadership, sync, quorum settings, lease),
+ * read right before a command or a fence goes out. */
+bool
+srrd_may_act(const struct srrd *d)
+{
+	return d->cl != NULL && cluster_may_lead(d->cl);
+}
+
+/* The leader as the engine is told: this agent only while the cluster's
+ * gate is open (its lease held), so the engine's acting-leader view
+ * closes with the lease. */
+static uint32_t
+engine_leader(const struct srrd *d)
+{
+	uint32_t l = cluster_leader(d->cl);
+
+	if (l == d->nodeid && !cluster_may_lead(d->cl))
+		return 0;
+	return l;
 }
 
 /* One MEMBERSHIP for every change of what the engine is told. */
@@ -97,8 +137,9 @@ membership_changed(struct srrd *d)
 
 	if (d->engine == NULL)
 		return;	/* told in full once it exists */
+	memset(&m, 0, sizeof(m));	/* compared whole, padding included */
 	m.epoch = cluster_epoch(d->cl);
-	m.leader = cluster_leader(d->cl);
+	m.leader = engine_leader(d);
 	m.quorate = cluster_quorate(d->cl);
 	m.config_agree = !(d->mismatch && d->mismatch_epoch == m.epoch);
 	m.members = (int)d->nmembers;
@@ -117,6 +158,11 @@ membership_changed(struct srrd *d)
 		srrd_alert(d, SRRD_AK_NODE, "leader_changed", NULL, NULL, 0,
 			   "leader changed from %u to %u", old_leader, m.leader);
 	d->have_mem = true;
+	sd_notifyf(0, "STATUS=epoch %016llx, leader %u%s, %squorate%s",
+		   (unsigned long long)m.epoch, m.leader,
+		   m.leader == d->nodeid ? " (this agent)" : "",
+		   m.quorate ? "" : "not ", m.config_agree ? "" :
+		   ", configuration MISMATCH");
 	srrd_post(d, &ev);
 	if (old_leader != m.leader) {
 		srrd_poll_reschedule(d);
@@ -132,6 +178,8 @@ ev_connection(void *ctx, bool up)
 	d->connected = up;
 	dlog(up ? LOG_NOTICE : LOG_WARNING, "corosync %s",
 	     up ? "connected" : "not reachable");
+	if (d->cl == NULL)
+		return;	/* inside cluster_init: srrd_cluster_start goes on */
 	if (up && srrd_engine_ready(d) < 0) {
 		dlog(LOG_CRIT, "cannot start the engine: stopping");
 		qb_loop_stop(d->loop);
@@ -188,6 +236,27 @@ ev_delivered(void *ctx, uint64_t epoch, uint32_t sender,
 }
 
 static void
+ev_may_lead(void *ctx, uint64_t epoch, bool may)
+{
+	struct srrd *d = ctx;
+
+	dlog(LOG_NOTICE, "cluster gate %s (epoch %016llx)", may ? "open: this "
+	     "agent may lead" : "closed", (unsigned long long)epoch);
+	membership_changed(d);
+}
+
+static void
+ev_sync_failed(void *ctx, uint64_t epoch, const char *what, int err)
+{
+	struct srrd *d = ctx;
+
+	srrd_alert(d, SRRD_AK_NODE, "sync_failed", NULL, NULL, err,
+		   "state sync of epoch %016llx failed: %s (%s): leaving and "
+		   "joining again", (unsigned long long)epoch, what,
+		   strerror(-err));
+}
+
+static void
 ev_mismatch(void *ctx, uint64_t epoch, uint32_t nodeid, bool version)
 {
 	struct srrd *d = ctx;
@@ -208,6 +277,8 @@ static const struct cluster_events events = {
 	.synced = ev_synced,
 	.delivered = ev_delivered,
 	.config_mismatch = ev_mismatch,
+	.sync_failed = ev_sync_failed,
+	.may_lead = ev_may_lead,
 };
 
 int
@@ -226,9 +297,14 @@ srrd_cluster_start(struct srrd *d)
 	int rc;
 
 	rc = cluster_init(d->loop, &cfg, &d->cl);
-	if (rc < 0)
+	if (rc < 0) {
 		dlog(LOG_ERR, "cluster: %s", strerror(-rc));
-	return rc;
+		return rc;
+	}
+	/* connected during cluster_init: the engine needs d->cl set */
+	if (d->connected && (rc = srrd_engine_ready(d)) < 0)
+		return rc;
+	return 0;
 }
 
 void

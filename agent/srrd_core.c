@@ -79,26 +79,43 @@ srrd_post(struct srrd *d, const struct srr_event *ev)
 	}
 }
 
-static const char *const gate_words[SRRD_GATE_COUNT] = {
-	"leader", "sync", "quorum", "config", "pause", "stall", "source",
-	"eligib", "restarted", "intent", "room",
+/* The gate part a refusal names (engine_gate.c's texts), first match. */
+static const struct {
+	const char *word;
+	enum srrd_gate_part part;
+} gate_words[] = {
+	{ "not the leader", SRRD_GATE_LEADER },
+	{ "state sync", SRRD_GATE_SYNC },
+	{ "not quorate", SRRD_GATE_QUORUM },
+	{ "different configurations", SRRD_GATE_CONFIG },
+	{ "paused", SRRD_GATE_PAUSED },
+	{ "stall guard", SRRD_GATE_STALL },
+	{ "no time yet", SRRD_GATE_STALL },
+	{ "in the ledger", SRRD_GATE_RESTARTED },
+	{ "intent", SRRD_GATE_INTENT },
+	{ "inventory", SRRD_GATE_ELIGIBLE },
+	{ "VIO server", SRRD_GATE_ELIGIBLE },
+	{ "SRR capable", SRRD_GATE_ELIGIBLE },
+	{ "excluded", SRRD_GATE_ELIGIBLE },
 };
 
-/* Refusal counters, by the gate part the text names. */
 static void
 count_refusal(struct srrd *d, const struct srr_action *a)
 {
-	int p;
+	enum srrd_gate_part p = SRRD_GATE_SOURCE;	/* down, polls, HMCs */
+	size_t i;
 
-	if (a->alert != SRR_ALERT_REFUSED && a->alert != SRR_ALERT_NO_ROOM)
+	if (a->alert == SRR_ALERT_NO_ROOM) {
+		d->counters.refusals[SRRD_GATE_PLACEMENT]++;
 		return;
-	for (p = 0; p < SRRD_GATE_COUNT; p++)
-		if (strstr(a->text, gate_words[p]) != NULL)
+	}
+	if (a->alert != SRR_ALERT_REFUSED)
+		return;
+	for (i = 0; i < sizeof(gate_words) / sizeof(gate_words[0]); i++)
+		if (strstr(a->text, gate_words[i].word) != NULL) {
+			p = gate_words[i].part;
 			break;
-	if (a->alert == SRR_ALERT_NO_ROOM)
-		p = SRRD_GATE_PLACEMENT;
-	if (p == SRRD_GATE_COUNT)
-		p = SRRD_GATE_SOURCE;
+		}
 	d->counters.refusals[p]++;
 }
 

@@ -180,6 +180,34 @@ count(struct srrd *d, const struct srrd_exec_job *x)
 	}
 }
 
+/* A partition's command as a Pacemaker resource alert: the resource is
+ * the partition, the task the operation. */
+static void
+cmd_alert(struct srrd *d, const struct srrd_exec_job *x, bool started)
+{
+	const struct srr_action *a = &x->act;
+	const char *op = hmc_rr_op_name(a->cmd);
+	const char *src = d->conf.sys[a->src].name;
+	const char *dst = a->dst >= 0 ? d->conf.sys[a->dst].name : "";
+	char event[32];
+	int st = x->res.exit_status;
+
+	if (x->validate_req)
+		return;
+	snprintf(event, sizeof(event), "%s_%s", op, started ? "started" :
+		 st == 0 ? "done" : st < 0 ? "unknown" : "failed");
+	if (started)
+		srrd_alert(d, SRRD_AK_RESOURCE, event, a->lpar, op, 0,
+			   "%s of %s from %s%s%s started (attempt %u)", op,
+			   a->lpar, src, dst[0] ? " to " : "", dst, a->attempt);
+	else
+		srrd_alert(d, SRRD_AK_RESOURCE, event, a->lpar, op, st,
+			   "%s of %s from %s%s%s: %s%s%s", op, a->lpar, src,
+			   dst[0] ? " to " : "", dst, st == 0 ? "OK" : st < 0 ?
+			   "outcome unknown" : "failed", x->res.code[0] ? " " : "",
+			   x->res.code);
+}
+
 static void
 exec_done(struct srrd *d, struct srrd_job *j)
 {
@@ -200,6 +228,7 @@ exec_done(struct srrd *d, struct srrd_job *j)
 		     d->conf.sys[x->qres.found_on].name : "none");
 	} else {
 		count(d, x);
+		cmd_alert(d, x, false);
 		ev = (struct srr_event){ .type = SRR_EV_CMD_RESULT };
 		ev.u.res = x->res;
 		dlog(x->res.exit_status == 0 ? LOG_NOTICE : LOG_WARNING,
@@ -263,6 +292,18 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 	x->res.tag = a->tag;
 	x->res.cmd = a->cmd;
 	x->res.attempt = a->attempt;
+	if (rc == 0 && !x->validate_req && a->cmd != HMC_RR_VALIDATE &&
+	    !srrd_may_act(d)) {
+		/* the lease ran out since the engine decided: not sent (a
+		 * known non-run the next leader's query will confirm) */
+		dlog(LOG_WARNING, "rrstartlpar %s of %s not sent: this agent "
+		     "may not lead now (cluster gate)", hmc_rr_op_name(a->cmd),
+		     a->lpar);
+		x->res.exit_status = 1;
+		snprintf(x->res.msg, sizeof(x->res.msg), "not sent: this agent "
+			 "may not lead now");
+		return -EPERM;
+	}
 	if (rc < 0) {
 		/* never sent: a known failure, not an unknown outcome */
 		dlog(LOG_ERR, "rrstartlpar %s of %s: the builder refused it: %s",
@@ -277,6 +318,7 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 	x->job.result = cmd_result;
 	dlog(LOG_NOTICE, "HMC %s: %s", d->conf.hmc[h].name, cmd.line);
 	submit(d, x, h, &d->hmc[h].exec);
+	cmd_alert(d, x, true);
 	return 0;
 }
 

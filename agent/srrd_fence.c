@@ -71,6 +71,12 @@ srrd_fence_run(struct srrd *d, int sys)
 
 	if (d->sys[sys].fence_busy)
 		return 0;	/* its result will answer this one too */
+	if (!srrd_may_act(d)) {
+		dlog(LOG_WARNING, "fence of %s not run: this agent may not lead "
+		     "now (cluster gate)", sc->name);
+		post_result(d, sys, false);
+		return -EPERM;
+	}
 	if (!sc->has_fence || fence_input(&sc->fence, input, sizeof(input)) < 0) {
 		dlog(LOG_ERR, "fence of %s asked for, but none is configured",
 		     sc->name);

@@ -95,6 +95,9 @@ struct srrd_hmc {
 	char last_error[SRR_MSG_LEN];
 	bool poll_busy;
 	int64_t poll_started_ms;
+	int fails;			/* polls without an answer in a row */
+	int64_t fail_since_ms;
+	bool silent;			/* told to the engine as seeing nothing */
 	qb_loop_timer_handle timer;
 	enum hmc_sys_state st[SRR_MAX_SYS];	/* this HMC's last poll */
 	bool visible[SRR_MAX_SYS];
@@ -222,6 +225,7 @@ int srrd_cluster_replicate(struct srrd *d, const struct srr_record *r);
 int srrd_cluster_send_msg(struct srrd *d, uint8_t tag, const void *body,
 			  size_t len);
 bool srrd_is_leader(const struct srrd *d);
+bool srrd_may_act(const struct srrd *d);
 
 /* ------------------------------------------------------- srrd_poll.c */
 

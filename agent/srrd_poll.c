@@ -99,11 +99,13 @@ run_table(struct hmc_conn *conn, const struct hmc_cmd *cmd, size_t ncols,
 		rc = -EREMOTEIO;
 	if (rc == 0)
 		rc = hmc_parse_fields(r.out, r.out_len, ',', ncols, t);
-	if (rc < 0 && err != NULL)
-		snprintf(err, errlen, "%.60s: %s%s%.160s", cmd->line,
-			 rc == -EREMOTEIO ? "" : strerror(-rc),
-			 r.code[0] ? r.code : "",
-			 r.err && r.err[0] ? r.err : r.out ? r.out : "");
+	if (rc == -EREMOTEIO && err != NULL)
+		snprintf(err, errlen, "%.60s: exit %d %s%.160s", cmd->line,
+			 r.exit_status, r.code, r.err && r.err[0] ? r.err :
+			 r.out ? r.out : "");
+	else if (rc < 0 && err != NULL)
+		snprintf(err, errlen, "%.60s: %s: %.160s", cmd->line,
+			 strerror(-rc), r.err ? r.err : "");
 	hmc_result_free(&r);
 	return rc;
 }
@@ -372,6 +374,40 @@ feed_capacity(struct srrd *d, int s, const struct poll_inv *pi)
 	srrd_feed(d, &ev, NULL, NULL);
 }
 
+/* An HMC that has not answered for a whole confirmation window (K polls
+ * over T) sees no system: the engine then decides on the HMCs that answer
+ * (issue 9: one HMC down, the other serves; none: "no HMC sees the
+ * source", no action) instead of waiting forever on a stale poll. Until
+ * then its stale poll holds every decision, so a blip of an HMC that
+ * disagrees never lets the other decide alone. */
+static void
+hmc_sees_nothing(struct srrd *d, int h)
+{
+	struct srr_event ev = { .type = SRR_EV_POLL };
+	struct srrd_hmc *m = &d->hmc[h];
+	int64_t now = srrd_mono_ms();
+	int s;
+
+	if (m->fails++ == 0)
+		m->fail_since_ms = now;
+	if (m->fails < d->conf.confirm_k ||
+	    now - m->fail_since_ms < d->conf.confirm_t_ms)
+		return;
+	if (!m->silent)
+		dlog(LOG_WARNING, "HMC %s silent for %lld ms: it sees no system "
+		     "until it answers", d->conf.hmc[h].name,
+		     (long long)(now - m->fail_since_ms));
+	m->silent = true;
+
+	ev.u.poll.hmc = h;
+	ev.u.poll.nsys = d->conf.nsys;
+	for (s = 0; s < d->conf.nsys; s++)
+		m->visible[s] = false;
+	srrd_feed(d, &ev, NULL, NULL);
+	for (s = 0; s < d->conf.nsys; s++)
+		sys_state(d, s);
+}
+
 static void
 poll_done(struct srrd *d, struct srrd_job *j)
 {
@@ -382,6 +418,10 @@ poll_done(struct srrd *d, struct srrd_job *j)
 
 	m->poll_busy = false;
 	hmc_status(d, j->hmc, p);
+	if (p->rc < 0 && !d->stopping)
+		hmc_sees_nothing(d, j->hmc);
+	if (p->rc == 0)
+		m->fails = 0, m->silent = false;
 	if (p->rc == 0 && !d->stopping) {
 		ev.u.poll.hmc = j->hmc;
 		ev.u.poll.nsys = d->conf.nsys;

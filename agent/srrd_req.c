@@ -340,12 +340,22 @@ validate(struct srrd *d, const struct srrd_request *q, srrd_reply_fn fn,
 
 /* ------------------------------------------------------------- entry */
 
+static void
+answer_job(void *data)
+{
+	struct srrd_req *r = data;
+
+	if (r->text != NULL && r->len > 0)
+		r->text[r->len - 1] = '\0';	/* the last newline */
+	reply(r->d, r, r->rc, r->d->nodeid, r->text ? r->text : "");
+}
+
 int
 srrd_request(struct srrd *d, const struct srrd_request *req, srrd_reply_fn fn,
 	     void *ctx)
 {
 	char text[2048];
-	int rc;
+	struct srrd_req *r;
 
 	if (req == NULL || (unsigned)req->kind >= SRRD_REQ_KIND_COUNT ||
 	    memchr(req->sys, 0, sizeof(req->sys)) == NULL ||
@@ -357,8 +367,13 @@ srrd_request(struct srrd *d, const struct srrd_request *req, srrd_reply_fn fn,
 		return validate(d, req, fn, ctx);
 	if (!srrd_is_leader(d))
 		return forward(d, req, fn, ctx);
-	rc = decide(d, req, text, sizeof(text));
-	fn(ctx, rc, d->nodeid, text);
+	r = req_new(d, fn, ctx);
+	if (r == NULL)
+		return -ENOMEM;
+	/* decided now, answered from the loop (never inside the caller) */
+	r->rc = decide(d, req, text, sizeof(text));
+	append(r, text);
+	qb_loop_job_add(d->loop, QB_LOOP_HIGH, r, answer_job);
 	return 0;
 }
 
@@ -372,10 +387,34 @@ srrd_request_cancel(struct srrd *d, void *ctx)
 			r->fn = NULL;	/* answered to nobody */
 }
 
+struct leader_job {
+	struct srrd *d;
+	uint32_t sender;
+	struct wire_req w;
+};
+
+/* Out of the cluster's delivery callback: deciding sends through it. */
+static void
+leader_answer(void *data)
+{
+	struct leader_job *lj = data;
+	struct srrd *d = lj->d;
+	struct wire_reply a = { .version = REQ_WIRE_VERSION };
+
+	a.seq = lj->w.seq;
+	a.origin = lj->w.origin;
+	a.answered_by = d->nodeid;
+	a.rc = decide(d, &lj->w.req, a.text, sizeof(a.text));
+	dlog(LOG_NOTICE, "request from node %u (%s): %d %s", lj->sender,
+	     lj->w.req.user, a.rc, a.text);
+	srrd_cluster_send_msg(d, SRRD_MSG_REPLY, &a, sizeof(a));
+	free(lj);
+}
+
 static void
 leader_side(struct srrd *d, uint32_t sender, const uint8_t *body, size_t len)
 {
-	struct wire_reply a = { .version = REQ_WIRE_VERSION };
+	struct leader_job *lj;
 	struct wire_req w;
 
 	if (len != sizeof(w) || !srrd_is_leader(d))
@@ -390,13 +429,13 @@ leader_side(struct srrd *d, uint32_t sender, const uint8_t *body, size_t len)
 		dlog(LOG_WARNING, "malformed request from node %u dropped", sender);
 		return;
 	}
-	a.seq = w.seq;
-	a.origin = w.origin;
-	a.answered_by = d->nodeid;
-	a.rc = decide(d, &w.req, a.text, sizeof(a.text));
-	dlog(LOG_NOTICE, "request from node %u (%s): %d %s", sender,
-	     w.req.user, a.rc, a.text);
-	srrd_cluster_send_msg(d, SRRD_MSG_REPLY, &a, sizeof(a));
+	lj = malloc(sizeof(*lj));
+	if (lj == NULL)
+		return;	/* the requester's bound answers it */
+	lj->d = d;
+	lj->sender = sender;
+	lj->w = w;
+	qb_loop_job_add(d->loop, QB_LOOP_HIGH, lj, leader_answer);
 }
 
 void

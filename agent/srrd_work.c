@@ -190,8 +190,10 @@ worker(void *arg)
 	return NULL;
 }
 
+/* The poller's session times out a command after the HMC's timeout (a
+ * listing); the executor's after command_timeout (rrstartlpar runs long). */
 static void
-conn_opts(const struct srrd *d, int hmc, struct hmc_conn_opts *o)
+conn_opts(const struct srrd *d, int hmc, bool exec, struct hmc_conn_opts *o)
 {
 	const struct srrd_hmc_conf *h = &d->conf.hmc[hmc];
 
@@ -202,7 +204,7 @@ conn_opts(const struct srrd *d, int hmc, struct hmc_conn_opts *o)
 	o->identity = h->identity;
 	o->known_hosts = h->known_hosts;
 	o->connect_timeout_ms = (int)h->timeout_ms;
-	o->command_timeout_ms = (int)(d->conf.command_timeout_ms > 0 ?
+	o->command_timeout_ms = (int)(exec && d->conf.command_timeout_ms > 0 ?
 				      d->conf.command_timeout_ms : h->timeout_ms);
 	o->backoff_min_ms = 500;
 	o->backoff_max_ms = 5000;
@@ -223,7 +225,7 @@ srrd_pool_start(struct srrd *d, struct srrd_pool *p, int hmc,
 	pthread_cond_init(&p->cv, NULL);
 	if (nthreads > SRRD_MAX_SESSIONS)
 		nthreads = SRRD_MAX_SESSIONS;
-	conn_opts(d, hmc, &o);
+	conn_opts(d, hmc, channels > 0, &o);
 	for (i = 0; i < nthreads; i++) {
 		struct worker_arg *a = malloc(sizeof(*a));
 

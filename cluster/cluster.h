@@ -16,21 +16,34 @@
  * so it changes on every ring change and on every CPG join or leave inside a
  * ring. Compare epochs for equality only (the high half grows with the ring).
  *
- * Leader: none unless this node is quorate. Otherwise, among the members that
- * run this protocol version, the configuration digest held by the most
- * members is the reference (a tie: no reference, no leader); the leader is
- * the lowest nodeid among the members holding it. A member holding another
- * digest is reported (config_mismatch) and logged, and never leads; if that
- * member is this process, it names no leader at all. The leader is known
- * once every member's HELLO of the epoch has arrived. With hello_timeout_ms
- * set, a member that sent no HELLO that long into the epoch (a stopped or
- * hung process still in the CPG group) is excluded from the epoch by an
- * EXCLUDE message in agreed order (so all members decide alike): it cannot
- * lead and is not waited for; if it is this process, it names no leader
- * until the next view. The trade-off: the others then sync and may act
- * without the records only that member holds (they arrive with the next
- * view). With 0 (the default) a silent member stalls the epoch: no synced,
- * nothing acts, until it leaves or speaks.
+ * Leader: none unless this node is quorate and votequorum's settings keep
+ * a single quorate side of any split (two_node without a qdevice, expected
+ * votes below the nodelist's votes, allow_downscale: every agent refuses to
+ * lead, LOG_CRIT; auto_tie_breaker, last_man_standing and a qdevice are
+ * fine; doc/cluster.md). Among the members that run this protocol version,
+ * the configuration digest held by the most members is the reference (a
+ * tie: no reference, no leader); the leader is the lowest nodeid among the
+ * members holding it. While a nodeid appears twice among the members (two
+ * agents on one node) nobody leads. A member holding another digest is
+ * reported (config_mismatch) and logged, and never leads; if that member
+ * is this process, it names no leader at all. The leader is known once
+ * every member's HELLO of the epoch has arrived.
+ *
+ * Lease: the leader's gate (cluster_may_lead) stays open only while its
+ * own heartbeat, multicast in agreed order every token/8, came back within
+ * token/2; after a view that lost the last leader with its node, no member
+ * may lead for token + consensus (a process that ended or left is replaced
+ * at once). cluster_may_lead() reads the clock: ask it right before acting.
+ *
+ * Sync timeouts: a member that holds up any sync phase (HELLO, digest,
+ * delta, MERGED) without a message for sync_timeout_ms (hello_timeout_ms
+ * for HELLO, if set) is excluded from the epoch by an EXCLUDE message in
+ * agreed order (so all members decide alike): it cannot lead and is not
+ * waited for; "sync stuck on member N, phase P" is logged every 5 s before.
+ * If it is this process (or its own sync failed), it leaves the group and
+ * joins again (backoff 1 s doubling to 64 s) instead of holding everyone.
+ * The trade-off: the others then sync and may act without the records only
+ * that member holds (they arrive with the next view).
  *
  * State sync (each epoch): every member multicasts HELLO (version, config
  * digest) and its state digest (sync->digest); on each peer's digest it
@@ -73,6 +86,13 @@ struct cluster_sync_ops {
 	/* merge records from a peer (a delta, or a replicated record);
 	 * durable before it returns; bad input: -EBADMSG and nothing merged */
 	int (*merge)(void *ctx, const uint8_t *data, size_t len);
+	/* optional, for deltas: the same merge in steps of a few tens of ms
+	 * (one per loop iteration, so a 64 MiB delta never blocks the loop);
+	 * *cursor is 0 at the start and the callee's own; 1 while more
+	 * remains, 0 once all is merged and durable, or merge's errors
+	 * (-EBADMSG: nothing merged). srrd: srr_ledger_merge_step. */
+	int (*merge_step)(void *ctx, const uint8_t *data, size_t len,
+			  uint64_t *cursor);
 };
 
 enum cluster_leader_kind {
@@ -95,6 +115,15 @@ struct cluster_events {
 	/* a member whose protocol version or config digest differs */
 	void (*config_mismatch)(void *ctx, uint64_t epoch, uint32_t nodeid,
 				bool version);
+	/* this member's own sync of EPOCH failed (WHAT, a negative errno):
+	 * it leaves the group and joins again (backoff 1 s doubling to
+	 * 64 s); an alert for the operator (e.g. a state above the cap) */
+	void (*sync_failed)(void *ctx, uint64_t epoch, const char *what,
+			    int err);
+	/* cluster_may_lead() changed (seen after each event and every 50 ms:
+	 * it may lag the exact getter by one tick; feed it to the engine,
+	 * and still ask cluster_may_lead() right before acting) */
+	void (*may_lead)(void *ctx, uint64_t epoch, bool may);
 };
 
 struct cluster_config {
@@ -105,7 +134,14 @@ struct cluster_config {
 	void *sync_ctx;
 	const struct cluster_events *events;
 	void *event_ctx;
-	unsigned hello_timeout_ms;	/* 0: never exclude a silent member */
+	/* A member that sends no HELLO this long into an epoch is
+	 * excluded from it; 0: sync_timeout_ms. */
+	unsigned hello_timeout_ms;
+	/* A member holding up any sync phase (HELLO, digest, delta, MERGED)
+	 * without a message this long is excluded from the epoch in agreed
+	 * order; 0: 20000 ms (doc/cluster.md, "Sync timeouts"). srrd: leave
+	 * both 0, or take them from its configuration. */
+	unsigned sync_timeout_ms;
 };
 
 #define CLUSTER_DIGEST_MAX	64
@@ -142,8 +178,11 @@ uint64_t cluster_epoch(const struct cluster *c);
 bool cluster_synced(const struct cluster *c);
 /* the leader's nodeid; 0 when none */
 uint32_t cluster_leader(const struct cluster *c);
-/* the cluster part of the gate: connected, quorate, this process is the
- * leader of the current epoch and the epoch is synced */
+/* the cluster part of the gate: connected, quorate with a safe quorum
+ * configuration, this process is the leader of the current epoch, the
+ * epoch is synced, no lease is held after a lost leader, and this
+ * leader's heartbeat came back in time; it reads the clock, so it can
+ * turn false between two events: ask it right before acting */
 bool cluster_may_lead(const struct cluster *c);
 uint32_t cluster_local_nodeid(const struct cluster *c);
 void cluster_get_stats(const struct cluster *c, struct cluster_stats *st);

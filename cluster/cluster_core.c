@@ -1,5 +1,6 @@
 /*
- * cluster_core.c: membership, epoch, leader and state-sync state machine.
+ * cluster_core.c: membership, epoch, leader and the receiving side of the
+ * state machine (the sync is cluster_sync.c, the lease cluster_lease.c).
  * No corosync here: the binding (or a unit test) feeds it views, quorum
  * and delivered messages, and it multicasts through core_transport.
  * See cluster.h for the protocol.
@@ -8,55 +9,27 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <qb/qblog.h>
 
-#include "cluster/cluster_int.h"
-
-struct rbuf {			/* reassembly of a chunked item */
-	uint8_t *data;
-	size_t len;
-	bool done;
-};
-
-struct peer {
-	struct core_member m;
-	bool hello;
-	bool compatible;	/* same protocol version, not excluded */
-	bool excluded;		/* no HELLO in time: out of this epoch */
-	struct cw_hello info;
-	struct rbuf digest;
-	struct rbuf delta;	/* the delta this peer sent to us */
-	bool merged;
-};
-
-struct cluster_core {
-	struct core_params p;
-	uint8_t cfg_digest[CLUSTER_DIGEST_MAX];
-
-	bool connected, quorate;
-	bool ring_known, members_known;
-	uint32_t ring_rep;
-	uint64_t ring_seq;
-	struct core_member members[CORE_MEMBERS_MAX];
-	size_t n;
-
-	uint64_t epoch;		/* 0: no view */
-	struct peer peers[CORE_MEMBERS_MAX];
-	bool sent_merged, synced, sync_failed, hellos_done, self_excluded;
-	enum cluster_leader_kind leader_kind;
-	uint32_t leader;
-	struct cluster_stats stats;
-};
-
-#define EV(c, name, ...) do { \
-	if ((c)->p.events && (c)->p.events->name) \
-		(c)->p.events->name((c)->p.event_ctx, __VA_ARGS__); \
-} while (0)
+#include "cluster/cluster_core_int.h"
 
 /* ---- small helpers ---- */
+
+uint64_t
+cc_now(const struct cluster_core *c)
+{
+	struct timespec ts;
+
+	if (c->p.transport.now_ms)
+		return c->p.transport.now_ms(c->p.transport.tctx);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static void
 rbuf_reset(struct rbuf *b)
@@ -65,27 +38,8 @@ rbuf_reset(struct rbuf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* append; -EMSGSIZE past the cap */
-static int
-rbuf_add(struct rbuf *b, const uint8_t *p, size_t len)
-{
-	uint8_t *n;
-
-	if (b->len + len > CLUSTER_SYNC_MAX)
-		return -EMSGSIZE;
-	if (len == 0)
-		return 0;
-	n = realloc(b->data, b->len + len);
-	if (n == NULL)
-		return -ENOMEM;
-	memcpy(n + b->len, p, len);
-	b->data = n;
-	b->len += len;
-	return 0;
-}
-
-static struct peer *
-peer_find(struct cluster_core *c, uint32_t nodeid, uint32_t pid)
+struct peer *
+cc_peer_find(struct cluster_core *c, uint32_t nodeid, uint32_t pid)
 {
 	size_t i;
 
@@ -95,8 +49,8 @@ peer_find(struct cluster_core *c, uint32_t nodeid, uint32_t pid)
 	return NULL;
 }
 
-static bool
-is_self(const struct cluster_core *c, const struct peer *pr)
+bool
+cc_is_self(const struct cluster_core *c, const struct peer *pr)
 {
 	return pr->m.nodeid == c->p.nodeid && pr->m.pid == c->p.pid;
 }
@@ -158,8 +112,8 @@ core_epoch_of(uint32_t rep_nodeid, uint64_t seq, const struct core_member *m,
 
 /* ---- sending ---- */
 
-static int
-send_msg(struct cluster_core *c, uint16_t type, uint8_t flags,
+int
+cc_send(struct cluster_core *c, uint16_t type, uint8_t flags,
 	 const uint8_t *pre, size_t pre_len, const uint8_t *p, size_t len)
 {
 	uint8_t *buf;
@@ -184,8 +138,8 @@ send_msg(struct cluster_core *c, uint16_t type, uint8_t flags,
 }
 
 /* an item in chunks of at most CW_CHUNK_MAX, each prefixed by pre */
-static int
-send_chunked(struct cluster_core *c, uint16_t type, const uint8_t *pre,
+int
+cc_send_chunked(struct cluster_core *c, uint16_t type, const uint8_t *pre,
 	     size_t pre_len, const uint8_t *p, size_t len)
 {
 	size_t room = CW_CHUNK_MAX - pre_len, off = 0, n;
@@ -193,22 +147,13 @@ send_chunked(struct cluster_core *c, uint16_t type, const uint8_t *pre,
 
 	do {
 		n = len - off < room ? len - off : room;
-		rc = send_msg(c, type, off + n < len ? CW_FLAG_MORE : 0,
+		rc = cc_send(c, type, off + n < len ? CW_FLAG_MORE : 0,
 			      pre, pre_len, p + off, n);
 		if (rc < 0)
 			return rc;
 		off += n;
 	} while (off < len);
 	return 0;
-}
-
-static void
-sync_fail(struct cluster_core *c, const char *what, int rc)
-{
-	cl_log(LOG_ERR, "epoch %016" PRIx64 ": sync cannot complete: %s: %s;"
-	       " the epoch stays unsynced until the next view", c->epoch,
-	       what, strerror(-rc));
-	c->sync_failed = true;
 }
 
 /* ---- leader ---- */
@@ -267,28 +212,86 @@ set_leader(struct cluster_core *c, enum cluster_leader_kind kind,
 		return;
 	c->leader_kind = kind;
 	c->leader = nodeid;
-	cl_log(LOG_NOTICE, "epoch %016" PRIx64 ": leader %s %" PRIu32 " (%s)",
+	/* a refusal the operator must fix is loud */
+	cl_log(kind == CLUSTER_LEADER_NONE && c->quorate && c->epoch &&
+	       why != NULL && strstr(why, "refuse") ? LOG_CRIT : LOG_NOTICE,
+	       "epoch %016" PRIx64 ": leader %s %" PRIu32 " (%s)",
 	       c->epoch, kind == CLUSTER_LEADER_SELF ? "self" :
 	       kind == CLUSTER_LEADER_OTHER ? "other" : "none", nodeid, why);
 	EV(c, leader, c->epoch, kind, nodeid);
+	cle_heartbeat(c, cc_now(c));	/* a new leader's lease starts now */
+	cle_gate_check(c);
 }
 
-static void
-compute_leader(struct cluster_core *c)
+/* a nodeid twice among the members that count: two agents on one node
+ * (srrd locks its state directory, but this layer must not rely on it) */
+static uint32_t
+duplicate_nodeid(const struct cluster_core *c)
 {
-	const struct cw_hello *ref;
-	uint32_t best = 0;
 	size_t i;
 
+	for (i = 1; i < c->n; i++)	/* sorted by nodeid */
+		if (c->peers[i].m.nodeid == c->peers[i - 1].m.nodeid &&
+		    c->peers[i].compatible && c->peers[i - 1].compatible)
+			return c->peers[i].m.nodeid;
+	return 0;
+}
+
+/* the member (nodeid, pid) of the lowest nodeid holding REF */
+static const struct peer *
+lowest_holder(const struct cluster_core *c, const struct cw_hello *ref)
+{
+	const struct peer *best = NULL;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		const struct peer *pr = &c->peers[i];
+
+		if (pr->compatible && same_digest(ref, pr->info.digest,
+						  pr->info.digest_len) &&
+		    (best == NULL || pr->m.nodeid < best->m.nodeid))
+			best = pr;
+	}
+	return best;
+}
+
+/* the part of the decision that is not about this epoch's members */
+static const char *
+leader_blocked(const struct cluster_core *c)
+{
 	if (c->epoch == 0 || !c->connected)
-		return set_leader(c, CLUSTER_LEADER_NONE, 0, "no view");
+		return "no view";
 	if (!c->quorate)
-		return set_leader(c, CLUSTER_LEADER_NONE, 0, "not quorate");
+		return "not quorate";
+	if (!c->policy_known)
+		return "quorum configuration not read yet";
+	if (!c->policy_safe)
+		return c->policy_why;
+	if (c->token_ms == 0)
+		return "corosync token timeout unknown (no lease)";
 	if (c->self_excluded)
-		return set_leader(c, CLUSTER_LEADER_NONE, 0,
-				  "this member was excluded from the epoch");
+		return "this member was excluded from the epoch";
 	if (!c->hellos_done)
-		return set_leader(c, CLUSTER_LEADER_NONE, 0, "waiting for hellos");
+		return "waiting for hellos";
+	return NULL;
+}
+
+void
+cc_compute_leader(struct cluster_core *c)
+{
+	const struct cw_hello *ref;
+	const struct peer *best;
+	const char *why = leader_blocked(c);
+	char dup[80];
+	uint32_t d;
+
+	if (why != NULL)
+		return set_leader(c, CLUSTER_LEADER_NONE, 0, why);
+	if ((d = duplicate_nodeid(c)) != 0) {
+		snprintf(dup, sizeof(dup), "nodeid %" PRIu32 " appears twice "
+			 "in the view: refuse to lead", d);
+		return set_leader(c, CLUSTER_LEADER_NONE, 0, dup);
+	}
 	ref = reference_digest(c);
 	if (ref == NULL)
 		return set_leader(c, CLUSTER_LEADER_NONE, 0,
@@ -296,62 +299,25 @@ compute_leader(struct cluster_core *c)
 	if (!same_digest(ref, c->cfg_digest, c->p.config_digest_len))
 		return set_leader(c, CLUSTER_LEADER_NONE, 0,
 				  "local configuration digest differs from the members'");
-	for (i = 0; i < c->n; i++) {
-		const struct peer *pr = &c->peers[i];
-
-		if (pr->compatible && same_digest(ref, pr->info.digest,
-						  pr->info.digest_len) &&
-		    (best == 0 || pr->m.nodeid < best))
-			best = pr->m.nodeid;
-	}
-	set_leader(c, best == c->p.nodeid ? CLUSTER_LEADER_SELF :
-		   CLUSTER_LEADER_OTHER, best, "lowest nodeid of the quorate view");
+	best = lowest_holder(c, ref);
+	c->last_leader = best->m;
+	set_leader(c, cc_is_self(c, best) ? CLUSTER_LEADER_SELF :
+		   CLUSTER_LEADER_OTHER, best->m.nodeid,
+		   "lowest nodeid of the quorate view");
 }
 
-/* ---- sync progress ---- */
-
-static void
-check_merged(struct cluster_core *c)
-{
-	size_t i;
-	int rc;
-
-	if (c->sent_merged || c->sync_failed)
-		return;
-	for (i = 0; i < c->n; i++) {
-		const struct peer *pr = &c->peers[i];
-
-		if (is_self(c, pr))
-			continue;
-		if (!pr->hello || (pr->compatible && !pr->delta.done))
-			return;
-	}
-	rc = send_msg(c, CW_MERGED, 0, NULL, 0, NULL, 0);
-	if (rc < 0)
-		return sync_fail(c, "sending MERGED", rc);
-	c->sent_merged = true;
-}
-
-static void
-check_synced(struct cluster_core *c)
-{
-	size_t i;
-
-	if (c->synced || !c->hellos_done)
-		return;
-	for (i = 0; i < c->n; i++)
-		if (c->peers[i].compatible && !c->peers[i].merged)
-			return;
-	c->synced = true;
-	cl_log(LOG_NOTICE, "epoch %016" PRIx64 ": synced (%zu members)",
-	       c->epoch, c->n);
-	EV(c, synced, c->epoch);
-}
+/* ---- configuration mismatches ---- */
 
 static void
 report_mismatches(struct cluster_core *c)
 {
+	uint32_t d = duplicate_nodeid(c);
 	size_t i;
+
+	if (d != 0)
+		cl_log(LOG_CRIT, "epoch %016" PRIx64 ": nodeid %" PRIu32 " appears "
+		       "twice in the view (two agents on one node): no member "
+		       "leads while it does", c->epoch, d);
 
 	for (i = 0; i < c->n; i++) {
 		const struct peer *pr = &c->peers[i];
@@ -390,24 +356,34 @@ start_epoch(struct cluster_core *c)
 	}
 	c->sent_merged = c->synced = c->sync_failed = c->hellos_done = false;
 	c->self_excluded = false;
+	c->hb_sent = c->hb_back = 0;
+	c->epoch_start = c->stuck_logged = cc_now(c);
 	if (c->p.transport.flush)
 		c->p.transport.flush(c->p.transport.tctx);
 	cl_log(LOG_NOTICE, "epoch %016" PRIx64 ": %zu members", c->epoch, c->n);
 	EV(c, membership, c->epoch, ids, c->n);
-	compute_leader(c);
+	cc_compute_leader(c);
 
 	memcpy(h.digest, c->cfg_digest, c->p.config_digest_len);
-	rc = send_msg(c, CW_HELLO, 0, NULL, 0, hb, cw_hello_encode(hb, sizeof(hb), &h));
+	rc = cc_send(c, CW_HELLO, 0, NULL, 0, hb, cw_hello_encode(hb, sizeof(hb), &h));
 	if (rc < 0)
-		return sync_fail(c, "sending HELLO", rc);
+		return cs_fail(c, "sending HELLO", rc);
 	rc = c->p.sync->digest(c->p.sync_ctx, &d, &dlen);
 	if (rc < 0)
-		return sync_fail(c, "computing the state digest", rc);
-	rc = send_chunked(c, CW_DIGEST, NULL, 0, d, dlen);
+		return cs_fail(c, "computing the state digest", rc);
+	if (dlen > CLUSTER_SYNC_MAX) {
+		free(d);
+		cl_log(LOG_CRIT, "the state digest is %zu bytes, above the %u "
+		       "byte cap every peer enforces: this member cannot sync",
+		       dlen, CLUSTER_SYNC_MAX);
+		return cs_fail(c, "state digest above CLUSTER_SYNC_MAX",
+				 -EMSGSIZE);
+	}
+	rc = cc_send_chunked(c, CW_DIGEST, NULL, 0, d, dlen);
 	free(d);
 	if (rc < 0)
-		return sync_fail(c, "sending the state digest", rc);
-	check_merged(c);	/* alone: nothing to wait for */
+		return cs_fail(c, "sending the state digest", rc);
+	cs_check_merged(c);	/* alone: nothing to wait for */
 }
 
 static bool
@@ -432,7 +408,7 @@ view_changed(struct cluster_core *c)
 		if (c->epoch != 0) {
 			c->epoch = 0;
 			peers_reset(c);
-			compute_leader(c);
+			cc_compute_leader(c);
 		}
 		return;
 	}
@@ -481,7 +457,7 @@ core_quorum(struct cluster_core *c, bool quorate)
 		cl_log(LOG_NOTICE, "%s", quorate ? "quorate" : "not quorate");
 		EV(c, quorum, quorate);
 	}
-	compute_leader(c);
+	cc_compute_leader(c);
 }
 
 void
@@ -491,6 +467,9 @@ core_connected(struct cluster_core *c, bool up)
 		return;
 	c->connected = up;
 	if (!up) {
+		/* who leads now is unknown: a node loss seen after the
+		 * reconnect holds every new leader for the lease */
+		c->last_leader = (struct core_member){ 0, 0 };
 		c->ring_known = c->members_known = false;
 		c->n = 0;
 		c->epoch = 0;
@@ -499,7 +478,7 @@ core_connected(struct cluster_core *c, bool up)
 			c->quorate = false;
 			EV(c, quorum, false);
 		}
-		compute_leader(c);
+		cc_compute_leader(c);
 	}
 	cl_log(up ? LOG_NOTICE : LOG_WARNING, "%s", up ? "connected to corosync" :
 	       "no cluster: corosync connection lost; acting disabled");
@@ -508,32 +487,16 @@ core_connected(struct cluster_core *c, bool up)
 
 /* ---- receiving ---- */
 
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	       ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-bad_input(struct cluster_core *c, uint32_t nodeid, const char *why)
+void
+cc_bad_input(struct cluster_core *c, uint32_t nodeid, const char *why)
 {
 	c->stats.malformed++;
 	cl_log(LOG_WARNING, "dropped a message from node %" PRIu32 ": %s",
 	       nodeid, why);
 }
 
-static void
-hellos_check(struct cluster_core *c)
+void
+cc_hellos_check(struct cluster_core *c)
 {
 	size_t i;
 
@@ -542,9 +505,9 @@ hellos_check(struct cluster_core *c)
 			return;
 	c->hellos_done = true;
 	report_mismatches(c);
-	compute_leader(c);
-	check_merged(c);
-	check_synced(c);
+	cc_compute_leader(c);
+	cs_check_merged(c);
+	cs_check_synced(c);
 }
 
 static void
@@ -554,89 +517,15 @@ rx_hello(struct cluster_core *c, struct peer *pr, const uint8_t *p,
 	struct cw_hello h;
 
 	if (pr->hello)
-		return bad_input(c, pr->m.nodeid, "duplicate HELLO");
+		return cc_bad_input(c, pr->m.nodeid, "duplicate HELLO");
 	if (cw_hello_decode(p, len, &h) != CW_OK)
-		return bad_input(c, pr->m.nodeid, "malformed HELLO");
+		return cc_bad_input(c, pr->m.nodeid, "malformed HELLO");
 	if (!foreign && h.version != CW_VERSION)
-		return bad_input(c, pr->m.nodeid, "HELLO version disagrees with header");
+		return cc_bad_input(c, pr->m.nodeid, "HELLO version disagrees with header");
 	pr->info = h;
 	pr->hello = true;
 	pr->compatible = !foreign;
-	hellos_check(c);
-}
-
-static void
-send_delta(struct cluster_core *c, struct peer *pr)
-{
-	uint8_t pre[8], *d = NULL;
-	size_t dlen = 0;
-	int rc;
-
-	rc = c->p.sync->delta(c->p.sync_ctx, pr->digest.data, pr->digest.len,
-			      &d, &dlen);
-	if (rc < 0)
-		return sync_fail(c, "computing a delta", rc);
-	wr32(pre, pr->m.nodeid);
-	wr32(pre + 4, pr->m.pid);
-	rc = send_chunked(c, CW_DELTA, pre, sizeof(pre), d, dlen);
-	free(d);
-	if (rc < 0)
-		sync_fail(c, "sending a delta", rc);
-}
-
-static void
-rx_digest(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
-	  const uint8_t *p)
-{
-	int rc;
-
-	if (!pr->hello || pr->digest.done)
-		return bad_input(c, pr->m.nodeid, "DIGEST out of sequence");
-	if (is_self(c, pr)) {	/* our own: nothing to compute, keep nothing */
-		pr->digest.done = !(h->flags & CW_FLAG_MORE);
-		return;
-	}
-	rc = rbuf_add(&pr->digest, p, h->length);
-	if (rc < 0)
-		return sync_fail(c, "a peer's digest", rc);
-	if (h->flags & CW_FLAG_MORE)
-		return;
-	pr->digest.done = true;
-	if (!c->sync_failed)
-		send_delta(c, pr);
-	free(pr->digest.data);
-	pr->digest.data = NULL;
-}
-
-static void
-rx_delta(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
-	 const uint8_t *p)
-{
-	int rc;
-
-	if (h->length < 8)
-		return bad_input(c, pr->m.nodeid, "DELTA without target");
-	if (rd32(p) != c->p.nodeid || rd32(p + 4) != c->p.pid)
-		return;		/* addressed to another member */
-	if (!pr->hello || pr->delta.done || is_self(c, pr))
-		return bad_input(c, pr->m.nodeid, "DELTA out of sequence");
-	rc = rbuf_add(&pr->delta, p + 8, h->length - 8);
-	if (rc < 0)
-		return sync_fail(c, "a peer's delta", rc);
-	if (h->flags & CW_FLAG_MORE)
-		return;
-	if (pr->delta.len > 0) {
-		rc = c->p.sync->merge(c->p.sync_ctx, pr->delta.data,
-				      pr->delta.len);
-		if (rc < 0) {
-			c->stats.merge_failed++;
-			return sync_fail(c, "merging a peer's delta", rc);
-		}
-	}
-	pr->delta.done = true;
-	free(pr->delta.data);
-	pr->delta.data = NULL;
-	check_merged(c);
+	cc_hellos_check(c);
 }
 
 static void
@@ -646,7 +535,9 @@ rx_record(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 	int rc;
 
 	if (h->flags & CW_FLAG_MORE)
-		return bad_input(c, pr->m.nodeid, "chunked RECORD");
+		return cc_bad_input(c, pr->m.nodeid, "chunked RECORD");
+	if (h->length > CLUSTER_RECORD_MAX)
+		return cc_bad_input(c, pr->m.nodeid, "RECORD above CLUSTER_RECORD_MAX");
 	rc = c->p.sync->merge(c->p.sync_ctx, p, h->length);
 	if (rc < 0) {
 		c->stats.merge_failed++;
@@ -658,59 +549,6 @@ rx_record(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 }
 
 static void
-rx_exclude(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
-	   const uint8_t *p)
-{
-	struct peer *t;
-
-	if (h->length != 8)
-		return bad_input(c, pr->m.nodeid, "bad EXCLUDE");
-	t = peer_find(c, rd32(p), rd32(p + 4));
-	/* agreed order: a HELLO delivered first wins, on every member */
-	if (t == NULL || t->hello)
-		return;
-	t->hello = true;
-	t->excluded = true;
-	t->compatible = false;
-	cl_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32 " (pid %"
-	       PRIu32 ") sent no HELLO within %u ms: excluded from this epoch"
-	       " (no leadership, not waited for)", c->epoch, t->m.nodeid,
-	       t->m.pid, c->p.hello_timeout_ms);
-	if (is_self(c, t)) {
-		cl_log(LOG_ERR, "epoch %016" PRIx64 ": this member was excluded;"
-		       " it names no leader until the next view", c->epoch);
-		c->self_excluded = true;
-		c->sync_failed = true;
-		compute_leader(c);
-		return;
-	}
-	hellos_check(c);
-}
-
-void
-core_hello_timeout(struct cluster_core *c)
-{
-	uint8_t pl[8];
-	size_t i;
-
-	if (c->epoch == 0 || c->hellos_done || c->self_excluded)
-		return;
-	for (i = 0; i < c->n; i++) {
-		const struct peer *pr = &c->peers[i];
-
-		if (pr->hello)
-			continue;
-		cl_log(LOG_WARNING, "epoch %016" PRIx64 ": no HELLO from member %"
-		       PRIu32 " within %u ms: asking to exclude it", c->epoch,
-		       pr->m.nodeid, c->p.hello_timeout_ms);
-		wr32(pl, pr->m.nodeid);
-		wr32(pl + 4, pr->m.pid);
-		if (send_msg(c, CW_EXCLUDE, 0, NULL, 0, pl, sizeof(pl)) < 0)
-			return;
-	}
-}
-
-static void
 rx_current(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 	   const uint8_t *p)
 {
@@ -718,18 +556,20 @@ rx_current(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 	case CW_HELLO:
 		return rx_hello(c, pr, p, h->length, false);
 	case CW_DIGEST:
-		return rx_digest(c, pr, h, p);
+		return cs_rx_digest(c, pr, h, p);
 	case CW_DELTA:
-		return rx_delta(c, pr, h, p);
+		return cs_rx_delta(c, pr, h, p);
 	case CW_MERGED:
 		if (h->length != 0 || pr->merged || !pr->hello)
-			return bad_input(c, pr->m.nodeid, "bad MERGED");
+			return cc_bad_input(c, pr->m.nodeid, "bad MERGED");
 		pr->merged = true;
-		return check_synced(c);
+		return cs_check_synced(c);
 	case CW_RECORD:
 		return rx_record(c, pr, h, p);
 	case CW_EXCLUDE:
-		return rx_exclude(c, pr, h, p);
+		return cs_rx_exclude(c, pr, h, p);
+	case CW_HEARTBEAT:
+		return cle_rx_heartbeat(c, pr, h, p);
 	}
 }
 
@@ -747,14 +587,14 @@ core_deliver(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
 		return;
 	}
 	if (rc != CW_OK && rc != CW_ERR_VERSION)
-		return bad_input(c, nodeid, cw_strerror(rc));
+		return cc_bad_input(c, nodeid, cw_strerror(rc));
 	if (h.sender != nodeid)
-		return bad_input(c, nodeid, "sender field is not the sending node");
+		return cc_bad_input(c, nodeid, "sender field is not the sending node");
 	if (rc == CW_ERR_VERSION && h.type != CW_HELLO) {
 		c->stats.bad_version++;
 		return;
 	}
-	pr = peer_find(c, nodeid, pid);
+	pr = cc_peer_find(c, nodeid, pid);
 	if (c->epoch == 0 || h.epoch != c->epoch || pr == NULL) {
 		c->stats.stale_epoch++;
 		return;
@@ -763,9 +603,12 @@ core_deliver(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
 		c->stats.stale_epoch++;
 		return;
 	}
+	pr->since = cc_now(c);
 	if (rc == CW_ERR_VERSION)
-		return rx_hello(c, pr, p, h.length, true);
-	rx_current(c, pr, &h, p);
+		rx_hello(c, pr, p, h.length, true);
+	else
+		rx_current(c, pr, &h, p);
+	cle_gate_check(c);
 }
 
 int
@@ -775,7 +618,7 @@ core_send_record(struct cluster_core *c, const uint8_t *p, size_t len)
 		return -ENOTCONN;
 	if (len > CLUSTER_RECORD_MAX)
 		return -EMSGSIZE;
-	return send_msg(c, CW_RECORD, 0, NULL, 0, p, len);
+	return cc_send(c, CW_RECORD, 0, NULL, 0, p, len);
 }
 
 /* ---- life cycle and getters ---- */
@@ -821,12 +664,6 @@ uint64_t core_epoch(const struct cluster_core *c) { return c->epoch; }
 bool core_is_synced(const struct cluster_core *c) { return c->synced; }
 uint32_t core_leader(const struct cluster_core *c) { return c->leader; }
 
-bool
-core_may_lead(const struct cluster_core *c)
-{
-	return c->connected && c->quorate && c->epoch != 0 && c->synced &&
-	       !c->self_excluded && c->leader_kind == CLUSTER_LEADER_SELF;
-}
 uint32_t core_nodeid(const struct cluster_core *c) { return c->p.nodeid; }
 
 void

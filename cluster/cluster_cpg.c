@@ -17,12 +17,19 @@
 #include <corosync/quorum.h>
 #include <qb/qblog.h>
 #include <qb/qbloop.h>
+#include <qb/qbutil.h>
 
 #include "cluster/cluster_int.h"
 
 #define RETRY_NS	(10ull * 1000 * 1000)		/* try again */
 #define RECONNECT_NS	(1000ull * 1000 * 1000)		/* corosync gone */
-#define QUEUE_MAX	(128u * 1024u * 1024u)		/* bytes queued */
+#define TICK_NS		(CORE_TICK_MS * 1000ull * 1000)
+#define VOTES_TICKS	(1000u / CORE_TICK_MS)		/* re-read: 1 s */
+/* Bytes queued under flow control: one epoch's digest and a delta for
+ * every possible peer, each at the cap, must fit (doc/cluster.md). */
+#define QUEUE_MAX	((size_t)(CORE_MEMBERS_MAX + 1) * \
+			 (CLUSTER_SYNC_MAX + CLUSTER_SYNC_MAX / CW_CHUNK_MAX * \
+			  (CW_HDR_LEN + 8)) + 64u * CLUSTER_RECORD_MAX)
 
 struct qmsg {
 	struct qmsg *next;
@@ -40,10 +47,16 @@ struct cluster {
 	bool cpg_open, q_open;
 	struct qmsg *head, *tail;
 	size_t queued;
-	qb_loop_timer_handle retry_t, reconnect_t, hello_t;
-	bool retry_armed, reconnect_armed, hello_armed;
+	qb_loop_timer_handle retry_t, reconnect_t, tick_t;
+	bool retry_armed, reconnect_armed, tick_armed;
 	uint64_t try_again;
-	unsigned hello_timeout_ms;
+	cmap_handle_t cmap;
+	votequorum_handle_t vq;
+	bool cmap_open, vq_open;
+	uint32_t nodeid;
+	unsigned ticks;
+	unsigned rejoin_ms;		/* next reconnect delay */
+	bool work_queued;		/* a core_work() job is in the loop */
 };
 
 static void cl_disconnect(struct cluster *c, const char *why, cs_error_t err);
@@ -147,37 +160,96 @@ tx_send(void *tctx, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-static void
-hello_fire(void *data)
-{
-	struct cluster *c = data;
-
-	c->hello_armed = false;
-	core_hello_timeout(c->core);
-}
-
-static void
-hello_disarm(struct cluster *c)
-{
-	if (c->hello_armed)
-		qb_loop_timer_del(c->loop, c->hello_t);
-	c->hello_armed = false;
-}
-
-/* a new epoch: drop the old one's queue, time its HELLOs */
+/* a new epoch: drop the old one's queue */
 static void
 tx_flush(void *tctx)
 {
+	queue_clear(tctx);
+}
+
+/* Leave and join again (from the loop: this may run inside dispatch). */
+static void
+rejoin_fire(void *data)
+{
+	struct cluster *c = data;
+
+	c->reconnect_armed = false;
+	cl_disconnect(c, NULL, CS_OK);
+	arm_reconnect(c);
+}
+
+static void
+tx_rejoin(void *tctx, unsigned delay_ms)
+{
 	struct cluster *c = tctx;
 
-	queue_clear(c);
-	hello_disarm(c);
-	if (c->hello_timeout_ms == 0)
+	if (c->reconnect_armed)
 		return;
-	if (qb_loop_timer_add(c->loop, QB_LOOP_MED,
-			      c->hello_timeout_ms * 1000000ull, c, hello_fire,
-			      &c->hello_t) == 0)
-		c->hello_armed = true;
+	c->rejoin_ms = delay_ms;
+	if (qb_loop_timer_add(c->loop, QB_LOOP_HIGH, 0, c, rejoin_fire,
+			      &c->reconnect_t) == 0)
+		c->reconnect_armed = true;
+}
+
+/* the votequorum settings and totem timing, into the core */
+static void
+votes_read(struct cluster *c)
+{
+	struct cv_facts f;
+	unsigned token = 0, consensus = 0;
+	char why[192] = "";
+	bool safe;
+
+	if (!c->cmap_open || !c->vq_open ||
+	    cv_read(c->cmap, c->vq, c->nodeid, &f, &token, &consensus) < 0) {
+		core_quorum_policy(c->core, false, "cannot read votequorum's "
+				   "settings from corosync: this agent refuses "
+				   "to lead");
+		return;
+	}
+	safe = cv_judge(&f, why, sizeof(why));
+	core_timing(c->core, token, consensus);
+	core_quorum_policy(c->core, safe, why);
+}
+
+static void
+tick_fire(void *data)
+{
+	struct cluster *c = data;
+
+	c->tick_armed = false;
+	if (c->cpg_open && ++c->ticks % VOTES_TICKS == 0)
+		votes_read(c);
+	core_tick(c->core);
+	if (qb_loop_timer_add(c->loop, QB_LOOP_HIGH, TICK_NS, c, tick_fire,
+			      &c->tick_t) == 0)
+		c->tick_armed = true;
+}
+
+static void
+work_fire(void *data)
+{
+	struct cluster *c = data;
+
+	c->work_queued = false;
+	core_work(c->core);
+}
+
+/* a merge step: as a loop job, so fds are served between steps */
+static void
+tx_kick(void *tctx)
+{
+	struct cluster *c = tctx;
+
+	if (!c->work_queued &&
+	    qb_loop_job_add(c->loop, QB_LOOP_LOW, c, work_fire) == 0)
+		c->work_queued = true;
+}
+
+static uint64_t
+tx_now(void *tctx)
+{
+	return qb_util_nano_current_get() / 1000000u;
 }
 
 /* ---- corosync callbacks ---- */
@@ -204,23 +276,31 @@ on_confchg(cpg_handle_t h, const struct cpg_name *g,
 	   const struct cpg_address *left, size_t nleft,
 	   const struct cpg_address *joined, size_t njoined)
 {
+	struct cluster *c = cpg_ctx(h);
 	struct core_member mm[CORE_MEMBERS_MAX];
 	size_t i;
 
+	/* a node lost (not a process ended or gone) costs a lease */
+	for (i = 0; i < nleft; i++)
+		core_left(c->core, left[i].nodeid, left[i].pid,
+			  left[i].reason == CPG_REASON_NODEDOWN);
 	if (n > CORE_MEMBERS_MAX)
 		n = CORE_MEMBERS_MAX + 1;	/* the core refuses and logs */
 	for (i = 0; i < n && i < CORE_MEMBERS_MAX; i++) {
 		mm[i].nodeid = m[i].nodeid;
 		mm[i].pid = m[i].pid;
 	}
-	core_members(cpg_ctx(h)->core, mm, n);
+	core_members(c->core, mm, n);
 }
 
 static void
 on_totem(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n,
 	 const uint32_t *members)
 {
-	core_ring(cpg_ctx(h)->core, ring.nodeid, ring.seq);
+	struct cluster *c = cpg_ctx(h);
+
+	votes_read(c);		/* the runtime token follows the node count */
+	core_ring(c->core, ring.nodeid, ring.seq);
 }
 
 static void
@@ -230,6 +310,7 @@ on_quorum(quorum_handle_t h, uint32_t quorate, struct quorum_ring_id ring,
 	const void *ctx = NULL;
 
 	quorum_context_get(h, &ctx);
+	votes_read((struct cluster *)(uintptr_t)ctx);
 	core_quorum(((struct cluster *)(uintptr_t)ctx)->core, quorate != 0);
 }
 
@@ -288,11 +369,14 @@ cl_disconnect(struct cluster *c, const char *why, cs_error_t err)
 		cpg_finalize(c->cpg);
 	if (c->q_open)
 		quorum_finalize(c->quorum);
-	c->cpg_open = c->q_open = false;
+	if (c->cmap_open)
+		cmap_finalize(c->cmap);
+	if (c->vq_open)
+		votequorum_finalize(c->vq);
+	c->cpg_open = c->q_open = c->cmap_open = c->vq_open = false;
 	if (c->retry_armed)
 		qb_loop_timer_del(c->loop, c->retry_t);
 	c->retry_armed = false;
-	hello_disarm(c);
 	queue_clear(c);
 	core_connected(c->core, false);
 	if (why)
@@ -321,6 +405,7 @@ open_cpg(struct cluster *c)
 	    cpg_join(c->cpg, &c->group) != CS_OK ||
 	    cpg_fd_get(c->cpg, &c->cpg_fd) != CS_OK)
 		return -ENOTCONN;
+	c->nodeid = nodeid;
 	core_set_self(c->core, nodeid, (uint32_t)getpid());
 	if (qb_loop_poll_add(c->loop, QB_LOOP_MED, c->cpg_fd, POLLIN, c,
 			     cpg_ready) != 0) {
@@ -360,15 +445,29 @@ open_quorum(struct cluster *c, uint32_t *quorate)
 }
 
 static int
+open_votes(struct cluster *c)
+{
+	if (cmap_initialize(&c->cmap) != CS_OK)
+		return -ENOTCONN;
+	c->cmap_open = true;
+	if (votequorum_initialize(&c->vq, NULL) != CS_OK)
+		return -ENOTCONN;
+	c->vq_open = true;
+	return 0;
+}
+
+static int
 cl_connect(struct cluster *c)
 {
 	uint32_t quorate = 0;
 
-	if (open_cpg(c) < 0 || open_quorum(c, &quorate) < 0) {
+	if (open_votes(c) < 0 || open_cpg(c) < 0 || open_quorum(c, &quorate) < 0) {
 		cl_disconnect(c, NULL, CS_OK);
 		return -ENOTCONN;
 	}
+	c->rejoin_ms = 0;
 	core_connected(c->core, true);
+	votes_read(c);
 	core_quorum(c->core, quorate != 0);
 	return 0;
 }
@@ -386,9 +485,11 @@ reconnect_fire(void *data)
 static void
 arm_reconnect(struct cluster *c)
 {
+	uint64_t ns = c->rejoin_ms ? c->rejoin_ms * 1000000ull : RECONNECT_NS;
+
 	if (c->reconnect_armed)
 		return;
-	if (qb_loop_timer_add(c->loop, QB_LOOP_LOW, RECONNECT_NS, c,
+	if (qb_loop_timer_add(c->loop, QB_LOOP_LOW, ns, c,
 			      reconnect_fire, &c->reconnect_t) == 0)
 		c->reconnect_armed = true;
 	else
@@ -419,14 +520,16 @@ cluster_init(qb_loop_t *loop, const struct cluster_config *cfg,
 	memcpy(c->group.value, cfg->group, glen);
 	c->group.length = (uint32_t)glen;
 	p.pid = (uint32_t)getpid();
-	p.hello_timeout_ms = c->hello_timeout_ms = cfg->hello_timeout_ms;
+	p.hello_timeout_ms = cfg->hello_timeout_ms;
+	p.sync_timeout_ms = cfg->sync_timeout_ms;
 	p.config_digest = cfg->config_digest;
 	p.config_digest_len = cfg->config_digest_len;
 	p.sync = cfg->sync;
 	p.sync_ctx = cfg->sync_ctx;
 	p.events = cfg->events;
 	p.event_ctx = cfg->event_ctx;
-	p.transport = (struct core_transport){ tx_send, tx_flush, c };
+	p.transport = (struct core_transport){ tx_send, tx_flush, c, tx_now,
+					       tx_rejoin, tx_kick };
 	rc = core_new(&p, &c->core);
 	if (rc < 0) {
 		free(c);
@@ -440,6 +543,7 @@ cluster_init(qb_loop_t *loop, const struct cluster_config *cfg,
 		cl_log(LOG_WARNING, "corosync not reachable; retrying every second");
 		arm_reconnect(c);
 	}
+	tick_fire(c);
 	return 0;
 }
 
@@ -451,6 +555,10 @@ cluster_free(struct cluster *c)
 	cl_disconnect(c, NULL, CS_OK);
 	if (c->reconnect_armed)
 		qb_loop_timer_del(c->loop, c->reconnect_t);
+	if (c->tick_armed)
+		qb_loop_timer_del(c->loop, c->tick_t);
+	if (c->work_queued)
+		qb_loop_job_del(c->loop, QB_LOOP_LOW, c, work_fire);
 	core_free(c->core);
 	free(c);
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <corosync/cmap.h>
+#include <corosync/votequorum.h>
 #include <qb/qblog.h>
 
 #include "cluster/cluster.h"
@@ -39,7 +41,9 @@ enum cw_type {
 	CW_DELTA = 3,	/* target nodeid u32, target pid u32, delta chunk */
 	CW_MERGED = 4,	/* empty: the sender merged every delta for it */
 	CW_RECORD = 5,	/* a replicated record (cluster_send) */
-	CW_EXCLUDE = 6,	/* nodeid u32, pid u32: sent no HELLO in time */
+	CW_EXCLUDE = 6,	/* nodeid u32, pid u32: stuck in a sync phase */
+	CW_HEARTBEAT = 7, /* u64: the leader's own send time (ms); only the
+			   * sender reads it back (its lease) */
 };
 
 struct cw_hdr {
@@ -78,6 +82,22 @@ struct cw_hello {
 size_t cw_hello_encode(uint8_t *buf, size_t cap, const struct cw_hello *h);
 int cw_hello_decode(const uint8_t *p, size_t len, struct cw_hello *h);
 
+/* ---- cluster_votes.c ----------------------------------------------------- */
+struct cv_facts {
+	unsigned flags;		/* VOTEQUORUM_INFO_* */
+	unsigned quorum, expected, total_votes;	/* votequorum, run time */
+	unsigned node_votes;	/* every node of the nodelist */
+	unsigned cfg_expected;	/* quorum.expected_votes; 0: not set */
+	bool device;		/* a qdevice is configured */
+	unsigned device_votes;
+};
+/* true if no two disjoint sides can be quorate; WHY says which setting
+ * (refusal) or which exception applies */
+bool cv_judge(const struct cv_facts *f, char *why, size_t len);
+/* the facts, and totem's runtime token and consensus (ms); -EIO */
+int cv_read(cmap_handle_t cmap, votequorum_handle_t vq, uint32_t nodeid,
+	    struct cv_facts *f, unsigned *token_ms, unsigned *consensus_ms);
+
 /* ---- cluster_core.c ------------------------------------------------------ */
 #define CORE_MEMBERS_MAX 64
 
@@ -90,16 +110,31 @@ struct core_member {
 struct core_transport {
 	/* multicast in agreed order; the transport queues on try-again */
 	int (*send)(void *tctx, const uint8_t *buf, size_t len);
-	/* a new epoch began: queued messages of the old one are void, and
-	 * core_hello_timeout() is due hello_timeout_ms from now (if set) */
+	/* a new epoch began: queued messages of the old one are void */
 	void (*flush)(void *tctx);
 	void *tctx;
+	/* monotonic milliseconds; NULL: CLOCK_MONOTONIC */
+	uint64_t (*now_ms)(void *tctx);
+	/* leave the group and join again after delay_ms (this member's own
+	 * sync failed, or it was excluded); NULL: not supported */
+	void (*rejoin)(void *tctx, unsigned delay_ms);
+	/* call core_work() soon, from the loop (a merge step is pending);
+	 * NULL: the core does all steps at once */
+	void (*kick)(void *tctx);
 };
+
+/* core_tick() is due this often; every deadline is checked there */
+#define CORE_TICK_MS		50u
+/* sync phase timeout when cluster_config.sync_timeout_ms is 0 */
+#define CORE_SYNC_TIMEOUT_MS	20000u
+/* "sync stuck" is logged this often while a phase waits */
+#define CORE_STUCK_LOG_MS	5000u
 
 struct core_params {
 	uint32_t nodeid;
 	uint32_t pid;
-	unsigned hello_timeout_ms;	/* see cluster_config; 0: never */
+	unsigned hello_timeout_ms;	/* see cluster_config; 0: sync timeout */
+	unsigned sync_timeout_ms;	/* see cluster_config; 0: default */
 	const uint8_t *config_digest;
 	size_t config_digest_len;
 	const struct cluster_sync_ops *sync;
@@ -124,6 +159,24 @@ void core_quorum(struct cluster_core *c, bool quorate);
 void core_deliver(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
 		  const uint8_t *buf, size_t len);
 
+/* The binding's reading of votequorum: SAFE when no two disjoint sides
+ * of a split can both be quorate (why says which setting, if not). Until
+ * the first call the core names no leader. */
+void core_quorum_policy(struct cluster_core *c, bool safe, const char *why);
+/* corosync's runtime token and consensus timeouts (ms), for the lease;
+ * until known (non-zero) the core names no leader */
+void core_timing(struct cluster_core *c, unsigned token_ms,
+		 unsigned consensus_ms);
+/* A member left the group: NODE_LOST when its node went down (CPG
+ * NODEDOWN), not when its process ended or left (PROCDOWN, LEAVE).
+ * Call before core_members() of the view it left. */
+void core_left(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
+	       bool node_lost);
+/* every CORE_TICK_MS: heartbeat, lease, sync phase timeouts */
+void core_tick(struct cluster_core *c);
+/* one step of a pending delta merge (after transport.kick) */
+void core_work(struct cluster_core *c);
+/* exclude now every member that sent no HELLO (tests) */
 void core_hello_timeout(struct cluster_core *c);
 int core_send_record(struct cluster_core *c, const uint8_t *p, size_t len);
 

@@ -2,6 +2,7 @@
  * cluster_probe.c: a small agent over cluster/ for the integration tests.
  *
  *   cluster_probe --group NAME --digest TEXT --fifo PATH [--hello-timeout MS]
+ *                 [--sync-timeout MS]
  *
  * Its replicated state is a set of short strings (merged as a union)
  * handled through the same cluster_sync_ops the ledger implements. Every
@@ -14,13 +15,19 @@
  *   MS synced epoch=HEX
  *   MS delivered sender=N epoch=HEX
  *   MS mismatch node=N version=0|1
+ *   MS gate 1|0 epoch=HEX   cluster_may_lead() changed (polled every 10 ms,
+ *                            as an engine would see it)
  *   MS state epoch=HEX synced=0|1 quorate=0|1 leader=N may_lead=0|1
  *            items=a,b,c                                          (dump)
  *   MS stats malformed=N bad_version=N unknown_type=N stale=N merge_failed=N
  *            try_again=N                                  (dump, summary)
  *   MS summary count=N hash=HEX, then the stats line             (summary)
+ *   MS sync_failed epoch=HEX err=N what=TEXT
  * Commands, one per line on the fifo: `add ITEM` (stored, then sent as a
- * record), `bulk N PREFIX` (N local items, not sent), `dump`, `summary`.
+ * record), `bulk N PREFIX` (N local items, not sent), `dump`, `summary`,
+ * `fail-merge N` (the next N merges fail with -EIO, as a store error
+ * would), `stop-next-epoch` (SIGSTOP itself right after its next HELLO
+ * and digest went out: a member hung in mid-sync).
  * Items: 1..64 characters of [A-Za-z0-9._-]. qb_log goes to stderr.
  */
 #include "config.h"
@@ -53,6 +60,10 @@ struct probe {
 	size_t n, cap;
 	char line[512];
 	size_t line_len;
+	int gate;		/* last cluster_may_lead() printed; -1 none */
+	qb_loop_timer_handle gate_t, stop_t;
+	unsigned fail_merges;	/* fail-merge N */
+	bool stop_next;		/* stop-next-epoch */
 };
 
 static void
@@ -226,6 +237,11 @@ ops_merge(void *ctx, const uint8_t *d, size_t len)
 
 	if (list_check(d, len) < 0)
 		return -EBADMSG;
+	if (p->fail_merges > 0) {
+		p->fail_merges--;
+		out("merge failing on purpose (-EIO)");
+		return -EIO;
+	}
 	while (i < len && rc == 0) {
 		for (j = i; j < len && d[j] != '\n'; j++)
 			;
@@ -245,10 +261,26 @@ ev_connection(void *ctx, bool up)
 }
 
 static void
+stop_fire(void *data)
+{
+	out("stopping (SIGSTOP) after this epoch's HELLO");
+	raise(SIGSTOP);
+}
+
+static void
 ev_membership(void *ctx, uint64_t epoch, const uint32_t *ids, size_t n)
 {
+	struct probe *p = ctx;
 	char buf[1024] = "";
 	size_t i, o = 0;
+
+	/* the core sends HELLO and digest after this returns, the timer
+	 * fires after that */
+	if (p->stop_next) {
+		p->stop_next = false;
+		qb_loop_timer_add(p->loop, QB_LOOP_HIGH, 0, p, stop_fire,
+				  &p->stop_t);
+	}
 
 	for (i = 0; i < n && o < sizeof(buf) - 16; i++)
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%" PRIu32,
@@ -287,6 +319,12 @@ static void
 ev_mismatch(void *ctx, uint64_t epoch, uint32_t id, bool version)
 {
 	out("mismatch node=%" PRIu32 " version=%d", id, version);
+}
+
+static void
+ev_sync_failed(void *ctx, uint64_t epoch, const char *what, int err)
+{
+	out("sync_failed epoch=%016" PRIx64 " err=%d what=%s", epoch, err, what);
 }
 
 static void
@@ -374,6 +412,14 @@ command(struct probe *p, char *line)
 		return summary(p);
 	if (strncmp(line, "bulk ", 5) == 0)
 		return bulk(p, line + 5);
+	if (strncmp(line, "fail-merge ", 11) == 0) {
+		p->fail_merges = (unsigned)strtoul(line + 11, NULL, 10);
+		return out("fail-merge %u", p->fail_merges);
+	}
+	if (strcmp(line, "stop-next-epoch") == 0) {
+		p->stop_next = true;
+		return out("stop-next-epoch");
+	}
 	if (strncmp(line, "add ", 4) != 0) {
 		out("error unknown command");
 		return;
@@ -412,6 +458,22 @@ fifo_ready(int32_t fd, int32_t revents, void *data)
 	return 0;
 }
 
+#define GATE_POLL_NS	(10ull * 1000 * 1000)
+
+static void
+gate_poll(void *data)
+{
+	struct probe *p = data;
+	int g = cluster_may_lead(p->cl);
+
+	if (g != p->gate) {
+		p->gate = g;
+		out("gate %d epoch=%016" PRIx64, g, cluster_epoch(p->cl));
+	}
+	qb_loop_timer_add(p->loop, QB_LOOP_HIGH, GATE_POLL_NS, p, gate_poll,
+			  &p->gate_t);
+}
+
 static int32_t
 on_signal(int32_t sig, void *data)
 {
@@ -434,25 +496,28 @@ main(int argc, char **argv)
 {
 	static const struct cluster_sync_ops ops = { ops_digest, ops_delta, ops_merge };
 	static const struct cluster_events ev = { ev_connection, ev_membership,
-		ev_quorum, ev_leader, ev_synced, ev_delivered, ev_mismatch };
+		ev_quorum, ev_leader, ev_synced, ev_delivered, ev_mismatch,
+		ev_sync_failed };
 	static const struct option lo[] = {
 		{ "group", required_argument, NULL, 'g' },
 		{ "digest", required_argument, NULL, 'd' },
 		{ "fifo", required_argument, NULL, 'f' },
 		{ "hello-timeout", required_argument, NULL, 't' },
+		{ "sync-timeout", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 } };
 	const char *group = "srrha-probe", *digest = "default", *fifo = NULL;
 	struct probe p = { 0 };
 	struct cluster_config cfg = { 0 };
 	int o, fd = -1, rc;
-	unsigned hello_ms = 0;
+	unsigned hello_ms = 0, sync_ms = 0;
 
-	while ((o = getopt_long(argc, argv, "g:d:f:t:", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "g:d:f:t:s:", lo, NULL)) != -1) {
 		switch (o) {
 		case 'g': group = optarg; break;
 		case 'd': digest = optarg; break;
 		case 'f': fifo = optarg; break;
 		case 't': hello_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 's': sync_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
@@ -461,7 +526,7 @@ main(int argc, char **argv)
 	if (p.loop == NULL)
 		return 1;
 	cfg = (struct cluster_config){ group, (const uint8_t *)digest,
-		strlen(digest), &ops, &p, &ev, &p, hello_ms };
+		strlen(digest), &ops, &p, &ev, &p, hello_ms, sync_ms };
 	rc = cluster_init(p.loop, &cfg, &p.cl);
 	if (rc < 0) {
 		fprintf(stderr, "cluster_init: %s\n", strerror(-rc));
@@ -475,6 +540,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
+	p.gate = -1;
+	gate_poll(&p);
 	qb_loop_signal_add(p.loop, QB_LOOP_HIGH, SIGTERM, &p, on_signal, NULL);
 	qb_loop_signal_add(p.loop, QB_LOOP_HIGH, SIGINT, &p, on_signal, NULL);
 	qb_loop_run(p.loop);

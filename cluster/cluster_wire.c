@@ -63,7 +63,7 @@ cw_encode_hdr(uint8_t *buf, const struct cw_hdr *h)
 static bool
 type_known(uint16_t t)
 {
-	return t >= CW_HELLO && t <= CW_EXCLUDE;
+	return t >= CW_HELLO && t <= CW_HEARTBEAT;
 }
 
 int

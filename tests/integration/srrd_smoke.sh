@@ -16,7 +16,7 @@ command -v sqlite3 >/dev/null || tap_skip_all "sqlite3 not installed"
 [ -x "$SRRD_BIN" ] || tap_skip_all "srrd not built ($SRRD_BIN)"
 [ -x "$SRRD_SIM" ] || tap_skip_all "hmcsim not built ($SRRD_SIM)"
 
-tap_plan 9
+tap_plan 10
 cl_init
 cl_build 3 || { echo "Bail out! namespaces"; exit 1; }
 srrd_init || { echo "Bail out! keys"; exit 1; }
@@ -49,8 +49,9 @@ tap_is "$(echo "$cmds" | grep -c -e "-p 'app1'" -e "-p 'app2'" -e "-p 'app3'")" 
 	"the restarts are app1, app2, app3 (one each)"
 tap_is "$(echo "$cmds" | grep -c -e legacy -e idle -e vios1)" 0 \
 	"nothing else was restarted (not capable, not running, VIOS)"
-sessions=$(srrd_sessions "$mark")
-echo "# SSH sessions seen by hmcsim since the power-off: $sessions"
+echo "# SSH sessions used since the power-off: $(srrd_sessions "$mark")"
+tap_is "$(srrd_new_sessions "$mark")" 0 \
+	"no SSH handshake during the failover (sessions opened at start)"
 
 mark=$(srrd_cmd_mark)
 srrd_simctl set-state src Operating

@@ -20,7 +20,8 @@
 #   cl_build N              namespaces, bridge, veths, addresses for N nodes
 #   cl_build_qnetd          the arbitrator namespace (10.77.0.100)
 #   cl_conf k               write node k's corosync.conf (CL_QDEVICE=1 adds
-#                           a qdevice net/ffsplit/tls off section)
+#                           a qdevice net/ffsplit/tls off section; lines in
+#                           CL_QUORUM_OPTS go into the quorum section)
 #   cl_node_start k         corosync (+ qdevice when CL_QDEVICE=1), then every
 #                           function named in CL_NODE_HOOKS with k (hooks:
 #                           start srrd, pacemaker, a probe ... per node)
@@ -46,12 +47,14 @@
 #   cl_now_ms               wall-clock milliseconds (to compare with logs)
 #   cl_cleanup              what the trap runs
 # Variables: CL_TOKEN (1000), CL_N, CL_QDEVICE (0), CL_NODE_HOOKS (""),
+#   CL_QUORUM_OPTS ("": e.g. "two_node: 1", "auto_tie_breaker: 1"),
 #   CL_DIR (work dir, one subdir nK per node, q for qnetd), CL_P (prefix),
 #   CL_KEEP=1 keeps CL_DIR (logs) after the run. Node k is named nK in
 #   corosync with nodeid K; two sites are just groups given to cl_partition.
 
 CL_TOKEN=${CL_TOKEN:-1000}
 CL_QDEVICE=${CL_QDEVICE:-0}
+CL_QUORUM_OPTS=${CL_QUORUM_OPTS:-}
 CL_NODE_HOOKS=${CL_NODE_HOOKS:-}
 CL_NET=10.77.0
 CL_BASE=${CL_BASE:-/tmp/srrha-cl}
@@ -181,6 +184,7 @@ system {
 }
 quorum {
 	provider: corosync_votequorum$dev
+$(printf '%s\n' "$CL_QUORUM_OPTS" | sed 's/^/\t/')
 }
 nodelist {
 CONF

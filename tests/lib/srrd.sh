@@ -26,6 +26,8 @@
 #   srrd_cmd_mark               the command log's line count now
 #   srrd_restarts [MARK]        rrstartlpar -o restart commands since MARK
 #   srrd_sessions [MARK]        distinct SSH sessions in the log since MARK
+#   srrd_new_sessions MARK      sessions whose first command came after MARK
+#                               (SSH handshakes since then)
 # Variables (set before srrd_conf):
 #   SRRD_SYSTEMS   the [system]/[lpar] sections (INI text); default: src
 #                  protected, destination dst
@@ -162,4 +164,19 @@ for l in sys.stdin:
     try: o = json.loads(l); s.add((o["endpoint"], o["session"]))
     except Exception: pass
 print(len(s))'
+}
+
+srrd_new_sessions() {
+	python3 - "$SRRD_DIR/sim/cmd.log" "${1:-0}" <<'PY'
+import json, sys
+seen, new = set(), set()
+for i, l in enumerate(open(sys.argv[1])):
+    try: o = json.loads(l)
+    except Exception: continue
+    k = (o["endpoint"], o["session"])
+    if k not in seen and i >= int(sys.argv[2]):
+        new.add(k)
+    seen.add(k)
+print(len(new))
+PY
 }

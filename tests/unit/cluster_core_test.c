@@ -44,6 +44,20 @@ struct node {
 static struct node nodes[NODES];
 static struct msg queue[4096];
 static size_t qhead, qtail;
+static uint64_t fake_ms;	/* the cores' monotonic clock */
+static int rejoins;
+
+static uint64_t
+fake_now(void *tctx)
+{
+	return fake_ms;
+}
+
+static void
+fake_rejoin(void *tctx, unsigned delay_ms)
+{
+	rejoins++;
+}
 
 static int
 fake_send(void *tctx, const uint8_t *buf, size_t len)
@@ -166,7 +180,27 @@ e_connection(void *ctx, bool up)
 	((struct node *)ctx)->connection_events++;
 }
 
+/* a merge in three steps (the second and third calls), as the ledger's
+ * merge_step for large deltas */
+static int
+s_merge_step(void *ctx, const uint8_t *d, size_t len, uint64_t *cursor)
+{
+	if (++*cursor < 3)
+		return 1;
+	return s_merge(ctx, d, len);
+}
+
 static const struct cluster_sync_ops ops = { s_digest, s_delta, s_merge };
+static const struct cluster_sync_ops ops_step = { s_digest, s_delta, s_merge,
+	s_merge_step };
+static const struct cluster_sync_ops *test_ops = &ops;
+static int kicks;
+
+static void
+fake_kick(void *tctx)
+{
+	kicks++;
+}
 static const struct cluster_events evs = { e_connection, e_membership, NULL,
 	e_leader, e_synced, e_delivered, e_mismatch };
 
@@ -183,13 +217,18 @@ node_init(int i, const char *digest)
 	p.pid = 100;
 	p.config_digest = (const uint8_t *)nodes[i].digest;
 	p.config_digest_len = 5;
-	p.sync = &ops;
+	p.sync = test_ops;
 	p.sync_ctx = &nodes[i];
 	p.events = &evs;
 	p.event_ctx = &nodes[i];
-	p.transport = (struct core_transport){ fake_send, NULL, &nodes[i] };
+	p.transport = (struct core_transport){ fake_send, NULL, &nodes[i],
+					       fake_now, fake_rejoin,
+					       test_ops == &ops_step ? fake_kick : NULL };
 	assert_int_equal(core_new(&p, &nodes[i].core), 0);
 	core_connected(nodes[i].core, true);
+	/* what the binding reads from corosync: a safe quorum, a token */
+	core_quorum_policy(nodes[i].core, true, "");
+	core_timing(nodes[i].core, 1000, 1200);
 }
 
 static int
@@ -199,6 +238,9 @@ setup(void **state)
 
 	memset(nodes, 0, sizeof(nodes));
 	qhead = qtail = 0;
+	fake_ms = 1000000;
+	rejoins = kicks = 0;
+	test_ops = &ops;
 	for (i = 0; i < NODES; i++)
 		node_init(i, "cfg-A");
 	return 0;
@@ -343,6 +385,8 @@ test_not_quorate_no_leader(void **state)
 	assert_int_equal(nodes[0].synced_count, 1);	/* alone: synced */
 	core_quorum(nodes[0].core, true);
 	assert_int_equal(nodes[0].leader_kind, CLUSTER_LEADER_SELF);
+	assert_false(core_may_lead(nodes[0].core));	/* its heartbeat first */
+	pump();
 	assert_true(core_may_lead(nodes[0].core));
 	core_quorum(nodes[0].core, false);
 	assert_false(core_may_lead(nodes[0].core));
@@ -571,8 +615,14 @@ test_failed_merge_blocks_sync(void **state)
 		free(queue[qhead].data);
 		queue[qhead].data = NULL;
 	}
-	for (i = 0; i < 2; i++)
-		assert_int_equal(nodes[i].synced_count, 0);
+	/* the peer's bytes were refused: node 1 excludes it and goes on;
+	 * node 2 learns it was excluded and asks to join again */
+	pump();
+	assert_int_equal(nodes[0].synced_count, 1);
+	assert_true(core_may_lead(nodes[0].core));
+	assert_int_equal(nodes[1].synced_count, 0);
+	assert_int_equal(nodes[1].leader_kind, CLUSTER_LEADER_NONE);
+	assert_int_equal(rejoins, 1);
 }
 
 /* a member that never says HELLO (stopped process) is excluded after the
@@ -633,6 +683,195 @@ test_silent_member_excluded(void **state)
 	}
 }
 
+/* two agents on one node: no leader while the nodeid appears twice */
+static void
+test_duplicate_nodeid_no_leader(void **state)
+{
+	struct core_member m[3] = { { 1, 100 }, { 1, 101 }, { 2, 100 } };
+	size_t i;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		nodes[k].in_view = true;
+		core_quorum(nodes[k].core, true);
+		core_members(nodes[k].core, m, 3);
+		core_ring(nodes[k].core, 1, 8);
+	}
+	/* the second agent on node 1 (pid 101) says HELLO as node 1 does */
+	for (i = qhead; i < qtail && queue[i].nodeid != 1; i++)
+		;
+	assert_true(i < qtail);
+	for (k = 0; k < 2; k++)
+		core_deliver(nodes[k].core, 1, 101, queue[i].data, queue[i].len);
+	pump();
+	for (k = 0; k < 2; k++)
+		assert_int_equal(nodes[k].leader_kind, CLUSTER_LEADER_NONE);
+	assert_false(core_may_lead(nodes[0].core));
+}
+
+/* the leader's gate needs its own heartbeat back within token / 2 */
+static void
+test_heartbeat_lease(void **state)
+{
+	view(0x7, 8, true);
+	pump();
+	assert_true(core_may_lead(nodes[0].core));
+	fake_ms += 499;
+	assert_true(core_may_lead(nodes[0].core));
+	fake_ms += 1;		/* cut off: nothing comes back */
+	assert_false(core_may_lead(nodes[0].core));
+	core_tick(nodes[0].core);	/* a heartbeat goes out... */
+	pump();				/* ...and comes back: open again */
+	assert_true(core_may_lead(nodes[0].core));
+	fake_ms += 200;
+	core_tick(nodes[0].core);	/* every lease / 4 */
+	fake_ms += 400;
+	pump();
+	assert_true(core_may_lead(nodes[0].core));	/* sent 400 ms ago */
+}
+
+/* a lost node of the last leader holds the successor token + consensus;
+ * a process that ended does not */
+static void
+test_lease_after_node_loss(void **state)
+{
+	view(0x7, 8, true);
+	pump();
+	core_left(nodes[1].core, 1, 100, true);
+	core_left(nodes[2].core, 1, 100, true);
+	view(0x6, 12, true);
+	pump();
+	assert_int_equal(nodes[1].leader_kind, CLUSTER_LEADER_SELF);
+	assert_false(core_may_lead(nodes[1].core));
+	fake_ms += 2199;
+	core_tick(nodes[1].core);
+	pump();
+	assert_false(core_may_lead(nodes[1].core));
+	fake_ms += 1;
+	core_tick(nodes[1].core);
+	pump();
+	assert_true(core_may_lead(nodes[1].core));
+	/* node 2's agent is killed (PROCDOWN): node 3 leads at once */
+	core_left(nodes[2].core, 2, 100, false);
+	view(0x4, 16, true);
+	pump();
+	assert_true(core_may_lead(nodes[2].core));
+}
+
+/* quorum settings that allow two quorate sides: nobody leads */
+static void
+test_unsafe_quorum_policy(void **state)
+{
+	view(0x3, 8, true);
+	pump();
+	assert_true(core_may_lead(nodes[0].core));
+	core_quorum_policy(nodes[0].core, false, "two_node: refuses to lead");
+	assert_false(core_may_lead(nodes[0].core));
+	assert_int_equal(nodes[0].leader_kind, CLUSTER_LEADER_NONE);
+	core_quorum_policy(nodes[0].core, true, "");
+	pump();
+	assert_true(core_may_lead(nodes[0].core));
+}
+
+/* a member that sent HELLO and digest, then hung: excluded after the
+ * sync timeout, the others sync */
+static void
+test_stuck_in_delta_excluded(void **state)
+{
+	size_t i, end;
+	int k;
+
+	nodes[0].set = 1, nodes[1].set = 2, nodes[2].set = 4;
+	view(0x7, 8, true);
+	/* deliver only what was sent so far (HELLOs, digests), then node 3
+	 * stops: it neither reads nor sends (what it sent since is lost) */
+	end = qtail;
+	for (i = qhead; i < end; i++)
+		for (k = 0; k < 3; k++)
+			core_deliver(nodes[k].core, queue[i].nodeid, 100,
+				     queue[i].data, queue[i].len);
+	for (i = qhead, k = (int)end; i < qtail; i++) {
+		if (i >= end && queue[i].nodeid != 3) {
+			queue[k++] = queue[i];
+			continue;
+		}
+		free(queue[i].data);
+	}
+	qhead = end;
+	qtail = (size_t)k;
+	nodes[2].in_view = false;
+	pump();
+	assert_int_equal(nodes[0].synced_count, 0);
+	fake_ms += CORE_SYNC_TIMEOUT_MS - 1;
+	core_tick(nodes[0].core);
+	pump();
+	assert_int_equal(nodes[0].synced_count, 0);
+	fake_ms += 1;
+	core_tick(nodes[0].core);
+	pump();
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(nodes[k].synced_count, 1);
+		assert_int_equal(nodes[k].leader, 1);
+		assert_true(nodes[k].set == 3);
+	}
+}
+
+/* deltas merged in steps from the loop: synced only once every step ran */
+static void
+test_merge_in_steps(void **state)
+{
+	int i, k;
+
+	test_ops = &ops_step;
+	for (i = 0; i < 3; i++) {
+		core_free(nodes[i].core);
+		node_init(i, "cfg-A");
+		nodes[i].set = 1ull << i;
+	}
+	view(0x7, 8, true);
+	pump();
+	assert_true(kicks > 0);
+	assert_int_equal(nodes[0].synced_count, 0);
+	for (k = 0; k < 20 && kicks > 0; k++) {	/* the loop's jobs */
+		kicks = 0;
+		for (i = 0; i < 3; i++)
+			core_work(nodes[i].core);
+		pump();
+	}
+	for (i = 0; i < 3; i++) {
+		assert_true(nodes[i].set == 0x7);
+		assert_int_equal(nodes[i].synced_count, 1);
+	}
+	assert_true(core_may_lead(nodes[0].core));
+}
+
+static void
+test_votes_judgement(void **state)
+{
+	struct cv_facts f = { 0, 2, 3, 3, 3, 0, false, 0 };
+	char why[192];
+
+	assert_true(cv_judge(&f, why, sizeof(why)));	/* 3 nodes */
+	f = (struct cv_facts){ VOTEQUORUM_INFO_TWONODE, 1, 2, 2, 2, 0, false, 0 };
+	assert_false(cv_judge(&f, why, sizeof(why)));
+	assert_non_null(strstr(why, "two_node"));
+	f = (struct cv_facts){ 0, 2, 2, 2, 4, 0, false, 0 };	/* -e 2 */
+	assert_false(cv_judge(&f, why, sizeof(why)));
+	f = (struct cv_facts){ 0, 3, 4, 4, 4, 2, false, 0 };	/* config */
+	assert_false(cv_judge(&f, why, sizeof(why)));
+	f = (struct cv_facts){ VOTEQUORUM_INFO_LAST_MAN_STANDING, 1, 1, 1, 3,
+			       0, false, 0 };	/* LMS lowered to the present */
+	assert_true(cv_judge(&f, why, sizeof(why)));
+	f = (struct cv_facts){ VOTEQUORUM_INFO_AUTO_TIE_BREAKER, 2, 2, 1, 2, 0,
+			       false, 0 };	/* ATB 1 | 1 */
+	assert_true(cv_judge(&f, why, sizeof(why)));
+	f = (struct cv_facts){ 0, 3, 5, 4, 4, 0, true, 1 };	/* ffsplit */
+	assert_true(cv_judge(&f, why, sizeof(why)));
+	f = (struct cv_facts){ VOTEQUORUM_INFO_ALLOW_DOWNSCALE, 2, 3, 3, 3, 0,
+			       false, 0 };
+	assert_false(cv_judge(&f, why, sizeof(why)));
+}
+
 int
 main(void)
 {
@@ -652,7 +891,20 @@ main(void)
 		T(test_disconnect_reports_no_cluster),
 		T(test_failed_merge_blocks_sync),
 		T(test_silent_member_excluded),
+		T(test_duplicate_nodeid_no_leader),
+		T(test_heartbeat_lease),
+		T(test_lease_after_node_loss),
+		T(test_unsafe_quorum_policy),
+		T(test_stuck_in_delta_excluded),
+		T(test_votes_judgement),
+		T(test_merge_in_steps),
 	};
 
+	if (getenv("CORE_TEST_LOG")) {	/* the core's log, to debug */
+		qb_log_init("cluster_core_test", LOG_USER, LOG_DEBUG);
+		qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD,
+				  QB_LOG_FILTER_FILE, "*", LOG_DEBUG);
+		qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_TRUE);
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -124,6 +125,47 @@ cs_error_t __wrap_quorum_context_get(quorum_handle_t h, const void **ctx) { *ctx
 cs_error_t __wrap_quorum_dispatch(quorum_handle_t h, cs_dispatch_flags_t f) { return CS_OK; }
 cs_error_t __wrap_quorum_finalize(quorum_handle_t h) { return CS_OK; }
 
+/* cmap and votequorum: three nodes, default votequorum, token 1000 ms */
+cs_error_t __wrap_cmap_initialize(cmap_handle_t *h);
+cs_error_t __wrap_cmap_finalize(cmap_handle_t h);
+cs_error_t __wrap_cmap_get_uint32(cmap_handle_t h, const char *k, uint32_t *v);
+cs_error_t __wrap_cmap_get_string(cmap_handle_t h, const char *k, char **v);
+cs_error_t __wrap_votequorum_initialize(votequorum_handle_t *h,
+					votequorum_callbacks_t *cb);
+cs_error_t __wrap_votequorum_finalize(votequorum_handle_t h);
+cs_error_t __wrap_votequorum_getinfo(votequorum_handle_t h, unsigned int id,
+				     struct votequorum_info *vi);
+
+cs_error_t __wrap_cmap_initialize(cmap_handle_t *h) { *h = 3; return CS_OK; }
+cs_error_t __wrap_cmap_finalize(cmap_handle_t h) { return CS_OK; }
+cs_error_t __wrap_cmap_get_string(cmap_handle_t h, const char *k, char **v) { return CS_ERR_NOT_EXIST; }
+cs_error_t __wrap_votequorum_initialize(votequorum_handle_t *h, votequorum_callbacks_t *cb) { *h = 4; return CS_OK; }
+cs_error_t __wrap_votequorum_finalize(votequorum_handle_t h) { return CS_OK; }
+
+cs_error_t
+__wrap_cmap_get_uint32(cmap_handle_t h, const char *k, uint32_t *v)
+{
+	unsigned i;
+
+	if (strcmp(k, "runtime.config.totem.token") == 0)
+		return *v = 1000, CS_OK;
+	if (strcmp(k, "runtime.config.totem.consensus") == 0)
+		return *v = 1200, CS_OK;
+	if (sscanf(k, "nodelist.node.%u.nodeid", &i) == 1 && i < 3)
+		return *v = i + 1, CS_OK;
+	return CS_ERR_NOT_EXIST;
+}
+
+cs_error_t
+__wrap_votequorum_getinfo(votequorum_handle_t h, unsigned int id,
+			  struct votequorum_info *vi)
+{
+	memset(vi, 0, sizeof(*vi));
+	vi->quorum = 2;
+	vi->node_expected_votes = vi->highest_expected = vi->total_votes = 3;
+	return CS_OK;
+}
+
 /* ---- the user of the layer ---- */
 
 static int s_digest(void *c, uint8_t **o, size_t *l) { *o = NULL; *l = 0; return 0; }
@@ -184,7 +226,8 @@ sent_type(uint16_t type)
 	return false;
 }
 
-/* hello_timeout_ms: 0 never excludes; set, the silent peer is named */
+/* hello_timeout_ms: 0 is the sync timeout (20 s); set, the silent peer
+ * is named after it */
 static void
 test_hello_timeout(void **state)
 {
