@@ -23,6 +23,9 @@
 #include "hmc/hmc.h"
 #include "agent/srrd_conf_int.h"
 
+#define UNKNOWN_SECTION "unknown section (the sections: cluster, hmc NAME, " \
+	"system NAME, lpar SYSTEM/PARTITION, policy, alert NAME, store, ipc)"
+
 /* inih's MAX_NAME is 50: a key of 49 bytes or more may have been cut. */
 #define INIH_NAME_MAX	49
 
@@ -71,6 +74,15 @@ sect_fail(struct conf_ctx *x, const char *why)
 }
 
 static int
+repeated(struct conf_ctx *x, int first)
+{
+	char why[64];
+
+	snprintf(why, sizeof(why), "section repeated (first on line %d)", first);
+	return sect_fail(x, why);
+}
+
+static int
 too_many(struct conf_ctx *x, const char *what, int max)
 {
 	char why[80];
@@ -107,10 +119,10 @@ name_ok(struct conf_ctx *x, const char *name, const char *what, bool slash)
 }
 
 /* An [hmc] or [alert] name: a label, not taken yet (NAMES, N of them,
- * STRIDE bytes apart), and room for one more. */
+ * STRIDE bytes apart, from LINES), and room for one more. */
 static int
 label_sect(struct conf_ctx *x, const char *name, const char *names,
-	   size_t stride, int n, int max, const char *what)
+	   size_t stride, const int *lines, int n, int max, const char *what)
 {
 	const char *why;
 	int i;
@@ -119,7 +131,7 @@ label_sect(struct conf_ctx *x, const char *name, const char *names,
 		return sect_fail(x, why);
 	for (i = 0; i < n; i++)
 		if (strcmp(names + (size_t)i * stride, name) == 0)
-			return sect_fail(x, "section repeated");
+			return repeated(x, lines[i]);
 	return n == max ? too_many(x, what, max) : 0;
 }
 
@@ -128,8 +140,8 @@ sect_hmc(struct conf_ctx *x, const char *name)
 {
 	struct srrd_conf *c = x->c;
 
-	if (label_sect(x, name, c->hmc[0].name, sizeof(c->hmc[0]), c->nhmc,
-		       SRR_MAX_HMC, "hmc") < 0)
+	if (label_sect(x, name, c->hmc[0].name, sizeof(c->hmc[0]),
+		       x->hmc_line, c->nhmc, SRR_MAX_HMC, "hmc") < 0)
 		return -EINVAL;
 	x->idx = c->nhmc++;
 	conf_hmc_defaults(&c->hmc[x->idx]);
@@ -146,7 +158,7 @@ sect_system(struct conf_ctx *x, const char *name)
 	if (name_ok(x, name, "system", false) < 0)
 		return -EINVAL;
 	if (srrd_conf_sys_index(c, name) >= 0)
-		return sect_fail(x, "section repeated");
+		return repeated(x, x->sp[srrd_conf_sys_index(c, name)].line);
 	if (c->nsys == SRR_MAX_SYS)
 		return too_many(x, "system", SRR_MAX_SYS);
 	x->idx = c->nsys++;
@@ -211,7 +223,7 @@ sect_alert(struct conf_ctx *x, const char *name)
 	struct srrd_conf *c = x->c;
 
 	if (label_sect(x, name, c->alert[0].name, sizeof(c->alert[0]),
-		       c->nalert, SRRD_MAX_ALERTS, "alert") < 0)
+		       x->alert_line, c->nalert, SRRD_MAX_ALERTS, "alert") < 0)
 		return -EINVAL;
 	x->idx = c->nalert++;
 	conf_alert_defaults(&c->alert[x->idx]);
@@ -233,7 +245,7 @@ sect_named(struct conf_ctx *x, char *name)
 	case CONF_ALERT:
 		return sect_alert(x, name);
 	default:
-		return sect_fail(x, "unknown section");
+		return sect_fail(x, UNKNOWN_SECTION);
 	}
 }
 
@@ -264,7 +276,7 @@ sect_begin(struct conf_ctx *x, const char *text, size_t len)
 	    sect_words[i].named != (name != NULL)) {
 		sect_fail(x, i < sizeof(sect_words) / sizeof(sect_words[0]) ?
 			  (name ? "takes no name" : "needs a name") :
-			  "unknown section");
+			  UNKNOWN_SECTION);
 		return;
 	}
 	x->kind = sect_words[i].kind;
@@ -272,9 +284,10 @@ sect_begin(struct conf_ctx *x, const char *text, size_t len)
 		sect_named(x, name);
 		return;
 	}
-	if (x->single_seen[x->kind])
-		sect_fail(x, "section repeated");
-	x->single_seen[x->kind] = true;
+	if (x->single_line[x->kind] != 0)
+		repeated(x, x->single_line[x->kind]);
+	else
+		x->single_line[x->kind] = x->line;
 }
 
 /* ------------------------------------------------------------ the reader */
@@ -437,7 +450,6 @@ conf_load_fp(FILE *fp, const char *name, struct srrd_conf *c, char *err,
 	if (x == NULL)
 		return -ENOMEM;
 	x->c = c;
-	x->file = name;
 	x->fp = fp;
 	x->idx = -1;
 	strcpy(c->file, name);

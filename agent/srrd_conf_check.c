@@ -16,6 +16,9 @@
 #include "hmc/hmc.h"
 #include "agent/srrd_conf_int.h"
 
+#define MIN(a, b)	((a) < (b) ? (a) : (b))
+#define MAX(a, b)	((a) > (b) ? (a) : (b))
+
 struct sys_item {
 	struct srrd_sys_conf s;
 	struct conf_sys_pend p;
@@ -280,9 +283,10 @@ sort_lpars(struct conf_ctx *x)
 	for (i = 0; i < c->nlpar; i++) {
 		c->lpar[i] = v[i].l;
 		if (i > 0 && lpar_cmp(&v[i - 1], &v[i]) == 0)
-			conf_fail(x, v[i].line > v[i - 1].line ? v[i].line :
-				  v[i - 1].line, "[lpar %s/%s]: section repeated",
-				  c->sys[v[i].l.sys].name, v[i].l.name);
+			conf_fail(x, MAX(v[i].line, v[i - 1].line), "[lpar %s/%s]: "
+				  "section repeated (first on line %d)",
+				  c->sys[v[i].l.sys].name, v[i].l.name,
+				  MIN(v[i].line, v[i - 1].line));
 	}
 	free(v);
 	return x->err[0] != '\0' ? -EINVAL : 0;

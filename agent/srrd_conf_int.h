@@ -84,7 +84,6 @@ extern const size_t conf_nkeys;
 
 struct conf_ctx {
 	struct srrd_conf *c;
-	const char *file;
 	FILE *fp;
 	int read_errno;			/* of the read that failed */
 	int line;			/* the line inih is working on */
@@ -100,17 +99,16 @@ struct conf_ctx {
 	const char *key_now;		/* the key being set */
 	char accum[CONF_LIST_LEN];	/* the list value so far */
 
-	bool single_seen[CONF_KIND_COUNT];
+	int single_line[CONF_KIND_COUNT];	/* [cluster] ... first seen */
 	int hmc_line[SRR_MAX_HMC];
 	int alert_line[SRRD_MAX_ALERTS];
-	int identity_line[SRR_MAX_HMC];
 	struct conf_sys_pend sp[SRR_MAX_SYS];
 	struct conf_lpar_pend *lp;
 	size_t caplpar;
 	bool ambig_given;
 	int key_line[64];		/* per conf_keys entry, last given */
 
-	int err_line;			/* first error, 0: none */
+	int err_line;			/* first error: 0 none, -1 no line */
 	char err[SRRD_ERR_LEN];
 };
 

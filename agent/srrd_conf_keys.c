@@ -350,6 +350,60 @@ key_find(enum conf_kind kind, const char *key, size_t *idx)
 	return NULL;
 }
 
+/* Edit distance of A and B, up to 3 (a typo, not another word). */
+static int
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	int d[CONF_SECT_LEN + 1], prev, tmp;
+
+	if (la > CONF_LINE_MAX || lb > CONF_LINE_MAX)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		d[j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		prev = d[0];
+		d[0] = (int)i;
+		for (j = 1; j <= lb; j++) {
+			tmp = d[j];
+			d[j] = prev + (a[i - 1] != b[j - 1]);
+			if (d[j - 1] + 1 < d[j])
+				d[j] = d[j - 1] + 1;
+			if (tmp + 1 < d[j])
+				d[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return d[lb];
+}
+
+/* Names the nearest key of the section, when a typo explains it. */
+static void
+unknown_key(struct conf_ctx *x, const char *key)
+{
+	const char *best = NULL;
+	char why[128];
+	int d, bestd = 3;
+	size_t i;
+
+	for (i = 0; i < conf_nkeys; i++) {
+		if (conf_keys[i].kind != x->kind ||
+		    conf_keys[i].type == T_FENCE_PARAM)
+			continue;
+		d = distance(key, conf_keys[i].name);
+		if (d < bestd) {
+			bestd = d;
+			best = conf_keys[i].name;
+		}
+	}
+	if (best == NULL)
+		snprintf(why, sizeof(why), "unknown key");
+	else
+		snprintf(why, sizeof(why), "unknown key (did you mean %s?)",
+			 best);
+	conf_key_fail(x, key, why);
+}
+
 int
 conf_key(struct conf_ctx *x, const char *key, const char *value)
 {
@@ -360,11 +414,13 @@ conf_key(struct conf_ctx *x, const char *key, const char *value)
 
 	k = key_find(x->kind, key, &i);
 	if (k == NULL) {
-		conf_key_fail(x, key, "unknown key");
+		unknown_key(x, key);
 		return -EINVAL;
 	}
 	if (k->type != T_FENCE_PARAM && (x->seen & 1ull << i)) {
-		conf_key_fail(x, key, "repeated key");
+		snprintf(why, sizeof(why), "repeated key (first on line %d)",
+			 x->key_line[i]);
+		conf_key_fail(x, key, why);
 		return -EINVAL;
 	}
 	x->seen |= 1ull << i;
@@ -376,7 +432,9 @@ conf_key(struct conf_ctx *x, const char *key, const char *value)
 	x->key_now = key;
 	if (strlen(key) + strlen(" = ") + strlen(value) > CONF_LINE_MAX &&
 	    !conf_key_is_list(k)) {
-		conf_key_fail(x, key, "too long for one line");
+		/* the print writes "key = value": it must read back */
+		conf_key_fail(x, key, "too long (\"key = value\" must fit in "
+			      "198 bytes)");
 		return -EINVAL;
 	}
 	rc = conf_value_set(x, k, conf_key_base(x->c, x->kind, x->idx), value,

@@ -345,6 +345,14 @@ test_bytes(void **state)
 	snprintf(text, sizeof(text), HMC1 SYS2 "[policy]\nretries = 3 ;%*s\n",
 		 185, "x");
 	assert_int_equal(load(text), 0);
+	/* a value the print could not write back on one line */
+	snprintf(text, sizeof(text), HMC1 SYS2 "[alert a]\npath=@DIR@/alert.sh"
+		 "\nrecipient=%0*d\n", 187, 0);
+	refused(text, "rule.conf:11: [alert a] recipient: too long (\"key = "
+		"value\" must fit in 198 bytes)");
+	snprintf(text, sizeof(text), HMC1 SYS2 "[alert a]\npath=@DIR@/alert.sh"
+		 "\nrecipient=%0*d\n", 186, 0);
+	assert_int_equal(load(text), 0);
 	/* a byte-order mark is taken, as inih takes it */
 	assert_int_equal(load("\xEF\xBB\xBF" HMC1 SYS2), 0);
 	/* no newline at the end */
@@ -358,6 +366,11 @@ test_rules(void **state)
 {
 	refused(HMC1 SYS2 "[nope]\n", "rule.conf:9: [nope]: unknown section");
 	refused(HMC1 SYS2 "[policy]\nnope = 1\n", "[policy] nope: unknown key");
+	assert_string_equal(strstr(err, "unknown"), "unknown key");
+	refused(HMC1 SYS2 "[hmc h2]\nhots = h2\n",
+		"[hmc h2] hots: unknown key (did you mean host?)");
+	refused(HMC1 SYS2 "[policy]\ndown_state = Error\n",
+		"unknown key (did you mean down_states?)");
 	refused(HMC1 "host = h2\n" SYS2, "[hmc hmc1] host: repeated key");
 	refused(HMC1 SYS2 HMC1, "[hmc hmc1]: section repeated");
 	refused(HMC1 SYS2 "[system src]\n", "[system src]: section repeated");
