@@ -91,6 +91,7 @@ struct srrd_hmc {
 	struct srrd_pool poll, exec;
 	bool reachable;
 	bool ever;
+	bool alerted_down;		/* an outage alert is out */
 	int64_t last_ok_ms;		/* mono */
 	char last_error[SRR_MSG_LEN];
 	bool poll_busy;

@@ -275,6 +275,9 @@ poll_run(struct srrd_job *j, struct hmc_conn *conn)
 
 /* ---------------------------------------------------------- on the loop */
 
+/* Logged on every change of its error, alerted once per outage (the
+ * first poll that fails, at start too: an unknown host key never
+ * answers), and once when it answers again. */
 static void
 hmc_status(struct srrd *d, int h, const struct poll_job *p)
 {
@@ -284,20 +287,21 @@ hmc_status(struct srrd *d, int h, const struct poll_job *p)
 	if (p->rc == 0) {
 		if (!m->reachable)
 			dlog(LOG_NOTICE, "HMC %s answers", name);
-		if (!m->reachable && m->ever)
+		if (m->alerted_down)
 			srrd_alert(d, SRRD_AK_NODE, "hmc_back", NULL, NULL, 0,
 				   "HMC %s answers again", name);
 		m->reachable = m->ever = true;
+		m->alerted_down = false;
 		m->last_ok_ms = srrd_mono_ms();
 		m->last_error[0] = '\0';
 		return;
 	}
-	if (m->reachable || strcmp(m->last_error, p->err) != 0) {
+	if (m->reachable || strcmp(m->last_error, p->err) != 0)
 		dlog(LOG_WARNING, "HMC %s: %s", name, p->err);
-		if (m->reachable)
-			srrd_alert(d, SRRD_AK_NODE, "hmc_unreachable", NULL, NULL,
-				   p->rc, "HMC %s unreachable: %s", name, p->err);
-	}
+	if (!m->alerted_down)
+		srrd_alert(d, SRRD_AK_NODE, "hmc_unreachable", NULL, NULL, p->rc,
+			   "HMC %s unreachable: %s", name, p->err);
+	m->alerted_down = true;
 	m->reachable = false;
 	snprintf(m->last_error, sizeof(m->last_error), "%s", p->err);
 }

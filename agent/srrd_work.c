@@ -97,6 +97,19 @@ try_take(struct srrd_pool *p)
 	return j;
 }
 
+/* Back at the head of the queue, for the next free channel. */
+static void
+requeue(struct srrd_pool *p, struct srrd_job *j)
+{
+	pthread_mutex_lock(&p->mu);
+	j->next = p->head;
+	p->head = j;
+	if (p->tail == NULL)
+		p->tail = j;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
 static void
 give_back(struct srrd_pool *p, int i, struct srrd_job *j)
 {
@@ -132,7 +145,8 @@ chan_worker(struct srrd_pool *p, int i)
 	struct hmc_fields f = { f_name, ',' };
 	struct hmc_result r;
 	struct hmc_cmd warm;
-	int n = 0, k, rc;
+	int n = 0, k, rc, cap = p->channels;
+	unsigned connects;
 
 	/* connect now, so that the first failover pays no handshake (an
 	 * error here is only logged by hmc/; commands connect again) */
@@ -141,10 +155,24 @@ chan_worker(struct srrd_pool *p, int i)
 		__atomic_store_n(&p->connects[i], hmc_conn_connects(conn),
 				 __ATOMIC_RELAXED);
 	hmc_result_free(&r);
+	connects = hmc_conn_connects(conn);
 	for (;;) {
-		while (n < p->channels &&
-		       (j = n == 0 ? take(p) : try_take(p)) != NULL) {
+		if (hmc_conn_connects(conn) != connects) {
+			connects = hmc_conn_connects(conn);
+			cap = p->channels;	/* a new session: learn again */
+		}
+		while (n < cap && (j = n == 0 ? take(p) : try_take(p)) != NULL) {
 			rc = hmc_conn_start(conn, j->cmdline, &ch[n]);
+			if (rc == -EBUSY && n > 0) {
+				/* the server's channel limit: nothing sent */
+				if (cap != n)
+					qb_log(LOG_INFO, "srrd: HMC session %d "
+					       "takes %d channels: %s", i, n,
+					       hmc_conn_error(conn));
+				cap = n;
+				requeue(p, j);
+				break;
+			}
 			if (rc < 0) {
 				struct hmc_result none = { .exit_status = -1 };
 

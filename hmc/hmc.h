@@ -406,8 +406,10 @@ void hmc_conn_free(struct hmc_conn *conn);
  * with hmc_conn_run() on the same connection while channels run. Each
  * command has the command timeout; a dropped session ends every running
  * one with -ECONNRESET (its outcome unknown).
- *   hmc_conn_start   connects if needed, opens a channel, sends CMDLINE
- *                    (-EBUSY when HMC_CHANNELS_MAX run)
+ *   hmc_conn_start   connects if needed, opens a channel, sends CMDLINE;
+ *                    -EBUSY when HMC_CHANNELS_MAX run or the server
+ *                    refuses one more channel while others run (its
+ *                    MaxSessions): nothing was sent, the session stays
  *   hmc_conn_poll    moves every channel on; waits at most TIMEOUT_MS for
  *                    input when none moved
  *   hmc_chan_done    finished (output, exit status, or an error)

@@ -870,9 +870,20 @@ chans_drop(struct hmc_conn *c)
 }
 
 static int
+chan_fail_open(struct hmc_chan *h, int rc)
+{
+	ssh_channel_free(h->ch);
+	h->ch = NULL;
+	return rc;
+}
+
+/* Opens a channel and sends CMD. A server that refuses one more channel
+ * while others run (its MaxSessions; hmcsim allows one) answers -EBUSY:
+ * nothing was sent and the session is fine. */
+static int
 chan_open(struct hmc_conn *c, struct hmc_chan *h, const char *cmd)
 {
-	int rc;
+	int rc, err = 0;
 
 	if (c->session == NULL && (rc = conn_connect(c)) < 0)
 		return rc;
@@ -882,12 +893,32 @@ chan_open(struct hmc_conn *c, struct hmc_chan *h, const char *cmd)
 		set_error(c, "cannot open a channel to %s:%u", c->host, c->port);
 		return session_broken(c->session) ? -ECONNRESET : -ENOMEM;
 	}
-	rc = channel_start(c, h->ch, cmd, h->deadline);
-	if (rc < 0) {
-		ssh_channel_free(h->ch);
-		h->ch = NULL;
+	SSH_RETRY(rc, ssh_channel_open_session(h->ch), c->session, h->deadline, err);
+	if (err < 0) {
+		set_error(c, "no channel from %s:%u within %d ms", c->host,
+			  c->port, c->command_timeout_ms);
+		return chan_fail_open(h, err);
 	}
-	return rc;
+	if (rc != SSH_OK && session_broken(c->session)) {
+		set_error(c, "session to %s:%u was closed", c->host, c->port);
+		return chan_fail_open(h, -ENOTCONN);
+	}
+	if (rc != SSH_OK) {
+		snprintf(c->error, sizeof(c->error), "%s:%u refused channel %u: "
+			 "%s", c->host, c->port, c->nchans + 1,
+			 ssh_get_error(c->session));
+		return chan_fail_open(h, c->nchans > 0 ? -EBUSY : -EPROTO);
+	}
+	SSH_RETRY(rc, ssh_channel_request_exec(h->ch, cmd), c->session,
+		  h->deadline, err);
+	if (err < 0 || rc != SSH_OK) {
+		set_error(c, "cannot start a command on %s:%u: %s", c->host,
+			  c->port, err < 0 ? "timed out" : ssh_get_error(c->session));
+		return chan_fail_open(h, err < 0 ? err :
+				      session_broken(c->session) ? -ECONNRESET :
+				      -EPROTO);
+	}
+	return 0;
 }
 
 int
@@ -915,8 +946,10 @@ hmc_conn_start(struct hmc_conn *c, const char *cmdline, struct hmc_chan **out)
 		rc = chan_open(c, h, cmdline);
 	}
 	if (rc < 0) {
-		if (rc == -ETIMEDOUT || rc == -ECONNRESET || rc == -EPROTO ||
-		    rc == -ENOTCONN)
+		/* a broken session goes (its other channels end unknown); a
+		 * refusal leaves it to the commands it runs */
+		if (rc == -ETIMEDOUT || rc == -ECONNRESET || rc == -ENOTCONN ||
+		    (rc == -EPROTO && c->nchans == 0))
 			session_drop(c);
 		free(h);
 		return rc == -ENOTCONN ? -ECONNRESET : rc;

@@ -3,7 +3,8 @@
 # SSH. The source is powered off: every eligible partition (Running, SRR
 # capable, not a VIOS) is restarted on the destination, once, and the
 # debts are in all three stores; the others are not touched. The source
-# comes back: the debts are cleaned up and closed in every store.
+# comes back: the debts are cleaned up and closed in every store. SIGHUP
+# reloads (a bad file refused, a good one restarts srrd in place).
 # Everything is checked in hmcsim's command log and in the stores.
 LIB=${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib
 . "$LIB/tap.sh"
@@ -16,7 +17,7 @@ command -v sqlite3 >/dev/null || tap_skip_all "sqlite3 not installed"
 [ -x "$SRRD_BIN" ] || tap_skip_all "srrd not built ($SRRD_BIN)"
 [ -x "$SRRD_SIM" ] || tap_skip_all "hmcsim not built ($SRRD_SIM)"
 
-tap_plan 10
+tap_plan 13
 cl_init
 cl_build 3 || { echo "Bail out! namespaces"; exit 1; }
 srrd_init || { echo "Bail out! keys"; exit 1; }
@@ -60,4 +61,20 @@ tap_is "$(srrd_cmds "$mark" | grep -c '^rrstartlpar .*-o cleanup')" 3 \
 	"three cleanups sent"
 tap_is "$(srrd_restarts "$mark")" 0 "no restart after the source came back"
 for k in 1 2 3; do srrd_debts $k | tr '\n' ' ' | sed "s/^/# node $k: /"; echo; done
+
+# SIGHUP: a bad file is refused and the agent keeps running; a good one
+# restarts it in place (same pid) and it rejoins with its ledger.
+conf3=$CL_DIR/n3/srrd/srrd.conf
+pid3=$(cl_pid 3 srrd)
+cp "$conf3" "$conf3.good"
+printf '[policy]\nbogus = 1\n' >> "$conf3"
+kill -HUP "$pid3"
+tap_ok "SIGHUP with a bad file: refused, the agent keeps running" \
+	cl_wait 10 eval "srrd_log 3 | grep -q 'reload refused' && kill -0 $pid3"
+cp "$conf3.good" "$conf3"
+kill -HUP "$pid3"
+rejoined() { [ "$(srrd_log 3 | grep -c 'running (config')" = 2 ] && leaders_agree; }
+tap_ok "SIGHUP with a good file: restarted in place (pid $pid3), rejoined" \
+	cl_wait 30 eval "rejoined && kill -0 $pid3"
+tap_is "$(srrd_debts 3 | grep -c ':cleaned$')" 3 "its ledger is intact after the reload"
 tap_done

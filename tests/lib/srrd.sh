@@ -35,6 +35,8 @@
 #   SRRD_HMCS      1 or 2 HMC sections (default 1)
 #   SRRD_EXTRA     more INI text (alerts ...)
 #   SRRD_HELLO_TIMEOUT  [cluster] hello_timeout (default 10s)
+#   SRRD_SESSIONS  executor sessions per HMC (default 4; hmcsim runs one
+#                  channel per session, so this is the parallelism there)
 SRRD_BIN=${SRRD_BIN:-${TOP_BUILDDIR:-.}/agent/srrd}
 SRRD_SIM=${SRRD_SIM:-${TOP_BUILDDIR:-.}/sim/hmcsim}
 SRRD_SIMCTL=${SRRD_SIMCTL:-${TOP_BUILDDIR:-.}/sim/simctl}
@@ -42,6 +44,7 @@ SRRD_HMC_ADDR=${CL_NET:-10.77.0}.200
 SRRD_HMC_ADDR2=${CL_NET:-10.77.0}.201
 SRRD_HMCS=${SRRD_HMCS:-1}
 SRRD_HELLO_TIMEOUT=${SRRD_HELLO_TIMEOUT:-10s}
+SRRD_SESSIONS=${SRRD_SESSIONS:-4}
 SRRD_SYSTEMS=${SRRD_SYSTEMS:-"[system src]
 protect = yes
 destinations = dst
@@ -91,8 +94,8 @@ srrd_sim_start() {
 srrd_simctl() { "$SRRD_SIMCTL" -s "$SRRD_DIR/sim/ctl.sock" "$@"; }
 
 srrd_hmc_section() {
-	printf '[hmc %s]\nhost = %s\nidentity = %s\nknown_hosts = %s\ntimeout = 10s\nsessions = 4\n\n' \
-		"$1" "$2" "$SRRD_DIR/id" "$SRRD_DIR/known_hosts"
+	printf '[hmc %s]\nhost = %s\nidentity = %s\nknown_hosts = %s\ntimeout = 10s\nsessions = %s\n\n' \
+		"$1" "$2" "$SRRD_DIR/id" "$SRRD_DIR/known_hosts" "$SRRD_SESSIONS"
 }
 
 srrd_conf() {
