@@ -345,7 +345,7 @@ srr_alerts() {
 
 srr_confirm() {
 	[ -x "$SRRCTL_BIN" ] || return 2
-	cl_exec "$1" "$SRRCTL_BIN" confirm "$2" --reason "integration test"
+	cl_exec "$1" "$SRRCTL_BIN" -y -c "$CL_DIR/n$1/srrha.conf" confirm "$2" --reason "integration test"
 }
 
 # ------------------------------------------------------------- whole stack
