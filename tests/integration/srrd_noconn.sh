@@ -12,7 +12,7 @@ LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd_stack.sh"
 srr_begin 300 "$@"
 
-tap_plan 13
+tap_plan 14
 srr_init
 FENCE=$TOP_SRCDIR/tests/integration/fence_test_agent
 MODE=$SRR_DIR/fence.mode
@@ -50,6 +50,7 @@ hung_left() {
 	return 1
 }
 tap_ok "fence hanging: srrd's fence timeout killed the agent" cl_wait 10 eval '! hung_left'
+tap_ok "fence hanging: an alert says the fence timed out" eval 'srr_alerts | grep -qiE "fenc.*timed out"'
 
 # ---- the fence device succeeds ----
 echo ok >"$MODE"
