@@ -64,8 +64,7 @@ struct srrd_pool {
 	pthread_t th[SRRD_MAX_SESSIONS];
 	struct hmc_conn *conn[SRRD_MAX_SESSIONS];
 	unsigned connects[SRRD_MAX_SESSIONS];	/* atomics: read by views */
-	int running;			/* jobs taken and not done (loop side) */
-	int queued;
+	int idle;			/* workers waiting for a job (mu) */
 };
 
 int srrd_work_init(struct srrd *d);

@@ -335,7 +335,8 @@ inv_same(const struct srrd_sys *y, const struct poll_inv *pi)
 	       memcmp(y->inv, pi->lpars, pi->n * sizeof(*pi->lpars)) == 0;
 }
 
-static void
+/* Returns true if the cached inventory changed. */
+static bool
 feed_inventory(struct srrd *d, int h, int s, struct poll_inv *pi)
 {
 	struct srr_event ev = { .type = SRR_EV_INVENTORY };
@@ -349,7 +350,9 @@ feed_inventory(struct srrd *d, int h, int s, struct poll_inv *pi)
 	srrd_feed(d, &ev, NULL, NULL);
 	d->hmc[h].inv_ms[s] = srrd_mono_ms();
 	d->hmc[h].inv_wanted[s] = false;
-	if (inv_same(y, pi)) {
+	bool changed = !inv_same(y, pi);
+
+	if (!changed) {
 		free(pi->lpars);
 	} else {
 		free(y->inv);
@@ -359,9 +362,9 @@ feed_inventory(struct srrd *d, int h, int s, struct poll_inv *pi)
 		y->inv_wall = srrd_wall_ms();
 		dlog(LOG_INFO, "inventory of %s: %zu partitions (HMC %s)",
 		     d->conf.sys[s].name, pi->n, d->conf.hmc[h].name);
-		srrd_inv_cache_save(d);
 	}
 	pi->lpars = NULL;
+	return changed;
 }
 
 static void
@@ -418,6 +421,7 @@ poll_done(struct srrd *d, struct srrd_job *j)
 	struct poll_job *p = (struct poll_job *)j;
 	struct srrd_hmc *m = &d->hmc[j->hmc];
 	struct srr_event ev = { .type = SRR_EV_POLL };
+	bool cache = false;
 	int s;
 
 	m->poll_busy = false;
@@ -443,10 +447,12 @@ poll_done(struct srrd *d, struct srrd_job *j)
 		for (s = 0; s < d->conf.nsys; s++) {
 			sys_state(d, s);
 			if (p->inv[s].inv_ok)
-				feed_inventory(d, j->hmc, s, &p->inv[s]);
+				cache |= feed_inventory(d, j->hmc, s, &p->inv[s]);
 			if (p->inv[s].cap_ok)
 				feed_capacity(d, s, &p->inv[s]);
 		}
+		if (cache)	/* one write per poll, whatever changed */
+			srrd_inv_cache_save(d);
 	}
 	for (s = 0; s < SRR_MAX_SYS; s++)
 		free(p->inv[s].lpars);

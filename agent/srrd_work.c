@@ -78,21 +78,26 @@ take(struct srrd_pool *p)
 	struct srrd_job *j;
 
 	pthread_mutex_lock(&p->mu);
+	p->idle++;
 	while (!p->stop && p->head == NULL)
 		pthread_cond_wait(&p->cv, &p->mu);
+	p->idle--;
 	j = dequeue(p);
 	pthread_mutex_unlock(&p->mu);
 	return j;
 }
 
-/* A job if one is queued, without waiting. */
+/* A job if one is queued and no other worker is idle, without waiting:
+ * commands spread over the sessions first, then share them as channels
+ * (a server that runs one command per session at a time, as hmcsim does,
+ * holds the channel's opening until its command ends). */
 static struct srrd_job *
 try_take(struct srrd_pool *p)
 {
 	struct srrd_job *j;
 
 	pthread_mutex_lock(&p->mu);
-	j = dequeue(p);
+	j = p->idle > 0 ? NULL : dequeue(p);
 	pthread_mutex_unlock(&p->mu);
 	return j;
 }

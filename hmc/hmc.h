@@ -409,7 +409,10 @@ void hmc_conn_free(struct hmc_conn *conn);
  *   hmc_conn_start   connects if needed, opens a channel, sends CMDLINE;
  *                    -EBUSY when HMC_CHANNELS_MAX run or the server
  *                    refuses one more channel while others run (its
- *                    MaxSessions): nothing was sent, the session stays
+ *                    MaxSessions): nothing was sent, the session stays.
+ *                    It waits for the server to open the channel (at most
+ *                    the command timeout; a server that runs one command
+ *                    at a time opens it when the running one ends)
  *   hmc_conn_poll    moves every channel on; waits at most TIMEOUT_MS for
  *                    input when none moved
  *   hmc_chan_done    finished (output, exit status, or an error)

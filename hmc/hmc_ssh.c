@@ -878,8 +878,8 @@ chan_fail_open(struct hmc_chan *h, int rc)
 }
 
 /* Opens a channel and sends CMD. A server that refuses one more channel
- * while others run (its MaxSessions; hmcsim allows one) answers -EBUSY:
- * nothing was sent and the session is fine. */
+ * while others run (its MaxSessions) answers -EBUSY: nothing was sent and
+ * the session is fine. */
 static int
 chan_open(struct hmc_conn *c, struct hmc_chan *h, const char *cmd)
 {

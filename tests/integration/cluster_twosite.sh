@@ -19,10 +19,10 @@ tap_plan 11
 sleep 0 &
 dead=$!
 wait
-ip netns add "srt$dead-n1"
+ip netns add "$CL_PREFIX$dead-n1"
 cl_init
 tap_ok "a dead run's leftover namespace was removed first" eval \
-	'! ip netns list | grep -q "^srt$dead-n1"'
+	'! ip netns list | grep -q "^$CL_PREFIX$dead-n1"'
 CL_QDEVICE=1
 CL_NODE_HOOKS=probe_hook
 ALL="1 2 3 4"

@@ -9,9 +9,11 @@
 # -f` (knet, crypto off, token CL_TOKEN ms) inside `unshare -m` with its own
 # /run bind-mounted from the node's directory, and state_dir in it too.
 #
-# Names: CL_P = "srt<pid of the test shell>" prefixes every namespace, so two
-# runs never collide; cl_init first removes the namespaces (and their
-# processes) of earlier runs whose shell is gone. cl_init installs a trap
+# Names: CL_P = "$CL_PREFIX<pid of the test shell>" (CL_PREFIX: srt)
+# prefixes every namespace, so two runs never collide; cl_init first
+# removes the namespaces (and their processes) of earlier runs that are
+# gone: their lock file ($CL_BASE/$CL_P.lock, held on fd 9 for the run's
+# life) is free, or, without one, their shell is gone. cl_init installs a trap
 # that kills every process inside this run's namespaces and deletes them
 # on exit, failure or signal.
 #
@@ -58,6 +60,7 @@ CL_QUORUM_OPTS=${CL_QUORUM_OPTS:-}
 CL_NODE_HOOKS=${CL_NODE_HOOKS:-}
 CL_NET=10.77.0
 CL_BASE=${CL_BASE:-/tmp/srrha-cl}
+CL_PREFIX=${CL_PREFIX:-srt}
 CL_N=0
 CL_QNETD=0
 
@@ -82,16 +85,29 @@ cl_ns_remove() {
 	ip netns del "$ns" 2>/dev/null
 }
 
-# namespaces of earlier runs whose test shell is gone
+# A run holds an flock on $CL_BASE/$CL_P.lock for its whole life (fd 9):
+# that works whatever PID namespace the caller is in, where kill -0 of
+# another run's shell can fail while it is alive. A namespace is stale
+# when its run's lock is free (or, for a run without a lock file, when its
+# shell is gone).
+cl_run_dead() {
+	local p=$1
+	if [ -e "$CL_BASE/$p.lock" ]; then
+		flock -n "$CL_BASE/$p.lock" true
+	else
+		! kill -0 "${p#"$CL_PREFIX"}" 2>/dev/null
+	fi
+}
+
+# namespaces of earlier runs that are gone
 cl_remove_stale() {
 	local ns owner
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^srt[0-9]+-'); do
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$CL_PREFIX[0-9]+-"); do
 		owner=${ns%%-*}
-		owner=${owner#srt}
-		if ! kill -0 "$owner" 2>/dev/null; then
+		if cl_run_dead "$owner"; then
 			cl_log "removing stale namespace $ns"
 			cl_ns_remove "$ns"
-			rm -rf "${CL_BASE:?}/srt$owner"
+			rm -rf "${CL_BASE:?}/$owner" "$CL_BASE/$owner.lock"
 		fi
 	done
 }
@@ -107,11 +123,15 @@ cl_cleanup() {
 	else
 		rm -rf "${CL_DIR:?}"
 	fi
+	rm -f "$CL_BASE/$CL_P.lock"
 }
 
 cl_init() {
-	CL_P="srt$$"
+	CL_P="$CL_PREFIX$$"
 	CL_DIR="$CL_BASE/$CL_P"
+	mkdir -p "$CL_BASE"
+	exec 9>"$CL_BASE/$CL_P.lock"
+	flock -n 9
 	cl_remove_stale
 	mkdir -p "$CL_DIR"
 	trap 'cl_cleanup' EXIT
@@ -203,9 +223,9 @@ cl_spawn_in() {
 	if [ "$mnt" = 1 ]; then
 		ip netns exec "$ns" unshare -m --propagation private \
 			sh -c 'mount --bind "$0" /run && exec "$@"' "$dir/run" "$@" \
-			>"$dir/$name.log" 2>"$dir/$name.err" </dev/null &
+			>"$dir/$name.log" 2>"$dir/$name.err" </dev/null 9>&- &
 	else
-		ip netns exec "$ns" "$@" >"$dir/$name.log" 2>"$dir/$name.err" </dev/null &
+		ip netns exec "$ns" "$@" >"$dir/$name.log" 2>"$dir/$name.err" </dev/null 9>&- &
 	fi
 	echo $! > "$dir/$name.pid"
 	disown $!	# no "Killed" noise when the cleanup kills it
@@ -213,7 +233,7 @@ cl_spawn_in() {
 
 cl_spawn() { local k=$1; shift; cl_spawn_in "$(cl_ns "$k")" "$CL_DIR/n$k" "$1" 0 "${@:2}"; }
 cl_spawn_mnt() { local k=$1; shift; cl_spawn_in "$(cl_ns "$k")" "$CL_DIR/n$k" "$1" 1 "${@:2}"; }
-cl_exec() { local k=$1; shift; ip netns exec "$(cl_ns "$k")" "$@"; }
+cl_exec() { local k=$1; shift; ip netns exec "$(cl_ns "$k")" "$@" 9>&-; }
 cl_pid() { cat "$CL_DIR/n$1/$2.pid" 2>/dev/null; }
 cl_alive() { local p; p=$(cl_pid "$1" "$2") && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 

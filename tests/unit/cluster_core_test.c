@@ -201,8 +201,16 @@ fake_kick(void *tctx)
 {
 	kicks++;
 }
+static int sync_failures;
+
+static void
+e_sync_failed(void *ctx, uint64_t epoch, const char *what, int err)
+{
+	sync_failures++;
+}
+
 static const struct cluster_events evs = { e_connection, e_membership, NULL,
-	e_leader, e_synced, e_delivered, e_mismatch };
+	e_leader, e_synced, e_delivered, e_mismatch, e_sync_failed };
 
 /* ---- harness ---- */
 
@@ -239,7 +247,7 @@ setup(void **state)
 	memset(nodes, 0, sizeof(nodes));
 	qhead = qtail = 0;
 	fake_ms = 1000000;
-	rejoins = kicks = 0;
+	rejoins = kicks = sync_failures = 0;
 	test_ops = &ops;
 	for (i = 0; i < NODES; i++)
 		node_init(i, "cfg-A");
@@ -845,6 +853,36 @@ test_merge_in_steps(void **state)
 	assert_true(core_may_lead(nodes[0].core));
 }
 
+/* a state above the cap is refused by the sender itself, with an alert,
+ * and the member leaves (the others sync without it); a received record
+ * above CLUSTER_RECORD_MAX is refused */
+static void
+test_caps(void **state)
+{
+	struct cluster_stats st;
+	static uint8_t buf[CW_HDR_LEN + CLUSTER_RECORD_MAX + 8];
+	struct cw_hdr h = { CW_MAGIC, CW_VERSION, 0, CW_RECORD, 0, 2,
+			    CLUSTER_RECORD_MAX + 8 };
+	int i;
+
+	nodes[2].pad = CLUSTER_SYNC_MAX;	/* its digest: 8 bytes more */
+	view(0x7, 8, true);
+	pump();
+	assert_int_equal(sync_failures, 1);
+	assert_int_equal(rejoins, 1);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(nodes[i].synced_count, 0);
+	view(0x3, 12, true);	/* it left: the others sync */
+	pump();
+	assert_int_equal(nodes[0].synced_count, 1);
+	h.epoch = core_epoch(nodes[0].core);
+	cw_encode_hdr(buf, &h);
+	core_deliver(nodes[0].core, 2, 100, buf, sizeof(buf));
+	core_stats(nodes[0].core, &st);
+	assert_true(st.malformed == 1);
+	assert_int_equal(nodes[0].delivered, 0);
+}
+
 static void
 test_votes_judgement(void **state)
 {
@@ -898,6 +936,7 @@ main(void)
 		T(test_stuck_in_delta_excluded),
 		T(test_votes_judgement),
 		T(test_merge_in_steps),
+		T(test_caps),
 	};
 
 	if (getenv("CORE_TEST_LOG")) {	/* the core's log, to debug */
