@@ -162,6 +162,8 @@ struct cluster_stats {
 
 struct cluster;
 
+/* *OUT is set before any event runs: the connection event may fire
+ * before cluster_init() returns. */
 int cluster_init(qb_loop_t *loop, const struct cluster_config *cfg,
 		 struct cluster **out);
 void cluster_free(struct cluster *c);

@@ -535,12 +535,15 @@ cluster_init(qb_loop_t *loop, const struct cluster_config *cfg,
 		free(c);
 		return rc;
 	}
+	/* The connection event fires inside cl_connect(), and its handler
+	 * may already call the API with the handle (srrd asks for the local
+	 * nodeid there): hand it out first. */
+	*out = c;
 	if (cl_connect(c) < 0) {
 		cl_log(LOG_WARNING, "corosync not reachable; retrying every second");
 		arm_reconnect(c);
 	}
 	tick_fire(c);
-	*out = c;
 	return 0;
 }
 

@@ -265,6 +265,7 @@ int sim_cmd_rrstartlpar(struct sim_ctx *c, int argc, char **argv);
 struct sim_log_rec {
 	const char *endpoint;
 	const char *user;
+	const char *peer;		/* client address */
 	const char *mode;		/* "exec" or "shell" */
 	unsigned long session;
 	const char *command;
@@ -322,6 +323,8 @@ int sim_hostkey_rotate(void);
  * left (then the model may be freed). */
 bool sim_server_stop(void);
 void sim_server_status(struct hmc_buf *b);
+/* "logins ENDPOINT ADDRESS N" per endpoint and client address. */
+void sim_server_logins(struct hmc_buf *b);
 
 /* ------------------------------------------------------------------------ */
 /* sim_ctl.c: the control socket                                            */

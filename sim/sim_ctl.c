@@ -172,6 +172,7 @@ ctl_dispatch(struct sim_model *m, char **av, int ac, struct hmc_buf *out)
 	}
 	if (strcmp(av[0], "status") == 0) {
 		sim_server_status(out);
+		sim_server_logins(out);
 		return 0;
 	}
 	pthread_mutex_lock(&m->lock);

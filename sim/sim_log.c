@@ -67,6 +67,8 @@ sim_log_write(const struct sim_log_rec *r)
 	json_object_object_add(o, "seq", json_object_new_int64((int64_t)++log_seq));
 	json_object_object_add(o, "endpoint", json_object_new_string(r->endpoint));
 	json_object_object_add(o, "user", json_object_new_string(r->user));
+	if (r->peer != NULL)
+		json_object_object_add(o, "peer", json_object_new_string(r->peer));
 	json_object_object_add(o, "mode", json_object_new_string(r->mode));
 	json_object_object_add(o, "session", json_object_new_int64((int64_t)r->session));
 	json_object_object_add(o, "command", json_object_new_string(r->command));

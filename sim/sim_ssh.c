@@ -16,6 +16,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 #include <libssh/server.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -29,6 +30,7 @@
 #include "sim.h"
 
 #define EP_MAX		8
+#define LOGIN_PEERS_MAX	64
 #define INPUT_MAX	(64 * 1024)
 
 struct sim_endpoint {
@@ -44,6 +46,8 @@ struct sim_endpoint {
 struct sess {
 	struct sess *next;
 	unsigned long id;
+	char peer[64];			/* client address (log, login count) */
+	bool counted;			/* in srv.logins */
 	struct sim_endpoint *ep;
 	ssh_session s;
 	ssh_event ev;
@@ -81,6 +85,15 @@ static struct {
 	unsigned long reaped;		/* over the login grace time */
 	unsigned int key_gen;
 	bool stop;
+	/* Sessions per (endpoint, client address) that logged in and opened
+	 * a channel: the SSH handshakes a client made, which tests compare
+	 * with a budget. */
+	struct {
+		size_t ep;
+		char peer[64];
+		unsigned long n;
+	} logins[LOGIN_PEERS_MAX];
+	size_t nlogins;
 } srv = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* ------------------------------------------------------------ host key */
@@ -279,11 +292,56 @@ ch_env(ssh_session s, ssh_channel ch, const char *n, const char *v, void *arg)
 	return 0;	/* accepted and ignored, as a restricted shell does */
 }
 
+/* The client's address without the port ("?" if unknown). */
+static void
+peer_name(int fd, char *out, size_t len)
+{
+	struct sockaddr_storage a;
+	socklen_t alen = sizeof(a);
+	const void *p = NULL;
+
+	snprintf(out, len, "?");
+	if (getpeername(fd, (struct sockaddr *)&a, &alen) != 0)
+		return;
+	if (a.ss_family == AF_INET)
+		p = &((struct sockaddr_in *)&a)->sin_addr;
+	else if (a.ss_family == AF_INET6)
+		p = &((struct sockaddr_in6 *)&a)->sin6_addr;
+	if (p == NULL || inet_ntop(a.ss_family, p, out, (socklen_t)len) == NULL)
+		snprintf(out, len, "?");
+}
+
+/* Count a logged-in session once, at its first channel: a channel is only
+ * opened after authentication, so this is where a handshake was used. */
+static void
+login_note(struct sess *x)
+{
+	size_t ep = (size_t)(x->ep - srv.eps), i;
+
+	if (x->counted)
+		return;
+	x->counted = true;
+	peer_name(ssh_get_fd(x->s), x->peer, sizeof(x->peer));
+	pthread_mutex_lock(&srv.lock);
+	for (i = 0; i < srv.nlogins; i++)
+		if (srv.logins[i].ep == ep && strcmp(srv.logins[i].peer, x->peer) == 0)
+			break;
+	if (i == srv.nlogins && i < LOGIN_PEERS_MAX) {
+		srv.logins[i].ep = ep;
+		snprintf(srv.logins[i].peer, sizeof(srv.logins[i].peer), "%s", x->peer);
+		srv.nlogins++;
+	}
+	if (i < srv.nlogins)
+		srv.logins[i].n++;
+	pthread_mutex_unlock(&srv.lock);
+}
+
 static ssh_channel
 open_session(ssh_session s, void *arg)
 {
 	struct sess *x = arg;
 
+	login_note(x);
 	if (x->chan != NULL)
 		return NULL;	/* one channel at a time */
 	x->chan = ssh_channel_new(s);
@@ -380,7 +438,7 @@ run_line(struct sess *x, const char *line, const char *mode)
 			     .user = x->user, .alive = sess_alive,
 			     .alive_arg = x };
 	struct sim_log_rec r = { .endpoint = x->ep->label, .user = x->user,
-				 .mode = mode, .session = x->id,
+				 .peer = x->peer, .mode = mode, .session = x->id,
 				 .command = line };
 	int rc;
 
@@ -841,6 +899,18 @@ sim_server_status(struct hmc_buf *b)
 	hmc_buf_printf(b, "sessions %zu\nnot_logged_in %u\nrefused %lu\n"
 		       "reaped %lu\nhostkey_generation %u\n", n, srv.n_unauthed,
 		       srv.refused, srv.reaped, srv.key_gen);
+	pthread_mutex_unlock(&srv.lock);
+}
+
+void
+sim_server_logins(struct hmc_buf *b)
+{
+	size_t i;
+
+	pthread_mutex_lock(&srv.lock);
+	for (i = 0; i < srv.nlogins; i++)
+		hmc_buf_printf(b, "logins %zu %s %lu\n", srv.logins[i].ep,
+			       srv.logins[i].peer, srv.logins[i].n);
 	pthread_mutex_unlock(&srv.lock);
 }
 

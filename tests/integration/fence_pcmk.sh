@@ -34,25 +34,12 @@ cleanup() {
 cl_init
 trap cleanup EXIT
 
-# Pacemaker in node k's namespace: its own hostname (the corosync node
-# name), /run, /var/lib/pacemaker and /var/log/pacemaker.
-pcmk_start() {
-	local k=$1 d=$CL_DIR/n$1 sub
-	for sub in cib pengine blackbox cores; do mkdir -p "$d/pcmk-lib/$sub"; done
-	mkdir -p "$d/pcmk-log"
-	chown -R hacluster:haclient "$d/pcmk-lib" "$d/pcmk-log"
-	ip netns exec "$(cl_ns "$k")" unshare -m -u --propagation private sh -c '
-		hostname "$1" && mount --bind "$2/run" /run &&
-		mount --bind "$2/pcmk-lib" /var/lib/pacemaker &&
-		mount --bind "$2/pcmk-log" /var/log/pacemaker && exec pacemakerd' \
-		sh "n$k" "$d" >"$d/pcmk.log" 2>"$d/pcmk.err" </dev/null &
-	echo $! >"$d/pcmk.pid"
-}
-mon() { cl_exec 1 crm_mon -1 2>/dev/null; }
-has_dc() { mon | grep -q "Current DC: n[0-9]"; }
-all_online() { mon | grep -q "Online: \[ n1 n2 n3 \]"; }
+. "$lib/pcmk.sh"
+mon() { pcmk_mon; }
+has_dc() { pcmk_has_dc; }
+all_online() { pcmk_all_online "n1 n2 n3"; }
 device_started() { mon | grep -q "srr.*Started"; }
-fenced_log() { cat "$CL_DIR"/n*/pcmk-log/pacemaker.log 2>/dev/null; }
+fenced_log() { pcmk_log; }
 
 echo "1..13"
 FL_DIR=$CL_DIR/fence

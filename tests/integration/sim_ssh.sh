@@ -3,7 +3,7 @@
 # host keys, key authentication, exit codes, two endpoints taken down and
 # back, host key rotation, faults, 64 concurrent sessions, persistence.
 . "$(dirname "$0")/sim_lib.sh"
-echo "1..19"
+echo "1..20"
 sim_start "$TOPOS/seed.ini" --time-scale 0.01
 
 out=$(sim_ssh 'lssyscfg -r sys -F name,powervm_lpar_simplified_remote_restart_capable')
@@ -108,6 +108,12 @@ sim_ssh "lssyscfg -r lpar -m p814-1 --filter 'lpar_names=lpar7' -F state" >/dev/
 out=$(simctl log 1)
 check "control: log gives the last command, its user and exit status" \
 	'python3 -c "import json,sys; r=json.loads(sys.argv[1]); sys.exit(not (r[\"command\"].endswith(\"lpar_names=lpar7'"'"' -F state\") and r[\"user\"] == \"hscroot\" and r[\"exit_status\"] == 0))" "$out"'
+logins=$(simctl status | awk '$1 == "logins" && $2 == 0 && $3 == "127.0.0.1" { print $4 }')
+before=$logins
+sim_ssh true >/dev/null 2>&1
+logins=$(simctl status | awk '$1 == "logins" && $2 == 0 && $3 == "127.0.0.1" { print $4 }')
+check "control: the log names the client's address; status counts its logins" \
+	'python3 -c "import json,sys; sys.exit(json.loads(sys.argv[1])[\"peer\"] != \"127.0.0.1\")" "$out" && [ "$logins" = $((before + 1)) ]'
 
 sim_ssh 'chsyscfg -r lpar -m p814-1 -i "name=lpar2,simplified_remote_restart_capable=1"'
 sim_stop

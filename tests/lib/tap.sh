@@ -3,6 +3,7 @@
 #   tap_ok DESC CMD...  "ok"/"not ok" as CMD succeeds
 #   tap_is GOT WANT DESC  ok if the two strings are equal; says both if not
 #   tap_skip_all WHY    "1..0 # SKIP WHY" and exit 0 (TAP counts it skipped)
+#   tap_skip DESC WHY   one test skipped ("ok N - DESC # SKIP WHY")
 #   tap_done            exit 0 if every test passed and the plan was met
 TAP_N=0
 TAP_FAIL=0
@@ -32,6 +33,11 @@ tap_is() {
 	local rc=$?
 	[ $rc = 0 ] || echo "# got '$1', want '$2'"
 	tap_result $rc "$3"
+}
+
+tap_skip() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1 # SKIP $2"
 }
 
 tap_skip_all() { echo "1..0 # SKIP $1"; exit 0; }
