@@ -41,6 +41,10 @@ conf_defaults(struct srr_engine_conf *c)
 		c->backoff_ms = 10000;
 	if (c->backoff_max_ms <= 0)
 		c->backoff_max_ms = 300000;
+	if (c->cmd_timeout_ms <= 0)
+		c->cmd_timeout_ms = 1800000;
+	if (c->query_timeout_ms <= 0)
+		c->query_timeout_ms = 120000;
 }
 
 static int
@@ -136,6 +140,14 @@ engine_alert(struct srr_engine *e, enum srr_alert_kind k, const char *fmt, ...)
 	vsnprintf(a->text, sizeof(a->text), fmt, ap);
 	va_end(ap);
 	elog(LOG_NOTICE, "%s", a->text);
+}
+
+/* A tag no other command or query of this engine carries: results echo
+ * it, and only the outstanding one's is taken. */
+srr_tag
+engine_tag(struct srr_engine *e)
+{
+	return ++e->next_tag;
 }
 
 /* Attempt N waits backoff_ms * 2^(N-1), at most backoff_max_ms. */
@@ -299,6 +311,12 @@ srr_engine_sys_confirmed_down(const struct srr_engine *e, int sys)
 	if (sys < 0 || sys >= e->c.nsys)
 		return false;
 	return watch_down((struct srr_engine *)e, sys, why, sizeof(why));
+}
+
+uint64_t
+srr_engine_ignored_results(const struct srr_engine *e)
+{
+	return e->ignored;
 }
 
 const char *

@@ -155,6 +155,9 @@ ops_record(struct srr_engine *e, const struct srr_record *r)
 		op = ops_add(e, r);
 	else if (op->have_rec && srr_record_cmp(r, &op->rec) <= 0)
 		return;
+	if ((r->status == SRR_OP_ABANDONED || r->status == SRR_OP_CLEANED) &&
+	    (!op->have_rec || op->rec.status != r->status))
+		op->closed_seen = e->now;
 	op->rec = *r;
 	op->have_rec = true;
 	if (r->dst[0])
@@ -189,7 +192,8 @@ ops_new_epoch(struct srr_engine *e)
 		if (op->inflight == IF_QUERY)
 			op->inflight = IF_NONE;
 		record_reconcile_flag(op);
-		op->next_ms = 0;
+		/* A backoff outlives the epoch: a new view is no proof the
+		 * HMC is ready for another attempt. */
 		e->ops[j++] = *op;
 	}
 	e->nops = j;
@@ -249,10 +253,25 @@ plan_one(struct srr_engine *e, int s, const struct srr_lpar_obs *l)
 	return op;
 }
 
-/* Already handled in this down episode: open, or closed since the source
- * was last seen up (an abandoned one stays abandoned). Closing time, not
- * creation: an operator may plan a restart before the source goes down
- * (found by the simulator, seed 584). */
+/* A closed debt of the source's current outage. Local times only: when
+ * this agent learned of the closure against when it last saw the source
+ * up, never wall clocks written by different agents (a leader's clock 2
+ * minutes ahead made an abandoned partition look like an old outage's).
+ * Closing time, not creation: an operator may plan a restart before the
+ * source goes down (found by the simulator, seed 584).
+ * A cleaned debt never counts: cleanup runs with the source up (its outage
+ * ended) and leaves the source without the partition, so an old cleaned
+ * record must not stop the failover of a later outage (nor one learned
+ * from the store at start while the source is down). An abandoned one
+ * counts until the source is seen up after it was learned. */
+bool
+ops_closed_this_outage(const struct srr_engine *e, const struct eop *o)
+{
+	return o->have_rec && o->rec.status == SRR_OP_ABANDONED &&
+	       o->src >= 0 && o->closed_seen >= e->sys[o->src].up_mono;
+}
+
+/* Already handled in this outage: open, or abandoned in it. */
 static bool
 planned_already(struct srr_engine *e, int s, const char *lpar)
 {
@@ -262,7 +281,7 @@ planned_already(struct srr_engine *e, int s, const char *lpar)
 		const struct eop *op = &e->ops[i];
 
 		if (op->src == s && strcmp(op->rec.lpar, lpar) == 0 &&
-		    (ops_open(op) || op->rec.updated.ms >= e->sys[s].up_wall))
+		    (ops_open(op) || ops_closed_this_outage(e, op)))
 			return true;
 	}
 	return false;

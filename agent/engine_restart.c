@@ -19,6 +19,7 @@ ops_emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd, int dst)
 	struct srr_action *a = engine_emit(e, SRR_ACT_COMMAND);
 
 	a->op = op->rec.id;
+	a->tag = op->tag = engine_tag(e);
 	a->cmd = cmd;
 	a->attempt = cmd == HMC_RR_CLEANUP ? op->rec.cl_attempts : op->rec.attempts;
 	a->src = op->src;
@@ -28,6 +29,9 @@ ops_emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd, int dst)
 	op->inflight = cmd == HMC_RR_VALIDATE ? IF_VALIDATE :
 		       cmd == HMC_RR_RESTART ? IF_RESTART : IF_CLEANUP;
 	op->inflight_attempt = a->attempt;
+	op->inflight_epoch = e->epoch;
+	op->inflight_dst = dst;
+	op->inflight_since = e->now;
 	op->refusal[0] = '\0';
 	if (cmd == HMC_RR_CLEANUP)
 		elog(LOG_NOTICE, "rrstartlpar -o cleanup %s on %s (attempt %u)",
@@ -50,6 +54,9 @@ ops_query(struct srr_engine *e, struct eop *op)
 		return;
 	a = engine_emit(e, SRR_ACT_QUERY);
 	a->op = op->rec.id;
+	a->tag = op->tag = engine_tag(e);
+	op->inflight_epoch = e->epoch;
+	op->inflight_since = e->now;
 	a->src = op->src;
 	a->dst = op->dst;
 	snprintf(a->lpar, sizeof(a->lpar), "%s", op->rec.lpar);
@@ -220,6 +227,7 @@ ops_step(struct srr_engine *e)
 	size_t i;
 	int s;
 
+	ops_deadlines(e);
 	for (s = 0; s < e->c.nsys; s++)
 		step_sys(e, s);
 	if (!engine_acting(e))

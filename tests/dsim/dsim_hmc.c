@@ -353,6 +353,7 @@ query_done(struct sim *s, struct qev *e, struct tlpar *l)
 	struct srr_ev_query_result *q = &ev.u.query;
 
 	q->op = e->act.op;
+	q->tag = e->act.tag;
 	q->ok = s->calm || !sim_chance(s, 5);
 	q->src_present = l->present_on_src;
 	q->src_rrs = l->rrs;
@@ -397,6 +398,7 @@ hmcm_done(struct sim *s, struct qev *e)
 		return;
 	}
 	r->op = e->act.op;
+	r->tag = e->act.tag;
 	r->cmd = e->act.cmd;
 	r->attempt = e->act.attempt;
 	if (e->act.cmd == HMC_RR_RESTART)

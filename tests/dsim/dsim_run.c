@@ -2,6 +2,9 @@
  * dsim_run.c: one schedule (setup, chaos, calm, repair, the checks) and
  * main(): many seeds, or one seed replayed with its trace.
  *
+ * Without --first, the base seed is drawn at random (or taken from
+ * DSIM_SEED) and printed; the regression seeds run after it.
+ *
  *   engine_dsim [--schedules N] [--first SEED] [--seed SEED] [-v]
  *               [--fault quorum|confirm|delivery|dest] [--expect-violation]
  *               [--sqlite-every N]
@@ -663,7 +666,7 @@ static const struct { const char *name; unsigned bit; } faults[] = {
 
 struct opts {
 	uint64_t first, count, seed, sqlite_every;
-	bool one, verbose, expect, safety_only;
+	bool one, verbose, expect, safety_only, first_given;
 	unsigned fault;
 	const char *fault_name;
 };
@@ -776,6 +779,51 @@ suite_fault(const struct opts *base, int fi, int n)
 	return t.failed;
 }
 
+/* Seeds that once broke the promise (doc/engine.md): run on every check,
+ * whatever the base seed drawn. */
+static const uint64_t regressions[] = {
+	584, 7304, 26966,		/* found during development */
+	112309, 204229, 305651, 510493,	/* a debt lost its destination */
+};
+
+static bool
+suite_regressions(const struct opts *o, int n)
+{
+	size_t i, nr = sizeof(regressions) / sizeof(regressions[0]);
+	struct totals t;
+	bool ok = true;
+
+	for (i = 0; i < nr; i++) {
+		run_seeds(o, regressions[i], 1, &t);
+		if (t.failed) {
+			printf("# regression seed %llu broke the promise: %s\n",
+			       (unsigned long long)regressions[i], t.violation);
+			replay_line(o, regressions[i]);
+			ok = false;
+		}
+	}
+	printf("%s %d - %zu regression seeds keep the promise\n",
+	       ok ? "ok" : "not ok", n, nr);
+	return ok;
+}
+
+/* A fresh base seed for each run (DSIM_SEED replays one), printed first. */
+static uint64_t
+draw_base(void)
+{
+	const char *env = getenv("DSIM_SEED");
+	struct timespec ts;
+	uint64_t b;
+
+	if (env != NULL && *env != '\0')
+		return strtoull(env, NULL, 10);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	b = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
+	    ((uint64_t)getpid() << 40);
+	b ^= b >> 31;
+	return 1 + b % 1000000000000ull;
+}
+
 static int
 parse(int argc, char **argv, struct opts *o)
 {
@@ -802,6 +850,7 @@ parse(int argc, char **argv, struct opts *o)
 			i++;
 		} else if (v && !strcmp(a, "--first")) {
 			o->first = strtoull(v, NULL, 10);
+			o->first_given = true;
 			i++;
 		} else if (v && !strcmp(a, "--sqlite-every")) {
 			o->sqlite_every = strtoull(v, NULL, 10);
@@ -851,9 +900,17 @@ main(int argc, char **argv)
 		printf("%s\n", t.failed ? t.violation : "no violation");
 		return t.failed == o.expect ? 0 : 1;
 	}
-	printf("1..%zu\n", 1 + sizeof(faults) / sizeof(faults[0]));
+	printf("1..%zu\n", 2 + sizeof(faults) / sizeof(faults[0]));
+	if (!o.first_given)
+		o.first = draw_base();
+	printf("# base seed %llu: tests/engine_dsim --first %llu --schedules "
+	       "%llu replays this run\n", (unsigned long long)o.first,
+	       (unsigned long long)o.first, (unsigned long long)o.count);
 	ok = suite_clean(&o, 1);
+	ok &= suite_regressions(&o, 2);
+	/* The broken gates are searched from seed 1: a fixed, known search. */
+	o.first = 1;
 	for (f = 0; f < sizeof(faults) / sizeof(faults[0]); f++)
-		ok &= suite_fault(&o, (int)f, (int)f + 2);
+		ok &= suite_fault(&o, (int)f, (int)f + 3);
 	return ok ? 0 : 1;
 }
