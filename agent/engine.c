@@ -208,11 +208,19 @@ static void
 on_membership(struct srr_engine *e, const struct srr_ev_membership *m)
 {
 	bool was = engine_leader(e);
+	bool moved = m->leader != e->leader;
 
 	e->leader = m->leader;
 	e->quorate = m->quorate;
 	e->config_agree = m->config_agree;
 	if (m->epoch == e->epoch) {
+		/* The leader moved inside the epoch: "delivered in this epoch"
+		 * no longer means "nobody else led meanwhile". Proposals out
+		 * are void, as on a new epoch (dsim seed 246217379118: a
+		 * leader's intent came back after another leader had sent the
+		 * same attempt, and was sent again). */
+		if (moved)
+			ops_new_term(e);
 		elog(LOG_INFO, "epoch %llu: leader %u%s, %squorate, "
 		     "configurations %s", (unsigned long long)m->epoch,
 		     m->leader, engine_leader(e) ? " (this agent)" : "",

@@ -26,6 +26,7 @@ struct eop {
 	struct srr_record prop;
 	uint64_t prop_epoch;
 	bool delivered;			/* prop came back merged in prop_epoch */
+	bool contended;			/* another copy of prop's step merged */
 	enum inflight inflight;
 	uint32_t inflight_attempt;
 	srr_tag tag;			/* of the command or query in flight */
@@ -163,6 +164,7 @@ bool ops_open(const struct eop *op);
 bool ops_restarting(const struct eop *op);
 void ops_record(struct srr_engine *e, const struct srr_record *r);
 void ops_new_epoch(struct srr_engine *e);
+void ops_new_term(struct srr_engine *e);
 void ops_plan(struct srr_engine *e, int s);
 void ops_manual(struct srr_engine *e, int s, const char *lpar);
 void ops_step(struct srr_engine *e);

@@ -111,6 +111,7 @@ ops_change_state(struct srr_engine *e, struct eop *op, struct srr_record *next,
 	op->prop = *next;
 	op->prop_epoch = e->epoch;
 	op->delivered = false;
+	op->contended = false;
 	a = engine_emit(e, SRR_ACT_REPLICATE);
 	a->op = next->id;
 	a->rec = *next;
@@ -140,6 +141,14 @@ record_reconcile_flag(struct eop *op)
 			     op->inflight != IF_RESTART && !op->delivered;
 }
 
+/* Two records of the same step: status and attempt numbers. */
+static bool
+same_step(const struct srr_record *a, const struct srr_record *b)
+{
+	return a->status == b->status && a->attempts == b->attempts &&
+	       a->att_epoch == b->att_epoch && a->cl_attempts == b->cl_attempts;
+}
+
 /* The ledger merged R: our view follows it, and a proposal that came back
  * in its epoch becomes actionable. */
 void
@@ -162,22 +171,28 @@ ops_record(struct srr_engine *e, const struct srr_record *r)
 	op->have_rec = true;
 	if (r->dst[0])
 		op->dst = engine_sys_index(e, r->dst);
-	/* Actionable only while the ledger holds exactly our proposal. */
+	/* Actionable only while the ledger holds exactly our proposal, and no
+	 * other agent proposed the same step meanwhile (another leader's
+	 * intent for the same attempt: its command may be out). */
 	op->delivered = false;
 	if (op->pending) {
 		c = srr_record_cmp(r, &op->prop);
+		if (c != 0 && same_step(r, &op->prop))
+			op->contended = true;
 		if (c >= 0) {
 			op->pending = false;
-			op->delivered = c == 0 && op->prop_epoch == e->epoch;
+			op->delivered = c == 0 && op->prop_epoch == e->epoch &&
+					!op->contended;
 		}
 	}
 	record_reconcile_flag(op);
 }
 
-/* Proposals of an old epoch are void: if they arrive later they are plain
- * records, and `restarting` ones get reconciled. */
+/* Proposals of an old epoch, or of an earlier leader's term in this one,
+ * are void: if they arrive later they are plain records, and
+ * `restarting` ones get reconciled. */
 void
-ops_new_epoch(struct srr_engine *e)
+ops_new_term(struct srr_engine *e)
 {
 	size_t i, j = 0;
 
@@ -197,6 +212,14 @@ ops_new_epoch(struct srr_engine *e)
 		e->ops[j++] = *op;
 	}
 	e->nops = j;
+}
+
+void
+ops_new_epoch(struct srr_engine *e)
+{
+	size_t i;
+
+	ops_new_term(e);
 	/* An epoch value may come back (same ring, same members): never
 	 * reuse an id this agent gave in it. */
 	e->seq = 0;

@@ -304,6 +304,12 @@ watch_fence(struct srr_engine *e, int s)
 	const char *why;
 	int h, seeing = 0;
 
+	/* A fence with no result by the command deadline: run it again. */
+	if (y->fence_inflight && e->now - y->fence_sent >= e->c.cmd_timeout_ms) {
+		elog(LOG_WARNING, "fence of %s: no result in %lld ms",
+		     e->c.sys[s].name, (long long)e->c.cmd_timeout_ms);
+		y->fence_inflight = false;
+	}
 	if (!e->c.sys[s].fence || y->fence_inflight || e->now < y->fence_next ||
 	    confirm_valid(e, y->fenced, y->fenced_at) ||
 	    confirm_valid(e, y->op_confirmed, y->confirmed_at))

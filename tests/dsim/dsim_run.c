@@ -20,7 +20,6 @@
 
 #include "dsim.h"
 
-#define POLL_MS		1000
 #define CHAOS_MS	30000
 #define CALM_MS		90000
 #define REPAIR_MS	30000
@@ -77,6 +76,7 @@ agent_crash(struct sim *s, int ai)
 	struct agent *a = &s->a[ai];
 
 	a->up = false;
+	s->ignored += srr_engine_ignored_results(a->eng);
 	srr_engine_free(a->eng);
 	a->eng = NULL;
 	if (s->sqlite) {	/* memory is lost; the store is not */
@@ -93,7 +93,8 @@ tick(struct sim *s, int ai)
 	struct srr_event ev = { .type = SRR_EV_TICK };
 
 	ev.u.tick.mono.ms = s->now;
-	ev.u.tick.wall.ms = 1700000000000 + s->now;
+	/* Each agent's wall clock: skewed, and it may jump. */
+	ev.u.tick.wall.ms = 1700000000000 + s->now + s->a[ai].skew;
 	sim_event(s, ai, &ev);
 	hmcm_feed(s, ai);
 }
@@ -111,32 +112,29 @@ operator(struct sim *s, enum srr_operator_req req, int sys)
 			sim_event(s, i, &ev);
 }
 
-/* The operator abandons one open debt on the leader, with a reason. */
+/* The operator abandons one open debt, with a reason, on any agent: a
+ * follower refuses (only the acting leader may); the ledgers say later
+ * which debts were abandoned (sim_lp_abandoned). */
 static void
 operator_abandon(struct sim *s)
 {
 	struct srr_event ev = { .type = SRR_EV_OPERATOR };
-	int i;
+	int i = (int)sim_rand(s, (uint32_t)s->na);
 	size_t k;
 
-	for (i = 0; i < s->na; i++) {
-		if (!hmcm_agent_may_act(s, i))
-			continue;
-		for (k = 0; k < srr_ledger_count(s->a[i].led); k++) {
-			const struct srr_record *r = srr_ledger_at(s->a[i].led, k);
+	if (!s->a[i].up)
+		return;
+	for (k = 0; k < srr_ledger_count(s->a[i].led); k++) {
+		const struct srr_record *r = srr_ledger_at(s->a[i].led, k);
 
-			if (r->status != SRR_OP_RESTARTED)
-				continue;
-			ev.u.opr.req = SRR_OPR_ABANDON;
-			ev.u.opr.op = r->id;
-			snprintf(ev.u.opr.reason, sizeof(ev.u.opr.reason),
-				 "dsim: operator cleans up by hand");
-			for (int j = 0; j < s->nlp; j++)
-				if (!strcmp(s->lp[j].name, r->lpar))
-					s->lp[j].abandoned = true;
-			sim_event(s, i, &ev);
-			return;
-		}
+		if (r->status != SRR_OP_RESTARTED)
+			continue;
+		ev.u.opr.req = SRR_OPR_ABANDON;
+		ev.u.opr.op = r->id;
+		snprintf(ev.u.opr.reason, sizeof(ev.u.opr.reason),
+			 "dsim: operator cleans up by hand");
+		sim_event(s, i, &ev);
+		return;
 	}
 }
 
@@ -203,7 +201,7 @@ chaos_source(struct sim *s)
 		/* Powered on again where an HMC sees it: a repair no HMC can
 		 * see after a confirmation defeats any gate (doc/engine.md). */
 		if (!t->alive && sim_chance(s, 20) && t->link[0] &&
-		    (s->nh < 2 || t->link[1])) {
+		    (s->nh < 2 || t->link[1]) && (s->nh < 3 || t->link[2])) {
 			hmcm_repair(s, y);
 			sim_log(s, "source %d repaired early", y);
 		}
@@ -216,7 +214,15 @@ chaos_cluster(struct sim *s)
 {
 	int i = (int)sim_rand(s, (uint32_t)s->na);
 
-	switch (sim_rand(s, 4)) {
+	switch (sim_rand(s, 6)) {
+	case 4:		/* quorum or leader changes inside the epoch */
+		dsim_view_change(s);
+		return;
+	case 5:		/* an agent's wall clock jumps */
+		s->a[i].skew += (int64_t)sim_rand(s, 7200001) - 3600000;
+		sim_log(s, "agent %d: wall clock jumps (skew %lld ms)", i + 1,
+			(long long)s->a[i].skew);
+		return;
 	case 0:
 		if (s->a[i].up) {
 			sim_log(s, "agent %d crashes", i + 1);
@@ -311,6 +317,8 @@ setup_conf(struct sim *s)
 	c->retry_max = 3;
 	c->backoff_ms = 1000;
 	c->backoff_max_ms = 8000;
+	c->cmd_timeout_ms = 40000;	/* restarts take up to 28 s */
+	c->query_timeout_ms = 5000;
 	c->fault = s->fault;
 	c->lpar = s->lconf;
 	c->nlpar = (size_t)s->nlp;
@@ -361,6 +369,10 @@ setup(struct sim *s)
 	s->na = 3 + (int)sim_rand(s, NA_MAX - 2);
 	s->ns = 1 + (int)sim_rand(s, NS_MAX);
 	s->nh = 1 + (int)sim_rand(s, NH_MAX);
+	/* HMCs after the first may lag (show states up to 3 s late): the
+	 * first one, which runs the commands, never does. */
+	for (h = 1; h < s->nh; h++)
+		s->lag[h] = sim_chance(s, 50) ? sim_rand(s, 3000) : 0;
 	s->nsys = s->ns + ND;
 	s->auto_cleanup = sim_chance(s, 30);
 	s->fail_pct = 10 + (int)sim_rand(s, 25);
@@ -373,10 +385,12 @@ setup(struct sim *s)
 	setup_conf(s);
 	for (i = 0; i < s->na; i++) {
 		s->a[i].nodeid = (uint32_t)i + 1;
-		if (s->sqlite)
+		s->a[i].skew = (int64_t)sim_rand(s, 360001) - 180000;
+		if (s->sqlite)	/* tmpfs if there is one: fsync is free */
 			snprintf(s->a[i].path, sizeof(s->a[i].path),
-				 "/tmp/srr-dsim-%d-%llu-%d.db", (int)getpid(),
-				 (unsigned long long)s->seed, i);
+				 "%s/srr-dsim-%d-%llu-%d.db",
+				 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
+				 (int)getpid(), (unsigned long long)s->seed, i);
 		agent_start(s, i);
 	}
 	dsim_membership(s);
@@ -394,6 +408,7 @@ calm_start(struct sim *s)
 	int i, y, h;
 
 	s->calm = true;
+	s->qdev_lost = s->skip_lowest = false;
 	for (i = 0; i < s->na; i++) {
 		s->a[i].label = 0;
 		if (!s->a[i].up)
@@ -447,8 +462,7 @@ must_restart(const struct sim *s, const struct tlpar *l)
 	const struct tsys *t = &s->sys[l->src];
 
 	return t->ever_died && !t->repaired && l->was_running && l->capable &&
-	       !l->vios && !l->excluded && !l->abandoned && !l->stopped &&
-	       leader_saw(s, l);
+	       !l->vios && !l->excluded && !l->stopped && leader_saw(s, l);
 }
 
 static void
@@ -457,7 +471,8 @@ check_restarted(struct sim *s)
 	int i;
 
 	for (i = 0; i < s->nlp; i++)
-		if (must_restart(s, &s->lp[i]) && s->lp[i].running_on < 0)
+		if (must_restart(s, &s->lp[i]) && s->lp[i].running_on < 0 &&
+		    !sim_lp_abandoned(s, &s->lp[i]))
 			sim_violation(s, "liveness: %s not restarted after %d s "
 				      "of calm", s->lp[i].name, CALM_MS / 1000);
 }
@@ -547,10 +562,11 @@ check_final(struct sim *s)
 
 	for (k = 0; k < s->nlp; k++) {
 		const struct tlpar *l = &s->lp[k];
+		bool abandoned = sim_lp_abandoned(s, l);
 
 		if (!l->restarted_ok)
 			continue;
-		if (!l->abandoned && !l->stopped && l->present_on_src)
+		if (!abandoned && !l->stopped && l->present_on_src)
 			sim_violation(s, "liveness: debt of %s never replayed",
 				      l->name);
 		for (i = 0; i < s->na; i++) {
@@ -567,7 +583,7 @@ check_final(struct sim *s)
 			if (r == NULL)
 				sim_violation(s, "debt of %s lost on agent %d",
 					      l->name, i + 1);
-			else if (!l->abandoned && !l->stopped &&
+			else if (!abandoned && !l->stopped &&
 				 r->status != SRR_OP_CLEANED)
 				sim_violation(s, "debt of %s still %s on agent %d",
 					      l->name,
@@ -602,6 +618,10 @@ handle(struct sim *s, struct qev *e)
 	case Q_CHAOS:
 		phase(s, e);
 		break;
+	case Q_REPLAY:
+		if (s->a[e->agent].up && s->a[e->agent].inc == e->inc)
+			sim_event(s, e->agent, &e->ev);
+		break;
 	}
 }
 
@@ -617,6 +637,8 @@ teardown(struct sim *s)
 	}
 	free(s->q);
 	for (i = 0; i < s->na; i++) {
+		if (s->a[i].eng != NULL)
+			s->ignored += srr_engine_ignored_results(s->a[i].eng);
 		srr_engine_free(s->a[i].eng);
 		srr_ledger_free(s->a[i].led);
 		srr_store_close(s->a[i].store);
@@ -673,6 +695,7 @@ struct opts {
 
 struct totals {
 	uint64_t schedules, steps, commands, restarts, cleanups, alerts;
+	uint64_t dups, lost, dropped, ignored;
 	uint64_t failed_seed;
 	char violation[512];
 	bool failed;
@@ -700,6 +723,10 @@ run_seeds(const struct opts *o, uint64_t first, uint64_t count,
 		t->restarts += s.restarts;
 		t->cleanups += s.cleanups;
 		t->alerts += s.alerts;
+		t->dups += s.dups;
+		t->lost += s.lost;
+		t->dropped += s.dropped;
+		t->ignored += s.ignored;
 		/* Looking for what a broken gate does: a safety violation. */
 		if (s.violation[0] && o->safety_only &&
 		    strstr(s.violation, "liveness") != NULL)
@@ -747,6 +774,10 @@ suite_clean(const struct opts *o, int n)
 	       (unsigned long long)t.commands, (unsigned long long)t.restarts,
 	       (unsigned long long)t.cleanups, (unsigned long long)t.alerts,
 	       elapsed(&t0));
+	printf("# faults: %llu results repeated late, %llu lost, %llu records "
+	       "dropped at an epoch's end; %llu results ignored by their tag\n",
+	       (unsigned long long)t.dups, (unsigned long long)t.lost,
+	       (unsigned long long)t.dropped, (unsigned long long)t.ignored);
 	if (t.failed) {
 		printf("# seed %llu broke the promise: %s\n",
 		       (unsigned long long)t.failed_seed, t.violation);
@@ -784,6 +815,7 @@ suite_fault(const struct opts *base, int fi, int n)
 static const uint64_t regressions[] = {
 	584, 7304, 26966,		/* found during development */
 	112309, 204229, 305651, 510493,	/* a debt lost its destination */
+	246217379118,			/* an intent of an earlier leader */
 };
 
 static bool
@@ -833,7 +865,7 @@ parse(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->first = 1;
 	o->count = 10000;
-	o->sqlite_every = 250;
+	o->sqlite_every = 10;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 

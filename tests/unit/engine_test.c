@@ -1266,6 +1266,42 @@ test_stall_guard_holds_a_confirmed_source(void **state)
 	free_h(h);
 }
 
+/* dsim seed 246217379118: the leader moved inside the epoch and back. An
+ * intent proposed before the move is void (the other leader may have sent
+ * the same attempt); the new one, contended by the old copy of the same
+ * step coming back, is not sent either: reconcile. */
+static void
+test_intent_void_when_leader_moves_inside_the_epoch(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
+	struct srr_record p1;
+	size_t i, n;
+
+	h->hold = true;
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	n = h->nheld;			/* planned */
+	for (i = 0; i < n; i++)
+		record(h, &h->held[i]);
+	p1 = last(h, SRR_ACT_REPLICATE)->rec;
+	assert_int_equal(p1.status, SRR_OP_RESTARTING);
+	ev.u.mem = (struct srr_ev_membership){ 1, 2, true, true, 3 };
+	feed(h, &ev);
+	poll(h);
+	ev.u.mem.leader = 1;
+	feed(h, &ev);
+	assert_int_equal(h->held[h->nheld - 1].status, SRR_OP_RESTARTING);
+	assert_true(h->held[h->nheld - 1].updated.ms > p1.updated.ms);
+	h->hold = false;
+	record(h, &p1);			/* the old copy, then the new one */
+	record(h, &h->held[h->nheld - 1]);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_QUERY, 0), 1);
+	free_h(h);
+}
+
 int
 main(void)
 {
@@ -1309,6 +1345,7 @@ main(void)
 		cmocka_unit_test(test_backoff_survives_a_new_epoch),
 		cmocka_unit_test(test_destination_check_ages),
 		cmocka_unit_test(test_stall_guard_holds_a_confirmed_source),
+		cmocka_unit_test(test_intent_void_when_leader_moves_inside_the_epoch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
