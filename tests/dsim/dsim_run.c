@@ -5,7 +5,7 @@
  * Without --first, the base seed is drawn at random (or taken from
  * DSIM_SEED) and printed; the regression seeds run after it.
  *
- *   engine_dsim [--schedules N] [--first SEED] [--seed SEED] [-v]
+ *   engine_dsim [--schedules N] [--first SEED] [--seed SEED] [-v] [--clean-only]
  *               [--fault quorum|confirm|delivery|dest] [--expect-violation]
  *               [--sqlite-every N]
  */
@@ -688,7 +688,7 @@ static const struct { const char *name; unsigned bit; } faults[] = {
 
 struct opts {
 	uint64_t first, count, seed, sqlite_every;
-	bool one, verbose, expect, safety_only, first_given;
+	bool one, verbose, expect, safety_only, first_given, clean_only;
 	unsigned fault;
 	const char *fault_name;
 };
@@ -871,6 +871,8 @@ parse(int argc, char **argv, struct opts *o)
 
 		if (!strcmp(a, "-v")) {
 			o->verbose = true;
+		} else if (!strcmp(a, "--clean-only")) {
+			o->clean_only = true;
 		} else if (!strcmp(a, "--expect-violation")) {
 			o->expect = true;
 		} else if (v && !strcmp(a, "--seed")) {
@@ -903,6 +905,15 @@ parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+static void
+print_base(const struct opts *o)
+{
+	printf("# base seed %llu: tests/engine_dsim --first %llu --schedules "
+	       "%llu%s replays this run\n", (unsigned long long)o->first,
+	       (unsigned long long)o->first, (unsigned long long)o->count,
+	       o->clean_only ? " --clean-only" : "");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -914,7 +925,7 @@ main(int argc, char **argv)
 	if (parse(argc, argv, &o) < 0) {
 		fprintf(stderr, "usage: engine_dsim [--schedules N] [--first S] "
 			"[--seed S] [--fault quorum|confirm|delivery|dest] "
-			"[--sqlite-every N] [-v]\n");
+			"[--sqlite-every N] [--clean-only] [-v]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -932,12 +943,15 @@ main(int argc, char **argv)
 		printf("%s\n", t.failed ? t.violation : "no violation");
 		return t.failed == o.expect ? 0 : 1;
 	}
-	printf("1..%zu\n", 2 + sizeof(faults) / sizeof(faults[0]));
 	if (!o.first_given)
 		o.first = draw_base();
-	printf("# base seed %llu: tests/engine_dsim --first %llu --schedules "
-	       "%llu replays this run\n", (unsigned long long)o.first,
-	       (unsigned long long)o.first, (unsigned long long)o.count);
+	if (o.clean_only) {	/* scripts/dsim-long: the clean run alone */
+		printf("1..1\n");
+		print_base(&o);
+		return suite_clean(&o, 1) ? 0 : 1;
+	}
+	printf("1..%zu\n", 2 + sizeof(faults) / sizeof(faults[0]));
+	print_base(&o);
 	ok = suite_clean(&o, 1);
 	ok &= suite_regressions(&o, 2);
 	/* The broken gates are searched from seed 1: a fixed, known search. */
