@@ -1302,6 +1302,38 @@ test_intent_void_when_leader_moves_inside_the_epoch(void **state)
 	free_h(h);
 }
 
+/* Cleanup's destination check: active on the destination the debt
+ * names, not on another one (the ledger would then be wrong: held, with
+ * an alert, for the operator). */
+static void
+test_cleanup_held_if_on_another_destination(void **state)
+{
+	struct h *h = debt();
+
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D1);	/* debt: D2 */
+	poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 0);
+	assert_true(alerted(h, "cleanup held"));
+	free_h(h);
+}
+
+/* A cleanup with no exit status may not have run: the debt stays open,
+ * the destination is checked again, the cleanup retried. */
+static void
+test_cleanup_unknown_outcome_keeps_debt(void **state)
+{
+	struct h *h = debt();
+
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D2);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 1);
+	result(h, last(h, SRR_ACT_COMMAND), -1, "");
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_CLEANING);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_QUERY, 0), 2);
+	free_h(h);
+}
+
 int
 main(void)
 {
@@ -1346,6 +1378,8 @@ main(void)
 		cmocka_unit_test(test_destination_check_ages),
 		cmocka_unit_test(test_stall_guard_holds_a_confirmed_source),
 		cmocka_unit_test(test_intent_void_when_leader_moves_inside_the_epoch),
+		cmocka_unit_test(test_cleanup_held_if_on_another_destination),
+		cmocka_unit_test(test_cleanup_unknown_outcome_keeps_debt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
