@@ -65,23 +65,30 @@ ops_query(struct srr_engine *e, struct eop *op)
 	op->query_epoch = e->epoch;
 }
 
-/* The intent is back from the ledger: the gate, then the command. */
+/* The intent is back from the ledger: the gate, then the command, at
+ * once or never. A new leader's reconciliation takes a command the HMC has
+ * not seen by its query for one never sent (doc/engine.md); a command held
+ * back by the gate and sent later (after a stall guard, or by an agent
+ * that has not yet learned of a new configuration: dsim seed
+ * 311602263575) breaks that. Refused: we hold the only right to send this
+ * attempt and did not, a proven non-restart: give it back, not counted
+ * against retry_max. */
 static void
 send_restart(struct srr_engine *e, struct eop *op)
 {
 	const char *why = gate_restart(e, op);
+	char msg[SRR_MSG_LEN];
 
+	op->delivered = false;
 	if (why == NULL) {
 		ops_emit_cmd(e, op, HMC_RR_RESTART, op->dst);
-		op->delivered = false;
 		return;
 	}
 	ops_refuse(e, op, SRR_ALERT_REFUSED, why);
-	/* We hold the only right to send it and did not: a proven non-restart.
-	 * Give the attempt back if the source came back. */
-	if (watch_operating(e, op->src))
-		ops_propose(e, op, SRR_OP_FAILED, "", "restart not sent: source "
-			    "is up again");
+	snprintf(msg, sizeof(msg), "restart not sent: %.200s", why);
+	op->retry_base++;
+	op->next_ms = e->now + e->c.poll_ms;
+	ops_propose(e, op, SRR_OP_FAILED, "", msg);
 }
 
 static bool
@@ -135,6 +142,11 @@ drive_restart(struct srr_engine *e, struct eop *op)
 		}
 		op->dst = d;
 		ops_emit_cmd(e, op, HMC_RR_VALIDATE, d);
+		return;
+	}
+	/* No intent the cluster gate would stop at once (paused, stall). */
+	if ((g = gate_cluster(e)) != NULL) {
+		ops_refuse(e, op, SRR_ALERT_REFUSED, g);
 		return;
 	}
 	next = op->rec;

@@ -115,6 +115,8 @@ dsim_pop(struct sim *s)
 
 /* ---------------------------------------------------- agents and network */
 
+static bool side_behind(const struct sim *s, int label, int members);
+
 static void
 replicate(struct sim *s, int ai, const struct srr_action *act)
 {
@@ -243,6 +245,11 @@ dsim_deliver(struct sim *s, struct qev *e)
 {
 	int i;
 
+	if (side_behind(s, e->label, e->members)) {
+		e->t = s->now + 20;
+		sim_push(s, e);
+		return;
+	}
 	/* Not delivered before its epoch ended: the cluster layer drops it
 	 * (for every member) half the time; the sync of the next epoch
 	 * carries only what some ledger merged. */
@@ -312,9 +319,21 @@ dsim_membership(struct sim *s)
 	int i, j;
 
 	s->epoch++;
-	for (i = 0; i < s->na; i++)
-		if (s->a[i].up)
+	for (i = 0; i < s->na; i++) {
+		struct qev v = { .type = Q_VIEW, .agent = i, .inc = s->a[i].inc,
+				 .epoch = s->epoch };
+
+		if (!s->a[i].up)
+			continue;
+		/* Each agent learns of the change when corosync tells it: in
+		 * the chaos, some up to 300 ms later than others. */
+		if (s->calm || sim_chance(s, 70)) {
 			send_view(s, i);
+			continue;
+		}
+		v.t = s->now + 1 + sim_rand(s, 300);
+		sim_push(s, &v);
+	}
 	for (i = 0; i < s->na; i++) {
 		struct qev e = { .type = Q_SYNC, .label = s->a[i].label,
 				 .epoch = s->epoch };
@@ -327,6 +346,36 @@ dsim_membership(struct sim *s)
 		e.t = s->now + 10 + sim_rand(s, 300);
 		sim_push(s, &e);
 	}
+}
+
+/* Agent E->agent learns of epoch E->epoch, unless a newer one came. */
+void
+dsim_view_learned(struct sim *s, struct qev *e)
+{
+	if (s->a[e->agent].up && s->a[e->agent].inc == e->inc &&
+	    e->epoch == s->epoch)
+		send_view(s, e->agent);
+}
+
+bool
+dsim_learned(const struct sim *s, int ai)
+{
+	return s->a[ai].epoch == s->epoch;
+}
+
+/* Some member of side LABEL (or of MEMBERS) has not learned the current
+ * configuration yet: corosync delivers it nothing of the new one before
+ * (a record or a sync is held until it has). */
+static bool
+side_behind(const struct sim *s, int label, int members)
+{
+	int i;
+
+	for (i = 0; i < s->na; i++)
+		if (s->a[i].up && (s->a[i].label == label ||
+				   (members & (1 << i))) && !dsim_learned(s, i))
+			return true;
+	return false;
 }
 
 /* Quorum or leader changes inside the epoch (a quorum device's vote lost
@@ -379,6 +428,11 @@ dsim_sync(struct sim *s, struct qev *e)
 	size_t dl, xl;
 	int i, j;
 
+	if (e->epoch == s->epoch && side_behind(s, e->label, 0)) {
+		e->t = s->now + 20;
+		sim_push(s, e);
+		return;
+	}
 	if (e->epoch != s->epoch) {
 		/* A newer configuration came first. Half the time its SYNCED
 		 * still reaches the members, late: it must count for nothing. */

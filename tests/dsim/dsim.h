@@ -110,7 +110,7 @@ struct sim {
 
 /* the queue */
 enum qtype { Q_TICK, Q_DELIVER, Q_SYNC, Q_CMD_DONE, Q_QUERY_DONE,
-	     Q_FENCE_DONE, Q_CHAOS, Q_REPLAY };
+	     Q_FENCE_DONE, Q_CHAOS, Q_REPLAY, Q_VIEW };
 
 struct qev {
 	int64_t t;
@@ -155,6 +155,8 @@ void dsim_deliver(struct sim *s, struct qev *e);
 void dsim_sync(struct sim *s, struct qev *e);
 void dsim_membership(struct sim *s);
 void dsim_view_change(struct sim *s);
+void dsim_view_learned(struct sim *s, struct qev *e);
+bool dsim_learned(const struct sim *s, int ai);
 bool sim_lp_abandoned(struct sim *s, const struct tlpar *l);
 struct qev dsim_pop(struct sim *s);
 

@@ -230,8 +230,17 @@ hmcm_command(struct sim *s, int ai, const struct srr_action *a)
 {
 	struct tlpar *l = lpar_of(s, a);
 
-	if (a->cmd != HMC_RR_VALIDATE)
+	if (a->cmd != HMC_RR_VALIDATE) {
 		check_intent(s, ai, a);
+		/* Nothing that changes an HMC from an agent that has not yet
+		 * learned of the current configuration. */
+		if (!dsim_learned(s, ai))
+			sim_violation(s, "agent %d sends %s of %s with a stale "
+				      "view (epoch %llu, now %llu)", ai + 1,
+				      hmc_rr_op_name(a->cmd), a->lpar,
+				      (unsigned long long)s->a[ai].epoch,
+				      (unsigned long long)s->epoch);
+	}
 
 	s->commands++;
 	if (!hmcm_agent_may_act(s, ai))

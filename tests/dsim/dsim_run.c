@@ -233,7 +233,7 @@ chaos_cluster(struct sim *s)
 		}
 		break;
 	case 1:
-		s->a[i].label = (int)sim_rand(s, 2);
+		s->a[i].label = (int)sim_rand(s, 3);	/* up to 3 sides */
 		sim_log(s, "network: agent %d to side %d", i + 1, s->a[i].label);
 		break;
 	case 2:
@@ -618,6 +618,9 @@ handle(struct sim *s, struct qev *e)
 	case Q_CHAOS:
 		phase(s, e);
 		break;
+	case Q_VIEW:
+		dsim_view_learned(s, e);
+		break;
 	case Q_REPLAY:
 		if (s->a[e->agent].up && s->a[e->agent].inc == e->inc)
 			sim_event(s, e->agent, &e->ev);
@@ -816,6 +819,7 @@ static const uint64_t regressions[] = {
 	584, 7304, 26966,		/* found during development */
 	112309, 204229, 305651, 510493,	/* a debt lost its destination */
 	246217379118,			/* an intent of an earlier leader */
+	311602263575,			/* an intent sent late, stale view */
 };
 
 static bool

@@ -1334,6 +1334,35 @@ test_cleanup_unknown_outcome_keeps_debt(void **state)
 	free_h(h);
 }
 
+/* dsim seed 311602263575: an intent refused by the gate when it came
+ * back (a stall guard) was sent seconds later, when a new leader may have
+ * reconciled it as never sent. At once or never: the attempt is given
+ * back, the next one goes. */
+static void
+test_refused_intent_given_back(void **state)
+{
+	struct h *h = estate(false);
+	size_t i, n;
+
+	h->hold = true;
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	n = h->nheld;			/* planned */
+	for (i = 0; i < n; i++)
+		record(h, &h->held[i]);
+	assert_int_equal(h->held[h->nheld - 1].status, SRR_OP_RESTARTING);
+	h->now += 5000;			/* the loop stalls */
+	poll(h);
+	assert_true(alerted(h, "stall guard"));
+	h->hold = false;
+	record(h, &h->held[n]);		/* the intent, back now */
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_FAILED);
+	poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	assert_int_equal(last(h, SRR_ACT_COMMAND)->attempt, 2);
+	free_h(h);
+}
+
 int
 main(void)
 {
@@ -1380,6 +1409,7 @@ main(void)
 		cmocka_unit_test(test_intent_void_when_leader_moves_inside_the_epoch),
 		cmocka_unit_test(test_cleanup_held_if_on_another_destination),
 		cmocka_unit_test(test_cleanup_unknown_outcome_keeps_debt),
+		cmocka_unit_test(test_refused_intent_given_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
