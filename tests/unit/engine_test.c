@@ -1266,6 +1266,23 @@ test_stall_guard_holds_a_confirmed_source(void **state)
 	free_h(h);
 }
 
+/* The source dies; the planned records come back, the restart intent is
+ * held back (returned: its index in h->held). */
+static size_t
+intent_held(struct h *h)
+{
+	size_t i, n;
+
+	h->hold = true;
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	n = h->nheld;			/* planned */
+	for (i = 0; i < n; i++)
+		record(h, &h->held[i]);
+	assert_int_equal(h->held[n].status, SRR_OP_RESTARTING);
+	return n;
+}
+
 /* dsim seed 246217379118: the leader moved inside the epoch and back. An
  * intent proposed before the move is void (the other leader may have sent
  * the same attempt); the new one, contended by the old copy of the same
@@ -1276,14 +1293,8 @@ test_intent_void_when_leader_moves_inside_the_epoch(void **state)
 	struct h *h = estate(false);
 	struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
 	struct srr_record p1;
-	size_t i, n;
 
-	h->hold = true;
-	h->st[SRC] = HMC_SYS_ERROR;
-	poll(h); poll(h); poll(h);
-	n = h->nheld;			/* planned */
-	for (i = 0; i < n; i++)
-		record(h, &h->held[i]);
+	intent_held(h);
 	p1 = last(h, SRR_ACT_REPLICATE)->rec;
 	assert_int_equal(p1.status, SRR_OP_RESTARTING);
 	ev.u.mem = (struct srr_ev_membership){ 1, 2, true, true, 3 };
@@ -1342,15 +1353,8 @@ static void
 test_refused_intent_given_back(void **state)
 {
 	struct h *h = estate(false);
-	size_t i, n;
+	size_t n = intent_held(h);
 
-	h->hold = true;
-	h->st[SRC] = HMC_SYS_ERROR;
-	poll(h); poll(h); poll(h);
-	n = h->nheld;			/* planned */
-	for (i = 0; i < n; i++)
-		record(h, &h->held[i]);
-	assert_int_equal(h->held[h->nheld - 1].status, SRR_OP_RESTARTING);
 	h->now += 5000;			/* the loop stalls */
 	poll(h);
 	assert_true(alerted(h, "stall guard"));
