@@ -31,7 +31,7 @@ struct h {
 	size_t nacts;
 	struct srr_record held[64];
 	size_t nheld;
-	struct srr_lpar_obs inv[4];
+	struct srr_lpar_obs inv[8];
 	size_t ninv;
 	enum hmc_sys_state st[NSYS];
 };
@@ -121,17 +121,25 @@ member(struct h *h, uint64_t epoch, uint32_t leader, bool quorate)
 	feed(h, &ev);
 }
 
-/* One poll interval: tick, states, inventory (if Operating), capacity. */
 static void
-poll(struct h *h)
+tick(struct h *h)
 {
 	struct srr_event ev = { .type = SRR_EV_TICK };
-	int y;
 
 	h->now += 1000;
 	ev.u.tick.mono.ms = h->now;
 	ev.u.tick.wall.ms = 1700000000000 + h->now;
 	feed(h, &ev);
+}
+
+/* One poll interval: tick, states, inventory (if Operating), capacity. */
+static void
+poll(struct h *h)
+{
+	struct srr_event ev;
+	int y;
+
+	tick(h);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SRR_EV_POLL;
 	ev.u.poll.nsys = NSYS;
@@ -556,6 +564,8 @@ test_eligibility(void **state)
 	lpar(h, "off", 100, HMC_LPAR_NOT_ACTIVATED);
 	lpar(h, "skip", 100, HMC_LPAR_RUNNING);
 	lpar(h, "fw", 100, HMC_LPAR_OPEN_FIRMWARE);
+	lpar(h, "nosrr", 100, HMC_LPAR_RUNNING);
+	h->inv[4].srr_capable = false;
 	member(h, 1, 1, true);
 	poll(h);
 	h->st[SRC] = HMC_SYS_ERROR;
@@ -1367,6 +1377,343 @@ test_refused_intent_given_back(void **state)
 	free_h(h);
 }
 
+/* ------------------------------------ each part of the gate, removed */
+
+/* Gate part 4 at send time: another operation of the same partition and
+ * source became STATUS while our intent was on its way back (another
+ * leader's record, learned late): not sent, given back. */
+static void
+other_op_blocks_send(enum srr_op_status status)
+{
+	struct h *h = estate(false);
+	size_t n = intent_held(h);
+	struct srr_record r = peer_rec(status, "D1", 1700000000000 + h->now);
+
+	r.id = (struct srr_op_id){ 1, 2, 7 };
+	record(h, &r);
+	h->hold = false;
+	record(h, &h->held[n]);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	assert_true(alerted(h, "already"));
+	free_h(h);
+}
+
+static void
+test_gate_other_op_restarting(void **state)
+{
+	other_op_blocks_send(SRR_OP_RESTARTING);
+}
+
+static void
+test_gate_other_op_restarted(void **state)
+{
+	other_op_blocks_send(SRR_OP_RESTARTED);
+}
+
+static void
+test_gate_other_op_cleaning(void **state)
+{
+	other_op_blocks_send(SRR_OP_CLEANING);
+}
+
+/* Gate part 2 at send time: the source came back while the intent was
+ * on its way: not sent. */
+static void
+test_gate_source_up_before_send(void **state)
+{
+	struct h *h = estate(false);
+	size_t n = intent_held(h);
+
+	h->st[SRC] = HMC_SYS_OPERATING;
+	poll(h);
+	h->hold = false;
+	record(h, &h->held[n]);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+/* Gate part 2, freshness: HMC 1 confirmed the source down, then went
+ * silent; when HMC 0 confirms it too, HMC 1's polls are stale. */
+static void
+test_gate_stale_poll_does_not_count(void **state)
+{
+	struct srr_engine_conf c;
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.nhmc = 2;
+	h = estate_conf(&c);
+	for (i = 0; i < 3; i++) {
+		poll(h);		/* HMC 0: Operating */
+		poll_hmc(h, 1, HMC_SYS_ERROR);
+	}
+	h->st[SRC] = HMC_SYS_ERROR;
+	for (i = 0; i < 4; i++)
+		poll(h);		/* HMC 1 silent */
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+/* Gate part 2, the window: K polls are not enough before T ms. */
+static void
+test_gate_k_polls_need_t_ms(void **state)
+{
+	struct h *h = estate(false);
+	int i;
+
+	h->st[SRC] = HMC_SYS_ERROR;
+	for (i = 0; i < 4; i++) {
+		h->now -= 500;		/* polls 500 ms apart */
+		poll(h);
+	}
+	assert_false(srr_engine_sys_confirmed_down(h->e, SRC));
+	poll(h);
+	assert_true(srr_engine_sys_confirmed_down(h->e, SRC));
+	free_h(h);
+}
+
+/* Gate part 2: every HMC must see a definite-down state; one HMC's
+ * window does not stand for another showing No Connection. */
+static void
+test_gate_every_hmc_definite(void **state)
+{
+	struct srr_engine_conf c;
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.nhmc = 2;
+	h = estate_conf(&c);
+	h->st[SRC] = HMC_SYS_ERROR;
+	for (i = 0; i < 5; i++) {
+		poll(h);
+		poll_hmc(h, 1, HMC_SYS_NO_CONNECTION);
+	}
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+/* Gate part 2: an HMC that does not see the system does not build a
+ * window for it meanwhile. */
+static void
+test_gate_invisible_polls_build_no_window(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_POLL };
+	int i;
+
+	ev.u.poll.nsys = NSYS;
+	ev.u.poll.state[SRC] = HMC_SYS_ERROR;
+	ev.u.poll.state[D1] = ev.u.poll.state[D2] = HMC_SYS_OPERATING;
+	ev.u.poll.visible[D1] = ev.u.poll.visible[D2] = true;
+	for (i = 0; i < 4; i++) {
+		tick(h);
+		feed(h, &ev);		/* SRC not visible */
+	}
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h);
+	assert_false(srr_engine_sys_confirmed_down(h->e, SRC));
+	free_h(h);
+}
+
+/* An ambiguous source confirmed while paused: SETUP then happens; on
+ * resume, no restart. */
+static void
+confirmed_then(void (*setup)(struct h *h))
+{
+	struct srr_engine_conf c;
+	struct h *h;
+
+	conf_init(&c, NULL, 0);
+	c.confirm_ttl_ms = 10000;
+	h = estate_conf(&c);
+	lpar(h, "db2", 100, HMC_LPAR_RUNNING);
+	opr(h, SRR_OPR_PAUSE);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	poll(h);
+	setup(h);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	poll(h);
+	opr(h, SRR_OPR_RESUME);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+static void
+expire(struct h *h)
+{
+	int i;
+
+	opr(h, SRR_OPR_CONFIRM);
+	for (i = 0; i < 11; i++)
+		poll(h);
+}
+
+static void
+seen_up(struct h *h)
+{
+	opr(h, SRR_OPR_CONFIRM);
+	h->st[SRC] = HMC_SYS_OPERATING;
+	poll(h);
+}
+
+/* Gate part 2: a confirmation expires (confirm_ttl_ms). */
+static void
+test_gate_confirmation_expires(void **state)
+{
+	confirmed_then(expire);
+}
+
+/* Gate part 2: a confirmation is withdrawn when the source is seen up. */
+static void
+test_gate_confirmation_withdrawn_when_up(void **state)
+{
+	confirmed_then(seen_up);
+}
+
+/* Gate part 2: so is a fence's success. */
+static void
+test_gate_fence_withdrawn_when_up(void **state)
+{
+	struct srr_engine_conf c;
+	struct srr_event ev = { .type = SRR_EV_FENCE_RESULT };
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.sys[SRC].fence = true;
+	h = estate_conf(&c);
+	opr(h, SRR_OPR_PAUSE);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	for (i = 0; i < 4; i++)
+		poll(h);
+	opr(h, SRR_OPR_RESUME);		/* the fence goes, no restart yet */
+	assert_int_equal(count(h, SRR_ACT_FENCE, 0), 1);
+	opr(h, SRR_OPR_PAUSE);
+	ev.u.fence.sys = SRC;
+	ev.u.fence.success = true;
+	feed(h, &ev);
+	h->st[SRC] = HMC_SYS_OPERATING;
+	poll(h);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	poll(h);
+	opr(h, SRR_OPR_RESUME);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+/* Cleanup's gate: the source's Operating poll must be fresh. */
+static void
+test_cleanup_needs_a_fresh_operating_poll(void **state)
+{
+	struct h *h = debt();
+
+	tick(h);
+	tick(h);			/* ticks, no poll: 2 s old */
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D2);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 0);
+	free_h(h);
+}
+
+/* Reconciliation: found on a destination but not powered on is no
+ * restart (and no proven failure: hold). */
+static void
+test_reconcile_found_not_running_holds(void **state)
+{
+	struct h *h = restarting_then_new_epoch();
+	struct srr_event ev = { .type = SRR_EV_QUERY_RESULT };
+
+	ev.u.query.op = last(h, SRR_ACT_QUERY)->op;
+	ev.u.query.tag = last(h, SRR_ACT_QUERY)->tag;
+	ev.u.query.ok = true;
+	ev.u.query.src_present = true;
+	ev.u.query.src_rrs = HMC_RRS_REMOTE_RESTARTABLE;
+	ev.u.query.found_on = D2;
+	ev.u.query.dst_state = HMC_LPAR_NOT_ACTIVATED;
+	feed(h, &ev);
+	assert_true(alerted(h, "holding"));
+	assert_int_equal(count(h, SRR_ACT_REPLICATE, 0), 0);
+	free_h(h);
+}
+
+/* Reconciliation: the source says Invalid (auto-cleanup): a debt. */
+static void
+test_reconcile_source_invalid_is_a_debt(void **state)
+{
+	struct h *h = restarting_then_new_epoch();
+
+	query_result(h, true, HMC_RRS_INVALID, -1);
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_RESTARTED);
+	free_h(h);
+}
+
+/* Cleanup: the source lists it as Invalid: the debt closes. */
+static void
+test_cleanup_source_invalid_closes_debt(void **state)
+{
+	struct h *h = debt();
+
+	query_result(h, true, HMC_RRS_INVALID, D2);
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_CLEANED);
+	free_h(h);
+}
+
+/* Cleanup: on its destination but not running: held. */
+static void
+test_cleanup_held_if_not_running(void **state)
+{
+	struct h *h = debt();
+	struct srr_event ev = { .type = SRR_EV_QUERY_RESULT };
+
+	ev.u.query.op = last(h, SRR_ACT_QUERY)->op;
+	ev.u.query.tag = last(h, SRR_ACT_QUERY)->tag;
+	ev.u.query.ok = true;
+	ev.u.query.src_present = true;
+	ev.u.query.src_rrs = HMC_RRS_REMOTE_RESTARTED;
+	ev.u.query.found_on = D2;
+	ev.u.query.dst_state = HMC_LPAR_NOT_ACTIVATED;
+	feed(h, &ev);
+	poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 0);
+	free_h(h);
+}
+
+/* Cleanup: a failed query says nothing (its fields are not read). */
+static void
+test_cleanup_failed_query_says_nothing(void **state)
+{
+	struct h *h = debt();
+	struct srr_event ev = { .type = SRR_EV_QUERY_RESULT };
+
+	ev.u.query.op = last(h, SRR_ACT_QUERY)->op;
+	ev.u.query.tag = last(h, SRR_ACT_QUERY)->tag;
+	ev.u.query.ok = false;
+	ev.u.query.found_on = -1;
+	feed(h, &ev);
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_RESTARTED);
+	free_h(h);
+}
+
+/* Abandon: only on the acting leader. */
+static void
+test_abandon_refused_on_a_follower(void **state)
+{
+	struct h *h = debt();
+	struct srr_event ev = { .type = SRR_EV_OPERATOR };
+
+	member(h, 2, 2, true);
+	ev.u.opr.req = SRR_OPR_ABANDON;
+	ev.u.opr.op = last(h, SRR_ACT_REPLICATE)->rec.id;
+	strcpy(ev.u.opr.reason, "cleaned by hand");
+	feed(h, &ev);
+	assert_true(alerted(h, "not the acting leader"));
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_RESTARTED);
+	free_h(h);
+}
+
 int
 main(void)
 {
@@ -1414,6 +1761,24 @@ main(void)
 		cmocka_unit_test(test_cleanup_held_if_on_another_destination),
 		cmocka_unit_test(test_cleanup_unknown_outcome_keeps_debt),
 		cmocka_unit_test(test_refused_intent_given_back),
+		cmocka_unit_test(test_gate_other_op_restarting),
+		cmocka_unit_test(test_gate_other_op_restarted),
+		cmocka_unit_test(test_gate_other_op_cleaning),
+		cmocka_unit_test(test_gate_source_up_before_send),
+		cmocka_unit_test(test_gate_stale_poll_does_not_count),
+		cmocka_unit_test(test_gate_k_polls_need_t_ms),
+		cmocka_unit_test(test_gate_every_hmc_definite),
+		cmocka_unit_test(test_gate_invisible_polls_build_no_window),
+		cmocka_unit_test(test_gate_confirmation_expires),
+		cmocka_unit_test(test_gate_confirmation_withdrawn_when_up),
+		cmocka_unit_test(test_gate_fence_withdrawn_when_up),
+		cmocka_unit_test(test_cleanup_needs_a_fresh_operating_poll),
+		cmocka_unit_test(test_reconcile_found_not_running_holds),
+		cmocka_unit_test(test_reconcile_source_invalid_is_a_debt),
+		cmocka_unit_test(test_cleanup_source_invalid_closes_debt),
+		cmocka_unit_test(test_cleanup_held_if_not_running),
+		cmocka_unit_test(test_cleanup_failed_query_says_nothing),
+		cmocka_unit_test(test_abandon_refused_on_a_follower),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
