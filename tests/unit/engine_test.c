@@ -661,19 +661,28 @@ test_retry_backoff_then_alert(void **state)
 	free_h(h);
 }
 
+/* The answer to the last query: where the partition is, in what state. */
 static void
-query_result(struct h *h, bool present, enum hmc_rr_status rrs, int found)
+query_full(struct h *h, bool ok, bool present, enum hmc_rr_status rrs,
+	   int found, enum hmc_lpar_state st)
 {
 	struct srr_event ev = { .type = SRR_EV_QUERY_RESULT };
 
 	ev.u.query.op = last(h, SRR_ACT_QUERY)->op;
 	ev.u.query.tag = last(h, SRR_ACT_QUERY)->tag;
-	ev.u.query.ok = true;
+	ev.u.query.ok = ok;
 	ev.u.query.src_present = present;
 	ev.u.query.src_rrs = rrs;
 	ev.u.query.found_on = found;
-	ev.u.query.dst_state = found >= 0 ? HMC_LPAR_RUNNING : HMC_LPAR_UNKNOWN;
+	ev.u.query.dst_state = st;
 	feed(h, &ev);
+}
+
+static void
+query_result(struct h *h, bool present, enum hmc_rr_status rrs, int found)
+{
+	query_full(h, true, present, rrs, found,
+		   found >= 0 ? HMC_LPAR_RUNNING : HMC_LPAR_UNKNOWN);
 }
 
 /* A restart sent, then leadership moves away and back: reconcile. */
@@ -1624,16 +1633,9 @@ static void
 test_reconcile_found_not_running_holds(void **state)
 {
 	struct h *h = restarting_then_new_epoch();
-	struct srr_event ev = { .type = SRR_EV_QUERY_RESULT };
 
-	ev.u.query.op = last(h, SRR_ACT_QUERY)->op;
-	ev.u.query.tag = last(h, SRR_ACT_QUERY)->tag;
-	ev.u.query.ok = true;
-	ev.u.query.src_present = true;
-	ev.u.query.src_rrs = HMC_RRS_REMOTE_RESTARTABLE;
-	ev.u.query.found_on = D2;
-	ev.u.query.dst_state = HMC_LPAR_NOT_ACTIVATED;
-	feed(h, &ev);
+	query_full(h, true, true, HMC_RRS_REMOTE_RESTARTABLE, D2,
+		   HMC_LPAR_NOT_ACTIVATED);
 	assert_true(alerted(h, "holding"));
 	assert_int_equal(count(h, SRR_ACT_REPLICATE, 0), 0);
 	free_h(h);
@@ -1666,16 +1668,9 @@ static void
 test_cleanup_held_if_not_running(void **state)
 {
 	struct h *h = debt();
-	struct srr_event ev = { .type = SRR_EV_QUERY_RESULT };
 
-	ev.u.query.op = last(h, SRR_ACT_QUERY)->op;
-	ev.u.query.tag = last(h, SRR_ACT_QUERY)->tag;
-	ev.u.query.ok = true;
-	ev.u.query.src_present = true;
-	ev.u.query.src_rrs = HMC_RRS_REMOTE_RESTARTED;
-	ev.u.query.found_on = D2;
-	ev.u.query.dst_state = HMC_LPAR_NOT_ACTIVATED;
-	feed(h, &ev);
+	query_full(h, true, true, HMC_RRS_REMOTE_RESTARTED, D2,
+		   HMC_LPAR_NOT_ACTIVATED);
 	poll(h); poll(h);
 	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 0);
 	free_h(h);
@@ -1686,13 +1681,8 @@ static void
 test_cleanup_failed_query_says_nothing(void **state)
 {
 	struct h *h = debt();
-	struct srr_event ev = { .type = SRR_EV_QUERY_RESULT };
 
-	ev.u.query.op = last(h, SRR_ACT_QUERY)->op;
-	ev.u.query.tag = last(h, SRR_ACT_QUERY)->tag;
-	ev.u.query.ok = false;
-	ev.u.query.found_on = -1;
-	feed(h, &ev);
+	query_full(h, false, false, HMC_RRS_UNKNOWN, -1, HMC_LPAR_UNKNOWN);
 	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_RESTARTED);
 	free_h(h);
 }
