@@ -264,6 +264,17 @@ test_unreadable_refused(void **state)
 	assert_non_null(strstr(err, "missing-dir"));
 }
 
+/* SQL run on the store's file behind its back. */
+static void
+behind(const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 /* A record the store cannot write is not applied (nor announced): the
  * ledger never runs ahead of its disk. */
 static void
@@ -272,15 +283,11 @@ test_write_failure_applies_nothing(void **state)
 	struct srr_store *s;
 	struct srr_ledger *l;
 	struct srr_record r;
-	sqlite3 *db;
 	char err[512];
 
 	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER full BEFORE INSERT "
-				      "ON ops BEGIN SELECT RAISE(ABORT, 'disk "
-				      "full'); END", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	behind("CREATE TRIGGER full BEFORE INSERT ON ops BEGIN "
+	       "SELECT RAISE(ABORT, 'disk full'); END");
 	assert_int_equal(srr_ledger_new(s, &l), 0);
 	rec(&r, 1, SRR_OP_PLANNED);
 	assert_true(srr_ledger_put(l, &r, "planned", NULL) < 0);
@@ -296,7 +303,6 @@ test_invalid_status_refused(void **state)
 	struct srr_store *s;
 	struct srr_ledger *l;
 	struct srr_record r;
-	sqlite3 *db;
 	char err[512];
 
 	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
@@ -305,10 +311,7 @@ test_invalid_status_refused(void **state)
 	assert_int_equal(srr_ledger_put(l, &r, "planned", NULL), 0);
 	srr_ledger_free(l);
 	srr_store_close(s);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE ops SET status = 99", NULL,
-				      NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	behind("UPDATE ops SET status = 99");
 	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
 	assert_true(srr_ledger_new(s, &l) < 0);
 	srr_store_close(s);
