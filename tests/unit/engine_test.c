@@ -1704,6 +1704,30 @@ test_abandon_refused_on_a_follower(void **state)
 	free_h(h);
 }
 
+/* Gate part 1, the state sync: nothing before the SYNCED of this very
+ * epoch (a late SYNCED of an older epoch counts for nothing). */
+static void
+test_nothing_before_sync(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
+
+	ev.u.mem = (struct srr_ev_membership){ 2, 1, true, true, 3 };
+	feed(h, &ev);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SRR_EV_SYNCED;
+	ev.u.synced_epoch = 1;
+	feed(h, &ev);
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h); poll(h);
+	assert_false(srr_engine_is_acting_leader(h->e));
+	assert_int_equal(count(h, SRR_ACT_REPLICATE, 0), 0);
+	ev.u.synced_epoch = 2;
+	feed(h, &ev);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
 int
 main(void)
 {
@@ -1751,6 +1775,7 @@ main(void)
 		cmocka_unit_test(test_cleanup_held_if_on_another_destination),
 		cmocka_unit_test(test_cleanup_unknown_outcome_keeps_debt),
 		cmocka_unit_test(test_refused_intent_given_back),
+		cmocka_unit_test(test_nothing_before_sync),
 		cmocka_unit_test(test_gate_other_op_restarting),
 		cmocka_unit_test(test_gate_other_op_restarted),
 		cmocka_unit_test(test_gate_other_op_cleaning),
