@@ -54,6 +54,7 @@ struct tlpar {
 	bool restart_inflight;
 	bool restarted_ok;
 	bool stopped;			/* shut down on its destination */
+	bool migrated;			/* moved to the other destination */
 	int64_t stopped_at;
 	int64_t seen_on_dest[NA_MAX];	/* a query told agent i: active */
 	uint64_t seen_epoch[NA_MAX];	/* in which of its epochs */

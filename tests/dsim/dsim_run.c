@@ -139,18 +139,28 @@ operator_abandon(struct sim *s)
 }
 
 /* Someone shuts a restarted partition down on its destination: its debt
- * must now stay open (the source copy may be the one to keep). */
+ * must now stay open (the source copy may be the one to keep). Or moves
+ * it to the other destination (Live Partition Mobility): the engine
+ * cleans up only after seeing it on the destination its debt names, so
+ * the debt may stay open, held for the operator. */
 static void
 stop_one(struct sim *s)
 {
 	int i = (int)sim_rand(s, (uint32_t)s->nlp);
+	struct tlpar *l = &s->lp[i];
 
-	if (s->lp[i].running_on >= 0 && sim_chance(s, 30)) {
-		s->lp[i].running_on = -1;
-		s->lp[i].stopped = true;
-		s->lp[i].stopped_at = s->now;
-		sim_log(s, "%s shut down on its destination", s->lp[i].name);
+	if (l->running_on < 0 || !sim_chance(s, 30))
+		return;
+	if (sim_chance(s, 50)) {
+		l->running_on = s->ns + (l->running_on - s->ns + 1) % ND;
+		l->migrated = true;
+		sim_log(s, "%s migrated to %d", l->name, l->running_on);
+		return;
 	}
+	l->running_on = -1;
+	l->stopped = true;
+	l->stopped_at = s->now;
+	sim_log(s, "%s shut down on its destination", l->name);
 }
 
 /* The operator asks for one partition now (the gate still applies). */
@@ -566,7 +576,7 @@ check_final(struct sim *s)
 
 		if (!l->restarted_ok)
 			continue;
-		if (!abandoned && !l->stopped && l->present_on_src)
+		if (!abandoned && !l->stopped && !l->migrated && l->present_on_src)
 			sim_violation(s, "liveness: debt of %s never replayed",
 				      l->name);
 		for (i = 0; i < s->na; i++) {
@@ -583,7 +593,7 @@ check_final(struct sim *s)
 			if (r == NULL)
 				sim_violation(s, "debt of %s lost on agent %d",
 					      l->name, i + 1);
-			else if (!abandoned && !l->stopped &&
+			else if (!abandoned && !l->stopped && !l->migrated &&
 				 r->status != SRR_OP_CLEANED)
 				sim_violation(s, "debt of %s still %s on agent %d",
 					      l->name,
