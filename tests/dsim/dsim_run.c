@@ -593,6 +593,12 @@ check_final(struct sim *s)
 			if (r == NULL)
 				sim_violation(s, "debt of %s lost on agent %d",
 					      l->name, i + 1);
+			else if (l->stopped && !abandoned && l->present_on_src &&
+				 r->status == SRR_OP_CLEANED)
+				sim_violation(s, "debt of %s closed on agent %d: it "
+					      "was stopped on its destination and "
+					      "its source still holds it", l->name,
+					      i + 1);
 			else if (!abandoned && !l->stopped && !l->migrated &&
 				 r->status != SRR_OP_CLEANED)
 				sim_violation(s, "debt of %s still %s on agent %d",
