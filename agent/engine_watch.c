@@ -185,6 +185,19 @@ hmc_silent(const struct srr_engine *e, const struct ehmc *m)
 	return !m->seen || !fresh(e, m);
 }
 
+static void
+silent_why(const struct srr_engine *e, int s, int h, char *why, size_t len)
+{
+	const struct ehmc *m = &e->sys[s].hmc[h];
+
+	if (m->seen)
+		snprintf(why, len, "the last poll of %s by HMC %d is %lld ms old",
+			 e->c.sys[s].name, h, (long long)(e->now - m->polled));
+	else
+		snprintf(why, len, "HMC %d has not answered about %s since start",
+			 h, e->c.sys[s].name);
+}
+
 /* Every configured HMC agrees; WHY says which part failed. */
 bool
 watch_down(struct srr_engine *e, int s, char *why, size_t len)
@@ -227,15 +240,7 @@ watch_down(struct srr_engine *e, int s, char *why, size_t len)
 		      confirm_valid(e, y->fenced, y->fenced_at)))
 		return true;
 	if (silent >= 0) {
-		const struct ehmc *m = &y->hmc[silent];
-
-		if (m->seen)
-			snprintf(why, len, "the last poll of %s by HMC %d is "
-				 "%lld ms old", name, silent,
-				 (long long)(e->now - m->polled));
-		else
-			snprintf(why, len, "HMC %d has not answered about %s "
-				 "since start", silent, name);
+		silent_why(e, s, silent, why, len);
 		return false;
 	}
 	snprintf(why, len, "source %s not confirmed down (%d polls over %lld "
