@@ -94,6 +94,7 @@ struct sim {
 	bool calm;			/* the liveness phases */
 	int fail_pct;			/* HMC command failure, percent */
 	int64_t lag[NH_MAX];		/* HMC h shows states this late */
+	int64_t mute_until[NH_MAX];	/* HMC h answers no poll until then */
 	bool qdev_lost;			/* quorum lost inside the epoch */
 	bool skip_lowest;		/* leader moved inside the epoch */
 	uint64_t epoch;

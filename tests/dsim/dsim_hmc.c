@@ -96,6 +96,8 @@ hmcm_feed(struct sim *s, int ai)
 
 	s->a[ai].last_poll = s->now;
 	for (h = 0; h < s->nh; h++) {
+		if (s->now < s->mute_until[h])
+			continue;	/* this HMC answers no poll: silent */
 		memset(&ev, 0, sizeof(ev));
 		ev.type = SRR_EV_POLL;
 		ev.u.poll.hmc = h;

@@ -196,6 +196,12 @@ chaos_source(struct sim *s)
 		}
 		break;
 	case 2:		/* the HMC loses the FSP: the system may run fine */
+		if (sim_chance(s, 25)) {	/* or answers nothing a while */
+			s->mute_until[h] = s->now + 1000 + sim_rand(s, 8000);
+			sim_log(s, "HMC %d silent until %lld", h,
+				(long long)s->mute_until[h]);
+			break;
+		}
 		/* not within 3 polls of a repair: a power-on no HMC ever
 		 * reported defeats any confirmation (doc/engine.md) */
 		if (!t->repaired || s->now - t->alive_since > 3 * POLL_MS)
@@ -419,6 +425,7 @@ calm_start(struct sim *s)
 
 	s->calm = true;
 	s->qdev_lost = s->skip_lowest = false;
+	memset(s->mute_until, 0, sizeof(s->mute_until));
 	for (i = 0; i < s->na; i++) {
 		s->a[i].label = 0;
 		if (!s->a[i].up)
