@@ -981,18 +981,37 @@ test_restarted_debt_keeps_its_destination(void **state)
 }
 
 /* A validate answered after the view that sent it is gone is not
- * recorded: its `failed` could outrank another leader's restart. */
+ * recorded: its `failed` could outrank another leader's restart. The view
+ * is gone when the epoch changed (even if this agent leads the new one),
+ * or when another agent leads now (even in the same epoch). */
 static void
-test_late_validate_failure_not_recorded(void **state)
+late_validate(uint64_t epoch, uint32_t leader)
 {
 	struct h *h = estate(true);
 	struct srr_action v = source_dies(h);
+	struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
 
 	assert_int_equal(v.cmd, HMC_RR_VALIDATE);
-	member(h, 2, 2, true);		/* another agent leads now */
+	ev.u.mem = (struct srr_ev_membership){ epoch, leader, true, true, 3 };
+	if (epoch == 1)
+		feed(h, &ev);		/* inside the epoch */
+	else
+		member(h, epoch, leader, true);
 	result(h, &v, 1, "HSCLA9CE");
 	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_PLANNED);
 	free_h(h);
+}
+
+static void
+test_late_validate_failure_not_recorded(void **state)
+{
+	late_validate(2, 1);
+}
+
+static void
+test_validate_failure_of_another_leader_not_recorded(void **state)
+{
+	late_validate(1, 2);
 }
 
 /* Review (HIGH): a late answer to an older query is not the answer to a
@@ -1760,6 +1779,7 @@ main(void)
 		cmocka_unit_test(test_bad_events_refused),
 		cmocka_unit_test(test_restarted_debt_keeps_its_destination),
 		cmocka_unit_test(test_late_validate_failure_not_recorded),
+		cmocka_unit_test(test_validate_failure_of_another_leader_not_recorded),
 		cmocka_unit_test(test_query_answer_tied_to_its_query),
 		cmocka_unit_test(test_command_result_tied_to_its_command),
 		cmocka_unit_test(test_abandoned_debt_blocks_whatever_the_clocks),
