@@ -420,13 +420,34 @@ sim_lp_abandoned(struct sim *s, const struct tlpar *l)
 	return false;
 }
 
-/* Every member sends its digest; each gets the others' deltas. */
-void
-dsim_sync(struct sim *s, struct qev *e)
+/* Every member of side LABEL sends its digest; each gets the others'
+ * deltas. */
+static void
+exchange(struct sim *s, int label)
 {
 	uint8_t *dig, *delta;
 	size_t dl, xl;
 	int i, j;
+
+	for (i = 0; i < s->na; i++)
+		for (j = 0; j < s->na; j++) {
+			if (i == j || !s->a[i].up || !s->a[j].up ||
+			    s->a[i].label != label || s->a[j].label != label)
+				continue;
+			if (srr_ledger_digest(s->a[j].led, &dig, &dl) < 0 ||
+			    srr_ledger_delta(s->a[i].led, dig, dl, &delta, &xl) < 0)
+				abort();
+			merge_into(s, j, delta, xl);
+			free(dig);
+			free(delta);
+		}
+}
+
+/* Every member sends its digest; each gets the others' deltas. */
+void
+dsim_sync(struct sim *s, struct qev *e)
+{
+	int i;
 
 	if (e->epoch == s->epoch && side_behind(s, e->label, 0)) {
 		e->t = s->now + 20;
@@ -434,8 +455,11 @@ dsim_sync(struct sim *s, struct qev *e)
 		return;
 	}
 	if (e->epoch != s->epoch) {
-		/* A newer configuration came first. Half the time its SYNCED
-		 * still reaches the members, late: it must count for nothing. */
+		/* A newer configuration came first. Half the time its deltas
+		 * still merge, late (a merge is a union: harmless), and its
+		 * SYNCED still reaches members: it must count for nothing. */
+		if (sim_chance(s, 50))
+			exchange(s, e->label);
 		for (i = 0; i < s->na; i++) {
 			struct srr_event ev = { .type = SRR_EV_SYNCED };
 
@@ -449,18 +473,7 @@ dsim_sync(struct sim *s, struct qev *e)
 	}
 	sim_log(s, "sync of epoch %llu, side %d", (unsigned long long)e->epoch,
 		e->label);
-	for (i = 0; i < s->na; i++)
-		for (j = 0; j < s->na; j++) {
-			if (i == j || !s->a[i].up || !s->a[j].up ||
-			    s->a[i].label != e->label || s->a[j].label != e->label)
-				continue;
-			if (srr_ledger_digest(s->a[j].led, &dig, &dl) < 0 ||
-			    srr_ledger_delta(s->a[i].led, dig, dl, &delta, &xl) < 0)
-				abort();
-			merge_into(s, j, delta, xl);
-			free(dig);
-			free(delta);
-		}
+	exchange(s, e->label);
 	for (i = 0; i < s->na; i++) {
 		struct srr_event ev = { .type = SRR_EV_SYNCED };
 
