@@ -178,6 +178,19 @@ operator_restart(struct sim *s)
 			sim_event(s, i, &ev);
 }
 
+/* Every HMC talks to SYS's FSP and answers polls (the first one, which
+ * never lags, then shows a repair at once). */
+static bool
+all_hmcs_see(const struct sim *s, int sys)
+{
+	int h;
+
+	for (h = 0; h < s->nh; h++)
+		if (!s->sys[sys].link[h] || s->now < s->mute_until[h])
+			return false;
+	return true;
+}
+
 static void
 chaos_source(struct sim *s)
 {
@@ -196,16 +209,17 @@ chaos_source(struct sim *s)
 		}
 		break;
 	case 2:		/* the HMC loses the FSP: the system may run fine */
+		/* not within 3 polls of a repair: a power-on no HMC ever
+		 * reported defeats any confirmation (doc/engine.md) */
+		if (t->repaired && s->now - t->alive_since <= 3 * POLL_MS)
+			break;
 		if (sim_chance(s, 25)) {	/* or answers nothing a while */
 			s->mute_until[h] = s->now + 1000 + sim_rand(s, 8000);
 			sim_log(s, "HMC %d silent until %lld", h,
 				(long long)s->mute_until[h]);
 			break;
 		}
-		/* not within 3 polls of a repair: a power-on no HMC ever
-		 * reported defeats any confirmation (doc/engine.md) */
-		if (!t->repaired || s->now - t->alive_since > 3 * POLL_MS)
-			t->link[h] = !t->link[h];
+		t->link[h] = !t->link[h];
 		break;
 	case 3:
 		if (!t->alive && t->style == FS_AMBIGUOUS && sim_chance(s, 50))
@@ -216,8 +230,7 @@ chaos_source(struct sim *s)
 	default:
 		/* Powered on again where an HMC sees it: a repair no HMC can
 		 * see after a confirmation defeats any gate (doc/engine.md). */
-		if (!t->alive && sim_chance(s, 20) && t->link[0] &&
-		    (s->nh < 2 || t->link[1]) && (s->nh < 3 || t->link[2])) {
+		if (!t->alive && sim_chance(s, 20) && all_hmcs_see(s, y)) {
 			hmcm_repair(s, y);
 			sim_log(s, "source %d repaired early", y);
 		}
