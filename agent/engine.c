@@ -41,6 +41,10 @@ conf_defaults(struct srr_engine_conf *c)
 		c->backoff_ms = 10000;
 	if (c->backoff_max_ms <= 0)
 		c->backoff_max_ms = 300000;
+	if (c->cmd_timeout_ms <= 0)
+		c->cmd_timeout_ms = 1800000;
+	if (c->query_timeout_ms <= 0)
+		c->query_timeout_ms = 120000;
 }
 
 static int
@@ -138,6 +142,14 @@ engine_alert(struct srr_engine *e, enum srr_alert_kind k, const char *fmt, ...)
 	elog(LOG_NOTICE, "%s", a->text);
 }
 
+/* A tag no other command or query of this engine carries: results echo
+ * it, and only the outstanding one's is taken. */
+srr_tag
+engine_tag(struct srr_engine *e)
+{
+	return ++e->next_tag;
+}
+
 /* Attempt N waits backoff_ms * 2^(N-1), at most backoff_max_ms. */
 int64_t
 engine_backoff(const struct srr_engine *e, uint32_t n)
@@ -196,11 +208,19 @@ static void
 on_membership(struct srr_engine *e, const struct srr_ev_membership *m)
 {
 	bool was = engine_leader(e);
+	bool moved = m->leader != e->leader;
 
 	e->leader = m->leader;
 	e->quorate = m->quorate;
 	e->config_agree = m->config_agree;
 	if (m->epoch == e->epoch) {
+		/* The leader moved inside the epoch: "delivered in this epoch"
+		 * no longer means "nobody else led meanwhile". Proposals out
+		 * are void, as on a new epoch (dsim seed 246217379118: a
+		 * leader's intent came back after another leader had sent the
+		 * same attempt, and was sent again). */
+		if (moved)
+			ops_new_term(e);
 		elog(LOG_INFO, "epoch %llu: leader %u%s, %squorate, "
 		     "configurations %s", (unsigned long long)m->epoch,
 		     m->leader, engine_leader(e) ? " (this agent)" : "",
@@ -299,6 +319,12 @@ srr_engine_sys_confirmed_down(const struct srr_engine *e, int sys)
 	if (sys < 0 || sys >= e->c.nsys)
 		return false;
 	return watch_down((struct srr_engine *)e, sys, why, sizeof(why));
+}
+
+uint64_t
+srr_engine_ignored_results(const struct srr_engine *e)
+{
+	return e->ignored;
 }
 
 const char *

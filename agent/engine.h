@@ -81,6 +81,12 @@ struct srr_engine_conf {
 	int retry_max;			/* 0: 3 */
 	int64_t backoff_ms;		/* 0: 10000, doubled per attempt */
 	int64_t backoff_max_ms;		/* 0: 300000 */
+	/* A command with no result after this long has an unknown outcome
+	 * (as an exit status of -1); a late result is then ignored (its tag
+	 * is no longer the outstanding one). 0: 1800000 */
+	int64_t cmd_timeout_ms;
+	/* A query with no answer after this long is asked again. 0: 120000 */
+	int64_t query_timeout_ms;
 	unsigned fault;			/* enum srr_fault; tests only */
 };
 
@@ -268,6 +274,9 @@ bool srr_engine_is_acting_leader(const struct srr_engine *e);
 bool srr_engine_sys_confirmed_down(const struct srr_engine *e, int sys);
 const char *srr_engine_last_refusal(const struct srr_engine *e,
 				    const char *lpar);
+/* Results and answers ignored because their tag was not the outstanding
+ * one (late, duplicated, of an older attempt or epoch). */
+uint64_t srr_engine_ignored_results(const struct srr_engine *e);
 
 /* engine_view.c: what srrd's status views need; read only. */
 struct srr_engine_pause {

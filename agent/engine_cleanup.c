@@ -29,6 +29,15 @@ send_cleanup(struct srr_engine *e, struct eop *op)
 	op->cl_intent = 0;
 }
 
+/* The partition was seen active on its destination by a query of this
+ * epoch, at most three poll intervals ago: an older answer says nothing
+ * of a partition stopped or migrated since. */
+bool
+cleanup_dest_fresh(const struct srr_engine *e, const struct eop *op)
+{
+	return op->dest_ok && e->now - op->dest_ok_at <= 3 * e->c.poll_ms;
+}
+
 void
 cleanup_step(struct srr_engine *e, struct eop *op)
 {
@@ -36,7 +45,8 @@ cleanup_step(struct srr_engine *e, struct eop *op)
 
 	if (!watch_operating(e, op->src) || e->now < op->next_ms)
 		return;
-	if (!op->dest_ok && !(e->c.fault & SRR_FAULT_NO_DEST_CHECK)) {
+	if (!cleanup_dest_fresh(e, op) &&
+	    !(e->c.fault & SRR_FAULT_NO_DEST_CHECK)) {
 		ops_query(e, op);
 	} else if (op->delivered && op->rec.status == SRR_OP_CLEANING &&
 		   op->cl_intent == op->rec.cl_attempts) {
@@ -69,6 +79,7 @@ cleanup_query_result(struct srr_engine *e, struct eop *op,
 	if (q->found_on == op->dst && op->dst >= 0 &&
 	    hmc_lpar_state_power(q->dst_state) == HMC_POWER_ON) {
 		op->dest_ok = true;
+		op->dest_ok_at = e->now;
 		return;
 	}
 	op->next_ms = e->now + e->c.poll_ms;

@@ -80,13 +80,12 @@ gate_not_restarted(struct srr_engine *e, const struct eop *op)
 		if (o == op || !o->have_rec || o->src != op->src ||
 		    strcmp(o->rec.lpar, op->rec.lpar) != 0)
 			continue;
-		/* A closed debt of this down episode counts too: an operator
-		 * who abandoned a debt did not ask for a second restart. */
+		/* A closed debt of this outage counts too: an operator who
+		 * abandoned a debt did not ask for a second restart. */
 		if (o->rec.status == SRR_OP_RESTARTING ||
 		    o->rec.status == SRR_OP_RESTARTED ||
 		    o->rec.status == SRR_OP_CLEANING ||
-		    (srr_op_status_debt(o->rec.status) &&
-		     o->rec.updated.ms >= e->sys[op->src].up_wall))
+		    ops_closed_this_outage(e, o))
 			REFUSE("gate: %s already %s in the ledger", op->rec.lpar,
 			       srr_op_status_name(o->rec.status));
 	}
@@ -153,8 +152,8 @@ gate_cleanup(struct srr_engine *e, struct eop *op)
 	if (!watch_operating(e, op->src))
 		REFUSE("gate: source %s is not Operating or Standby on every "
 		       "HMC", e->c.sys[op->src].name);
-	if (!op->dest_ok && !(e->c.fault & SRR_FAULT_NO_DEST_CHECK))
-		REFUSE("gate: %.64s not confirmed active on %.64s", op->rec.lpar,
-		       op->rec.dst);
+	if (!cleanup_dest_fresh(e, op) && !(e->c.fault & SRR_FAULT_NO_DEST_CHECK))
+		REFUSE("gate: %.64s not confirmed active on %.64s lately",
+		       op->rec.lpar, op->rec.dst);
 	return gate_delivered(e, op, SRR_OP_CLEANING, op->prop.cl_attempts);
 }

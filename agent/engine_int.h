@@ -26,12 +26,21 @@ struct eop {
 	struct srr_record prop;
 	uint64_t prop_epoch;
 	bool delivered;			/* prop came back merged in prop_epoch */
+	bool contended;			/* another copy of prop's step merged */
 	enum inflight inflight;
 	uint32_t inflight_attempt;
+	srr_tag tag;			/* of the command or query in flight */
+	uint64_t inflight_epoch;	/* the epoch it was sent in */
+	int inflight_dst;		/* the destination it was sent to */
+	int64_t inflight_since;		/* when (mono ms): its deadline */
 	uint64_t query_epoch;
 	bool validated;			/* validate passed for rec.dst */
 	int validated_dst;
 	bool dest_ok;			/* partition seen active on rec.dst */
+	int64_t dest_ok_at;		/* when (mono ms): it ages out */
+	/* When this agent learned the record closed (mono ms): an abandoned
+	 * debt is of this outage until the source is seen up after it. */
+	int64_t closed_seen;
 	uint32_t cl_intent;		/* cleanup attempt we proposed, 0 */
 	bool need_reconcile;
 	bool manual;			/* operator asked: skip the tiers */
@@ -70,7 +79,8 @@ struct esys {
 	bool down;			/* confirmed down at the last step */
 	uint32_t tier;			/* highest priority now allowed */
 	int64_t tier_since;
-	int64_t up_wall;		/* wall ms it was last seen up */
+	int64_t up_mono;		/* mono ms it was last seen up (0: never) */
+	int64_t fence_sent;		/* mono ms the fence in flight was sent */
 	char refusal[SRR_ALERT_LEN];
 };
 
@@ -84,6 +94,8 @@ struct srr_engine {
 	uint64_t synced;
 	bool reconciled;		/* this leadership's reconciliation issued */
 	uint32_t seq;
+	srr_tag next_tag;		/* the last tag given to an action */
+	uint64_t ignored;		/* results whose tag was not outstanding */
 	/* time */
 	bool have_tick;
 	int64_t now, last_tick;
@@ -103,6 +115,7 @@ struct srr_action *engine_emit(struct srr_engine *e, enum srr_action_type t);
 void engine_alert(struct srr_engine *e, enum srr_alert_kind k,
 		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool engine_acting(const struct srr_engine *e);
+srr_tag engine_tag(struct srr_engine *e);
 int64_t engine_backoff(const struct srr_engine *e, uint32_t n);
 bool engine_leader(const struct srr_engine *e);
 const struct srr_lpar_conf *engine_lpar_conf(const struct srr_engine *e,
@@ -151,9 +164,12 @@ bool ops_open(const struct eop *op);
 bool ops_restarting(const struct eop *op);
 void ops_record(struct srr_engine *e, const struct srr_record *r);
 void ops_new_epoch(struct srr_engine *e);
+void ops_new_term(struct srr_engine *e);
 void ops_plan(struct srr_engine *e, int s);
 void ops_manual(struct srr_engine *e, int s, const char *lpar);
 void ops_step(struct srr_engine *e);
+bool ops_closed_this_outage(const struct srr_engine *e, const struct eop *o);
+void ops_deadlines(struct srr_engine *e);
 void ops_query(struct srr_engine *e, struct eop *op);
 void ops_emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd,
 		  int dst);
@@ -165,6 +181,7 @@ struct eop *ops_primary(struct srr_engine *e, const char *lpar, int src);
 
 /* engine_cleanup.c */
 void cleanup_step(struct srr_engine *e, struct eop *op);
+bool cleanup_dest_fresh(const struct srr_engine *e, const struct eop *op);
 void cleanup_query_result(struct srr_engine *e, struct eop *op,
 			  const struct srr_ev_query_result *q);
 void cleanup_cmd_result(struct srr_engine *e, struct eop *op,

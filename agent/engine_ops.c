@@ -111,6 +111,7 @@ ops_change_state(struct srr_engine *e, struct eop *op, struct srr_record *next,
 	op->prop = *next;
 	op->prop_epoch = e->epoch;
 	op->delivered = false;
+	op->contended = false;
 	a = engine_emit(e, SRR_ACT_REPLICATE);
 	a->op = next->id;
 	a->rec = *next;
@@ -140,6 +141,14 @@ record_reconcile_flag(struct eop *op)
 			     op->inflight != IF_RESTART && !op->delivered;
 }
 
+/* Two records of the same step: status and attempt numbers. */
+static bool
+same_step(const struct srr_record *a, const struct srr_record *b)
+{
+	return a->status == b->status && a->attempts == b->attempts &&
+	       a->att_epoch == b->att_epoch && a->cl_attempts == b->cl_attempts;
+}
+
 /* The ledger merged R: our view follows it, and a proposal that came back
  * in its epoch becomes actionable. */
 void
@@ -155,26 +164,35 @@ ops_record(struct srr_engine *e, const struct srr_record *r)
 		op = ops_add(e, r);
 	else if (op->have_rec && srr_record_cmp(r, &op->rec) <= 0)
 		return;
+	if ((r->status == SRR_OP_ABANDONED || r->status == SRR_OP_CLEANED) &&
+	    (!op->have_rec || op->rec.status != r->status))
+		op->closed_seen = e->now;
 	op->rec = *r;
 	op->have_rec = true;
 	if (r->dst[0])
 		op->dst = engine_sys_index(e, r->dst);
-	/* Actionable only while the ledger holds exactly our proposal. */
+	/* Actionable only while the ledger holds exactly our proposal, and no
+	 * other agent proposed the same step meanwhile (another leader's
+	 * intent for the same attempt: its command may be out). */
 	op->delivered = false;
 	if (op->pending) {
 		c = srr_record_cmp(r, &op->prop);
+		if (c != 0 && same_step(r, &op->prop))
+			op->contended = true;
 		if (c >= 0) {
 			op->pending = false;
-			op->delivered = c == 0 && op->prop_epoch == e->epoch;
+			op->delivered = c == 0 && op->prop_epoch == e->epoch &&
+					!op->contended;
 		}
 	}
 	record_reconcile_flag(op);
 }
 
-/* Proposals of an old epoch are void: if they arrive later they are plain
- * records, and `restarting` ones get reconciled. */
+/* Proposals of an old epoch, or of an earlier leader's term in this one,
+ * are void: if they arrive later they are plain records, and
+ * `restarting` ones get reconciled. */
 void
-ops_new_epoch(struct srr_engine *e)
+ops_new_term(struct srr_engine *e)
 {
 	size_t i, j = 0;
 
@@ -189,10 +207,19 @@ ops_new_epoch(struct srr_engine *e)
 		if (op->inflight == IF_QUERY)
 			op->inflight = IF_NONE;
 		record_reconcile_flag(op);
-		op->next_ms = 0;
+		/* A backoff outlives the epoch: a new view is no proof the
+		 * HMC is ready for another attempt. */
 		e->ops[j++] = *op;
 	}
 	e->nops = j;
+}
+
+void
+ops_new_epoch(struct srr_engine *e)
+{
+	size_t i;
+
+	ops_new_term(e);
 	/* An epoch value may come back (same ring, same members): never
 	 * reuse an id this agent gave in it. */
 	e->seq = 0;
@@ -249,10 +276,25 @@ plan_one(struct srr_engine *e, int s, const struct srr_lpar_obs *l)
 	return op;
 }
 
-/* Already handled in this down episode: open, or closed since the source
- * was last seen up (an abandoned one stays abandoned). Closing time, not
- * creation: an operator may plan a restart before the source goes down
- * (found by the simulator, seed 584). */
+/* A closed debt of the source's current outage. Local times only: when
+ * this agent learned of the closure against when it last saw the source
+ * up, never wall clocks written by different agents (a leader's clock 2
+ * minutes ahead made an abandoned partition look like an old outage's).
+ * Closing time, not creation: an operator may plan a restart before the
+ * source goes down (found by the simulator, seed 584).
+ * A cleaned debt never counts: cleanup runs with the source up (its outage
+ * ended) and leaves the source without the partition, so an old cleaned
+ * record must not stop the failover of a later outage (nor one learned
+ * from the store at start while the source is down). An abandoned one
+ * counts until the source is seen up after it was learned. */
+bool
+ops_closed_this_outage(const struct srr_engine *e, const struct eop *o)
+{
+	return o->have_rec && o->rec.status == SRR_OP_ABANDONED &&
+	       o->src >= 0 && o->closed_seen >= e->sys[o->src].up_mono;
+}
+
+/* Already handled in this outage: open, or abandoned in it. */
 static bool
 planned_already(struct srr_engine *e, int s, const char *lpar)
 {
@@ -262,7 +304,7 @@ planned_already(struct srr_engine *e, int s, const char *lpar)
 		const struct eop *op = &e->ops[i];
 
 		if (op->src == s && strcmp(op->rec.lpar, lpar) == 0 &&
-		    (ops_open(op) || op->rec.updated.ms >= e->sys[s].up_wall))
+		    (ops_open(op) || ops_closed_this_outage(e, op)))
 			return true;
 	}
 	return false;

@@ -19,6 +19,7 @@ ops_emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd, int dst)
 	struct srr_action *a = engine_emit(e, SRR_ACT_COMMAND);
 
 	a->op = op->rec.id;
+	a->tag = op->tag = engine_tag(e);
 	a->cmd = cmd;
 	a->attempt = cmd == HMC_RR_CLEANUP ? op->rec.cl_attempts : op->rec.attempts;
 	a->src = op->src;
@@ -28,6 +29,9 @@ ops_emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd, int dst)
 	op->inflight = cmd == HMC_RR_VALIDATE ? IF_VALIDATE :
 		       cmd == HMC_RR_RESTART ? IF_RESTART : IF_CLEANUP;
 	op->inflight_attempt = a->attempt;
+	op->inflight_epoch = e->epoch;
+	op->inflight_dst = dst;
+	op->inflight_since = e->now;
 	op->refusal[0] = '\0';
 	if (cmd == HMC_RR_CLEANUP)
 		elog(LOG_NOTICE, "rrstartlpar -o cleanup %s on %s (attempt %u)",
@@ -50,6 +54,9 @@ ops_query(struct srr_engine *e, struct eop *op)
 		return;
 	a = engine_emit(e, SRR_ACT_QUERY);
 	a->op = op->rec.id;
+	a->tag = op->tag = engine_tag(e);
+	op->inflight_epoch = e->epoch;
+	op->inflight_since = e->now;
 	a->src = op->src;
 	a->dst = op->dst;
 	snprintf(a->lpar, sizeof(a->lpar), "%s", op->rec.lpar);
@@ -58,23 +65,30 @@ ops_query(struct srr_engine *e, struct eop *op)
 	op->query_epoch = e->epoch;
 }
 
-/* The intent is back from the ledger: the gate, then the command. */
+/* The intent is back from the ledger: the gate, then the command, at
+ * once or never. A new leader's reconciliation takes a command the HMC has
+ * not seen by its query for one never sent (doc/engine.md); a command held
+ * back by the gate and sent later (after a stall guard, or by an agent
+ * that has not yet learned of a new configuration: dsim seed
+ * 311602263575) breaks that. Refused: we hold the only right to send this
+ * attempt and did not, a proven non-restart: give it back, not counted
+ * against retry_max. */
 static void
 send_restart(struct srr_engine *e, struct eop *op)
 {
 	const char *why = gate_restart(e, op);
+	char msg[SRR_MSG_LEN];
 
+	op->delivered = false;
 	if (why == NULL) {
 		ops_emit_cmd(e, op, HMC_RR_RESTART, op->dst);
-		op->delivered = false;
 		return;
 	}
 	ops_refuse(e, op, SRR_ALERT_REFUSED, why);
-	/* We hold the only right to send it and did not: a proven non-restart.
-	 * Give the attempt back if the source came back. */
-	if (watch_operating(e, op->src))
-		ops_propose(e, op, SRR_OP_FAILED, "", "restart not sent: source "
-			    "is up again");
+	snprintf(msg, sizeof(msg), "restart not sent: %.200s", why);
+	op->retry_base++;
+	op->next_ms = e->now + e->c.poll_ms;
+	ops_propose(e, op, SRR_OP_FAILED, "", msg);
 }
 
 static bool
@@ -128,6 +142,11 @@ drive_restart(struct srr_engine *e, struct eop *op)
 		}
 		op->dst = d;
 		ops_emit_cmd(e, op, HMC_RR_VALIDATE, d);
+		return;
+	}
+	/* No intent the cluster gate would stop at once (paused, stall). */
+	if ((g = gate_cluster(e)) != NULL) {
+		ops_refuse(e, op, SRR_ALERT_REFUSED, g);
 		return;
 	}
 	next = op->rec;
@@ -220,6 +239,7 @@ ops_step(struct srr_engine *e)
 	size_t i;
 	int s;
 
+	ops_deadlines(e);
 	for (s = 0; s < e->c.nsys; s++)
 		step_sys(e, s);
 	if (!engine_acting(e))

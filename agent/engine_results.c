@@ -30,33 +30,49 @@ failed(struct srr_engine *e, struct eop *op, const struct srr_ev_cmd_result *r,
 	ops_change_state(e, op, &next, "command failed");
 }
 
+/* Ours succeeded: a debt, whatever the ledger says meanwhile; it outranks
+ * any proposal still out. The record is the attempt that was sent: its
+ * destination is the command's, not whatever a merge left in the ledger's
+ * copy (a failed validate of another agent has none: the debt was then
+ * recorded with no destination and never replayed, seeds 112309, 204229,
+ * 305651, 510493). */
+static void
+restarted(struct srr_engine *e, struct eop *op,
+	  const struct srr_ev_cmd_result *r)
+{
+	struct srr_record next = op->rec;
+
+	next.status = SRR_OP_RESTARTED;
+	if (op->inflight_dst >= 0) {
+		snprintf(next.dst, sizeof(next.dst), "%s",
+			 e->c.sys[op->inflight_dst].name);
+		op->dst = op->inflight_dst;
+	}
+	snprintf(next.code, sizeof(next.code), "%s", r->code);
+	snprintf(next.msg, sizeof(next.msg), "restarted");
+	op->pending = false;
+	engine_alert(e, SRR_ALERT_DONE, "%s restarted from %s on %s%s%s",
+		     op->rec.lpar, op->rec.src, next.dst,
+		     r->code[0] ? " with " : "", r->code);
+	ops_change_state(e, op, &next, "restarted");
+}
+
 static void
 restart_result(struct srr_engine *e, struct eop *op,
 	       const struct srr_ev_cmd_result *r)
 {
 	if (r->exit_status == 0 && (op->rec.status == SRR_OP_RESTARTING ||
 				    op->rec.status == SRR_OP_FAILED)) {
-		/* Ours succeeded: a debt, whatever the ledger says meanwhile;
-		 * it outranks any proposal still out. */
-		op->pending = false;
-		engine_alert(e, SRR_ALERT_DONE, "%s restarted from %s on %s%s%s",
-			     op->rec.lpar, op->rec.src, op->rec.dst,
-			     r->code[0] ? " with " : "", r->code);
-		ops_propose(e, op, SRR_OP_RESTARTED, r->code, "restarted");
+		restarted(e, op, r);
 		return;
 	}
 	if (op->rec.status != SRR_OP_RESTARTING || op->pending) {
 		op->need_reconcile = op->rec.status == SRR_OP_RESTARTING;
 		return;
 	}
-	if (r->exit_status == 0) {
-		engine_alert(e, SRR_ALERT_DONE, "%s restarted from %s on %s%s%s",
-			     op->rec.lpar, op->rec.src, op->rec.dst,
-			     r->code[0] ? " with " : "", r->code);
-		ops_propose(e, op, SRR_OP_RESTARTED, r->code, "restarted");
-	} else if (r->exit_status > 0) {
+	if (r->exit_status > 0) {
 		failed(e, op, r, op->rec.attempts);
-	} else {
+	} else if (r->exit_status < 0) {
 		/* No exit status: it may or may not have run. Ask the HMC. */
 		op->need_reconcile = true;
 		engine_alert(e, SRR_ALERT_HOLD, "restart of %s: outcome unknown "
@@ -64,18 +80,32 @@ restart_result(struct srr_engine *e, struct eop *op,
 	}
 }
 
+/* A validate changes nothing on the HMC: its failure is recorded as a
+ * failed attempt only by the acting leader of the epoch that sent it. A
+ * late one (another epoch, or leadership lost) is a decision of a view
+ * that is gone: its `failed` record could outrank a restart another
+ * leader made meanwhile in an epoch of the same value. */
 static void
 validate_result(struct srr_engine *e, struct eop *op,
 		const struct srr_ev_cmd_result *r)
 {
 	if (r->exit_status == 0) {
 		op->validated = true;
-		op->validated_dst = op->dst;
+		op->validated_dst = op->inflight_dst;
 		return;
 	}
+	op->validated = false;
 	if (op->pending || (op->rec.status != SRR_OP_PLANNED &&
 			    op->rec.status != SRR_OP_FAILED))
 		return;
+	if (r->exit_status < 0 || op->inflight_epoch != e->epoch ||
+	    !engine_acting(e)) {
+		op->next_ms = e->now + engine_backoff(e, op->rec.attempts + 1);
+		elog(LOG_INFO, "validate of %s: %s: not recorded, asked again "
+		     "later", op->rec.lpar, r->exit_status < 0 ?
+		     "outcome unknown" : "answer of another view");
+		return;
+	}
 	failed(e, op, r, op->rec.attempts + 1);
 }
 
@@ -88,9 +118,11 @@ ops_cmd_result(struct srr_engine *e, const struct srr_ev_cmd_result *r)
 			     r->cmd == HMC_RR_CLEANUP ? IF_CLEANUP : IF_NONE;
 
 	if (op == NULL || want == IF_NONE || op->inflight != want ||
-	    op->inflight_attempt != r->attempt) {
-		elog(LOG_WARNING, "ignored a %s result for no command of ours",
-		     hmc_rr_op_name(r->cmd));
+	    r->tag != op->tag || op->inflight_attempt != r->attempt) {
+		e->ignored++;
+		elog(LOG_WARNING, "ignored a %s result (tag %llu) for no command "
+		     "of ours in flight", hmc_rr_op_name(r->cmd),
+		     (unsigned long long)r->tag);
 		return 0;
 	}
 	op->inflight = IF_NONE;
@@ -156,9 +188,11 @@ ops_query_result(struct srr_engine *e, const struct srr_ev_query_result *q)
 
 	if (q->found_on >= e->c.nsys)
 		return -EINVAL;
-	if (op == NULL || op->inflight != IF_QUERY ||
+	if (op == NULL || op->inflight != IF_QUERY || q->tag != op->tag ||
 	    op->query_epoch != e->epoch) {
-		elog(LOG_INFO, "ignored a stale query result");
+		e->ignored++;
+		elog(LOG_WARNING, "ignored a query answer (tag %llu) for no query "
+		     "of ours in flight", (unsigned long long)q->tag);
 		return 0;
 	}
 	op->inflight = IF_NONE;
@@ -170,6 +204,42 @@ ops_query_result(struct srr_engine *e, const struct srr_ev_query_result *q)
 		 op->rec.status == SRR_OP_CLEANING)
 		cleanup_query_result(e, op, q);
 	return 0;
+}
+
+/* A command with no result by its deadline has an unknown outcome (the
+ * result, if it comes, is then ignored); a query with no answer is asked
+ * again. Without this an operation waits for ever while the same agent
+ * leads. */
+void
+ops_deadlines(struct srr_engine *e)
+{
+	struct srr_ev_cmd_result r;
+	size_t i;
+
+	for (i = 0; i < e->nops; i++) {
+		struct eop *op = &e->ops[i];
+		int64_t lim = op->inflight == IF_QUERY ? e->c.query_timeout_ms :
+			      e->c.cmd_timeout_ms;
+
+		if (op->inflight == IF_NONE || e->now - op->inflight_since < lim)
+			continue;
+		if (op->inflight == IF_QUERY) {
+			elog(LOG_WARNING, "query of %s: no answer in %lld ms",
+			     op->rec.lpar, (long long)lim);
+			op->inflight = IF_NONE;
+			continue;
+		}
+		memset(&r, 0, sizeof(r));
+		r.op = op->rec.id;
+		r.tag = op->tag;
+		r.cmd = op->inflight == IF_VALIDATE ? HMC_RR_VALIDATE :
+			op->inflight == IF_RESTART ? HMC_RR_RESTART : HMC_RR_CLEANUP;
+		r.attempt = op->inflight_attempt;
+		r.exit_status = -1;
+		snprintf(r.msg, sizeof(r.msg), "no result within %lld ms",
+			 (long long)lim);
+		ops_cmd_result(e, &r);
+	}
 }
 
 static void

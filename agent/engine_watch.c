@@ -79,7 +79,7 @@ poll_one(struct srr_engine *e, int s, struct ehmc *h, enum hmc_sys_state st,
 		h->notop_start = e->now;
 	if (visible && operating) {
 		watch_forget_confirm(e, s);
-		e->sys[s].up_wall = e->wall.ms;
+		e->sys[s].up_mono = e->now;
 	}
 }
 
@@ -167,32 +167,62 @@ confirm_valid(const struct srr_engine *e, bool set, int64_t at)
 	return set && e->now - at < e->c.confirm_ttl_ms;
 }
 
-/* Every HMC that sees S agrees; WHY says which part failed. */
+/* The HMC counting rule (doc/engine.md): every configured HMC counts. One
+ * that answered that it does not manage S is out of S's agreement, as it
+ * said; one that has not answered lately (or never since start) is silent,
+ * and a silent HMC blocks a decision on its own polls: it may be the one
+ * that sees S run. Only an operator's confirmation or a successful fence
+ * stands for a silent HMC. Any HMC whose last word is Operating blocks. */
+static bool
+hmc_out(const struct ehmc *m)
+{
+	return m->seen && !m->visible;
+}
+
+static bool
+hmc_silent(const struct srr_engine *e, const struct ehmc *m)
+{
+	return !m->seen || !fresh(e, m);
+}
+
+static void
+silent_why(const struct srr_engine *e, int s, int h, char *why, size_t len)
+{
+	const struct ehmc *m = &e->sys[s].hmc[h];
+
+	if (m->seen)
+		snprintf(why, len, "the last poll of %s by HMC %d is %lld ms old",
+			 e->c.sys[s].name, h, (long long)(e->now - m->polled));
+	else
+		snprintf(why, len, "HMC %d has not answered about %s since start",
+			 h, e->c.sys[s].name);
+}
+
+/* Every configured HMC agrees; WHY says which part failed. */
 bool
 watch_down(struct srr_engine *e, int s, char *why, size_t len)
 {
 	const struct esys *y = &e->sys[s];
 	const char *name = e->c.sys[s].name;
 	bool definite = true, notop = true;
-	int h, seeing = 0;
+	int h, seeing = 0, silent = -1;
 
 	for (h = 0; h < e->c.nhmc; h++) {
 		const struct ehmc *m = &y->hmc[h];
 
-		if (!m->seen || !m->visible)
+		if (hmc_out(m))
 			continue;
-		seeing++;
-		if (hmc_sys_state_class(m->st) == HMC_CLASS_OPERATING) {
+		if (m->seen && hmc_sys_state_class(m->st) == HMC_CLASS_OPERATING) {
 			snprintf(why, len, "source %s is %s on HMC %d", name,
 				 hmc_sys_state_name(m->st), h);
 			return false;
 		}
-		if (!fresh(e, m)) {
-			snprintf(why, len, "the last poll of %s by HMC %d is "
-				 "%lld ms old", name, h,
-				 (long long)(e->now - m->polled));
-			return false;
+		if (hmc_silent(e, m)) {
+			if (silent < 0)
+				silent = h;
+			continue;
 		}
+		seeing++;
 		if (m->down_run < e->c.confirm_k ||
 		    e->now - m->down_start < e->c.confirm_t_ms)
 			definite = false;
@@ -200,22 +230,27 @@ watch_down(struct srr_engine *e, int s, char *why, size_t len)
 			notop = false;
 	}
 	if (seeing == 0) {
-		snprintf(why, len, "no HMC sees source %s", name);
+		snprintf(why, len, silent < 0 ? "no HMC sees source %s" :
+			 "no HMC answered about source %s lately", name);
 		return false;
 	}
-	if (definite)
+	if (definite && silent < 0)
 		return true;
 	if (notop && (confirm_valid(e, y->op_confirmed, y->confirmed_at) ||
 		      confirm_valid(e, y->fenced, y->fenced_at)))
 		return true;
+	if (silent >= 0) {
+		silent_why(e, s, silent, why, len);
+		return false;
+	}
 	snprintf(why, len, "source %s not confirmed down (%d polls over %lld "
 		 "ms needed from every HMC; ambiguous states need `confirm` or "
 		 "a fence)", name, e->c.confirm_k, (long long)e->c.confirm_t_ms);
 	return false;
 }
 
-/* Every HMC that sees S reports Operating or Standby, lately: cleanup may
- * run. */
+/* Every configured HMC that manages S reports Operating or Standby,
+ * lately: cleanup may run. A silent HMC blocks it. */
 bool
 watch_operating(const struct srr_engine *e, int s)
 {
@@ -224,9 +259,9 @@ watch_operating(const struct srr_engine *e, int s)
 	for (h = 0; h < e->c.nhmc; h++) {
 		const struct ehmc *m = &e->sys[s].hmc[h];
 
-		if (!m->seen || !m->visible)
+		if (hmc_out(m))
 			continue;
-		if (!hmc_sys_state_cleanup_ok(m->st) || !fresh(e, m))
+		if (hmc_silent(e, m) || !hmc_sys_state_cleanup_ok(m->st))
 			return false;
 		seeing++;
 	}
@@ -274,6 +309,12 @@ watch_fence(struct srr_engine *e, int s)
 	const char *why;
 	int h, seeing = 0;
 
+	/* A fence with no result by the command deadline: run it again. */
+	if (y->fence_inflight && e->now - y->fence_sent >= e->c.cmd_timeout_ms) {
+		elog(LOG_WARNING, "fence of %s: no result in %lld ms",
+		     e->c.sys[s].name, (long long)e->c.cmd_timeout_ms);
+		y->fence_inflight = false;
+	}
 	if (!e->c.sys[s].fence || y->fence_inflight || e->now < y->fence_next ||
 	    confirm_valid(e, y->fenced, y->fenced_at) ||
 	    confirm_valid(e, y->op_confirmed, y->confirmed_at))
@@ -305,6 +346,7 @@ watch_fence(struct srr_engine *e, int s)
 	a = engine_emit(e, SRR_ACT_FENCE);
 	a->src = s;
 	y->fence_inflight = true;
+	y->fence_sent = e->now;
 	elog(LOG_NOTICE, "%s ambiguous for a whole window: fencing",
 	     e->c.sys[s].name);
 }
@@ -317,7 +359,21 @@ watch_fence_result(struct srr_engine *e, const struct srr_ev_fence_result *f)
 	if (f->sys < 0 || f->sys >= e->c.nsys)
 		return -EINVAL;
 	y = &e->sys[f->sys];
+	if (!y->fence_inflight) {
+		e->ignored++;
+		elog(LOG_WARNING, "ignored a fence result for %s: no fence of "
+		     "it in flight", e->c.sys[f->sys].name);
+		return 0;
+	}
 	y->fence_inflight = false;
+	/* Seen up since the fence was sent: whatever the fence did, it says
+	 * nothing about the system now (a late success must not re-arm the
+	 * gate for a source that was powered on again). */
+	if (f->success && y->up_mono >= y->fence_sent && y->up_mono > 0) {
+		elog(LOG_WARNING, "fence of %s reported success after it was "
+		     "seen up: not counted", e->c.sys[f->sys].name);
+		return 0;
+	}
 	if (f->success) {
 		y->fenced = true;
 		y->fenced_at = e->now;

@@ -115,6 +115,8 @@ dsim_pop(struct sim *s)
 
 /* ---------------------------------------------------- agents and network */
 
+static bool side_behind(const struct sim *s, int label, int members);
+
 static void
 replicate(struct sim *s, int ai, const struct srr_action *act)
 {
@@ -125,6 +127,7 @@ replicate(struct sim *s, int ai, const struct srr_action *act)
 	if (srr_records_encode(&r, 1, &e.buf, &e.len) < 0)
 		abort();
 	e.t = s->now + 5 + sim_rand(s, 200);
+	e.epoch = s->epoch;
 	if (!s->calm && sim_chance(s, 10))
 		e.t += 1000 + sim_rand(s, 4000);	/* late: crosses epochs */
 	for (i = 0; i < s->na; i++)
@@ -242,6 +245,21 @@ dsim_deliver(struct sim *s, struct qev *e)
 {
 	int i;
 
+	if (side_behind(s, e->label, e->members)) {
+		e->t = s->now + 20;
+		sim_push(s, e);
+		return;
+	}
+	/* Not delivered before its epoch ended: the cluster layer drops it
+	 * (for every member) half the time; the sync of the next epoch
+	 * carries only what some ledger merged. */
+	if (e->epoch != s->epoch && sim_chance(s, 50)) {
+		s->dropped++;
+		sim_log(s, "record of epoch %llu dropped at the epoch's end",
+			(unsigned long long)e->epoch);
+		free(e->buf);
+		return;
+	}
 	/* The members it was sent to, and, as corosync's virtual synchrony
 	 * promises, whoever joined their configuration since: a record late
 	 * enough to cross an epoch reaches the new members too (the cluster
@@ -253,6 +271,47 @@ dsim_deliver(struct sim *s, struct qev *e)
 	free(e->buf);
 }
 
+/* Agent I's view: the members of its side, their leader (the lowest
+ * nodeid, or the next one once the leader moved inside the epoch) and
+ * quorum (a majority, unless the quorum device's vote was lost). */
+static struct srr_ev_membership
+view_of(struct sim *s, int i)
+{
+	struct srr_ev_membership m = { .epoch = s->epoch, .config_agree = true };
+	uint32_t low = UINT32_MAX, next = UINT32_MAX;
+	int j;
+
+	for (j = 0; j < s->na; j++) {
+		uint32_t n = s->a[j].nodeid;
+
+		if (!s->a[j].up || s->a[j].label != s->a[i].label)
+			continue;
+		m.members++;
+		if (n < low) {
+			next = low;
+			low = n;
+		} else if (n < next) {
+			next = n;
+		}
+	}
+	m.leader = s->skip_lowest && next != UINT32_MAX ? next : low;
+	m.quorate = m.members > s->na / 2 && !s->qdev_lost;
+	return m;
+}
+
+static void
+send_view(struct sim *s, int i)
+{
+	struct agent *a = &s->a[i];
+	struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
+
+	ev.u.mem = view_of(s, i);
+	a->epoch = ev.u.mem.epoch;
+	a->leader = ev.u.mem.leader == a->nodeid;
+	a->quorate = ev.u.mem.quorate;
+	sim_event(s, i, &ev);
+}
+
 /* A new epoch for every component: corosync's configuration change. */
 void
 dsim_membership(struct sim *s)
@@ -261,25 +320,19 @@ dsim_membership(struct sim *s)
 
 	s->epoch++;
 	for (i = 0; i < s->na; i++) {
-		struct agent *a = &s->a[i];
-		struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
-		int members = 0;
-		uint32_t leader = UINT32_MAX;
+		struct qev v = { .type = Q_VIEW, .agent = i, .inc = s->a[i].inc,
+				 .epoch = s->epoch };
 
-		if (!a->up)
+		if (!s->a[i].up)
 			continue;
-		for (j = 0; j < s->na; j++)
-			if (s->a[j].up && s->a[j].label == a->label) {
-				members++;
-				if (s->a[j].nodeid < leader)
-					leader = s->a[j].nodeid;
-			}
-		a->epoch = s->epoch;
-		a->leader = leader == a->nodeid;
-		a->quorate = members > s->na / 2;
-		ev.u.mem = (struct srr_ev_membership){ s->epoch, leader,
-			a->quorate, true, members };
-		sim_event(s, i, &ev);
+		/* Each agent learns of the change when corosync tells it: in
+		 * the chaos, some up to 300 ms later than others. */
+		if (s->calm || sim_chance(s, 70)) {
+			send_view(s, i);
+			continue;
+		}
+		v.t = s->now + 1 + sim_rand(s, 300);
+		sim_push(s, &v);
 	}
 	for (i = 0; i < s->na; i++) {
 		struct qev e = { .type = Q_SYNC, .label = s->a[i].label,
@@ -295,22 +348,91 @@ dsim_membership(struct sim *s)
 	}
 }
 
-/* Every member sends its digest; each gets the others' deltas. */
+/* Agent E->agent learns of epoch E->epoch, unless a newer one came. */
 void
-dsim_sync(struct sim *s, struct qev *e)
+dsim_view_learned(struct sim *s, struct qev *e)
+{
+	if (s->a[e->agent].up && s->a[e->agent].inc == e->inc &&
+	    e->epoch == s->epoch)
+		send_view(s, e->agent);
+}
+
+bool
+dsim_learned(const struct sim *s, int ai)
+{
+	return s->a[ai].epoch == s->epoch;
+}
+
+/* Some member of side LABEL (or of MEMBERS) has not learned the current
+ * configuration yet: corosync delivers it nothing of the new one before
+ * (a record or a sync is held until it has). */
+static bool
+side_behind(const struct sim *s, int label, int members)
+{
+	int i;
+
+	for (i = 0; i < s->na; i++)
+		if (s->a[i].up && (s->a[i].label == label ||
+				   (members & (1 << i))) && !dsim_learned(s, i))
+			return true;
+	return false;
+}
+
+/* Quorum or leader changes inside the epoch (a quorum device's vote lost
+ * or back, a silent leader excluded): the same epoch, a new view, no
+ * new sync. */
+void
+dsim_view_change(struct sim *s)
+{
+	int i;
+
+	if (sim_chance(s, 50))
+		s->qdev_lost = !s->qdev_lost;
+	else
+		s->skip_lowest = !s->skip_lowest;
+	sim_log(s, "inside epoch %llu: quorum device %s, leader %s",
+		(unsigned long long)s->epoch, s->qdev_lost ? "lost" : "there",
+		s->skip_lowest ? "moved" : "lowest");
+	for (i = 0; i < s->na; i++)
+		if (s->a[i].up)
+			send_view(s, i);
+}
+
+/* Did the operator abandon L's debt (some agent's ledger says so)? */
+bool
+sim_lp_abandoned(struct sim *s, const struct tlpar *l)
+{
+	size_t k;
+	int i;
+
+	for (i = 0; i < s->na; i++) {
+		if (s->a[i].led == NULL)
+			continue;
+		for (k = 0; k < srr_ledger_count(s->a[i].led); k++) {
+			const struct srr_record *r = srr_ledger_at(s->a[i].led, k);
+
+			if (r->status == SRR_OP_ABANDONED &&
+			    !strcmp(r->lpar, l->name) &&
+			    !strcmp(r->src, s->conf.sys[l->src].name))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Every member of side LABEL sends its digest; each gets the others'
+ * deltas. */
+static void
+exchange(struct sim *s, int label)
 {
 	uint8_t *dig, *delta;
 	size_t dl, xl;
 	int i, j;
 
-	if (e->epoch != s->epoch)
-		return;		/* a newer configuration came first */
-	sim_log(s, "sync of epoch %llu, side %d", (unsigned long long)e->epoch,
-		e->label);
 	for (i = 0; i < s->na; i++)
 		for (j = 0; j < s->na; j++) {
 			if (i == j || !s->a[i].up || !s->a[j].up ||
-			    s->a[i].label != e->label || s->a[j].label != e->label)
+			    s->a[i].label != label || s->a[j].label != label)
 				continue;
 			if (srr_ledger_digest(s->a[j].led, &dig, &dl) < 0 ||
 			    srr_ledger_delta(s->a[i].led, dig, dl, &delta, &xl) < 0)
@@ -319,6 +441,39 @@ dsim_sync(struct sim *s, struct qev *e)
 			free(dig);
 			free(delta);
 		}
+}
+
+/* Every member sends its digest; each gets the others' deltas. */
+void
+dsim_sync(struct sim *s, struct qev *e)
+{
+	int i;
+
+	if (e->epoch == s->epoch && side_behind(s, e->label, 0)) {
+		e->t = s->now + 20;
+		sim_push(s, e);
+		return;
+	}
+	if (e->epoch != s->epoch) {
+		/* A newer configuration came first. Half the time its deltas
+		 * still merge, late (a merge is a union: harmless), and its
+		 * SYNCED still reaches members: it must count for nothing. */
+		if (sim_chance(s, 50))
+			exchange(s, e->label);
+		for (i = 0; i < s->na; i++) {
+			struct srr_event ev = { .type = SRR_EV_SYNCED };
+
+			if (!s->a[i].up || s->a[i].label != e->label ||
+			    !sim_chance(s, 50))
+				continue;
+			ev.u.synced_epoch = e->epoch;
+			sim_event(s, i, &ev);
+		}
+		return;
+	}
+	sim_log(s, "sync of epoch %llu, side %d", (unsigned long long)e->epoch,
+		e->label);
+	exchange(s, e->label);
 	for (i = 0; i < s->na; i++) {
 		struct srr_event ev = { .type = SRR_EV_SYNCED };
 

@@ -22,9 +22,11 @@
 #define NA_MAX	5
 #define NS_MAX	3	/* sources */
 #define ND	2	/* destinations */
-#define NH_MAX	2
+#define NH_MAX	3
 #define NL_MAX	6	/* partitions per source */
 #define NSYS_MAX (NS_MAX + ND)
+#define POLL_MS		1000
+#define POLL_FRESH_MS	(POLL_MS + POLL_MS / 2)	/* the engine's freshness */
 
 enum fail_style { FS_DEFINITE, FS_AMBIGUOUS };
 
@@ -51,10 +53,11 @@ struct tlpar {
 	bool present_on_src;
 	bool restart_inflight;
 	bool restarted_ok;
-	bool abandoned;			/* the operator dropped its debt */
 	bool stopped;			/* shut down on its destination */
+	bool migrated;			/* moved to the other destination */
 	int64_t stopped_at;
 	int64_t seen_on_dest[NA_MAX];	/* a query told agent i: active */
+	uint64_t seen_epoch[NA_MAX];	/* in which of its epochs */
 };
 
 struct agent {
@@ -69,6 +72,7 @@ struct agent {
 	struct srr_store *store;
 	char path[128];
 	int64_t last_poll;		/* time of its last poll */
+	int64_t skew;			/* its wall clock minus the true one */
 	/* srrd keeps its inventory cache on disk: it survives a crash */
 	bool have_inv[NS_MAX];
 	struct srr_lpar_obs inv[NS_MAX][NL_MAX];
@@ -89,6 +93,10 @@ struct sim {
 	bool auto_cleanup;
 	bool calm;			/* the liveness phases */
 	int fail_pct;			/* HMC command failure, percent */
+	int64_t lag[NH_MAX];		/* HMC h shows states this late */
+	int64_t mute_until[NH_MAX];	/* HMC h answers no poll until then */
+	bool qdev_lost;			/* quorum lost inside the epoch */
+	bool skip_lowest;		/* leader moved inside the epoch */
 	uint64_t epoch;
 	struct srr_engine_conf conf;
 	struct srr_lpar_conf lconf[NS_MAX * NL_MAX];
@@ -99,11 +107,12 @@ struct sim {
 	/* results */
 	char violation[512];
 	uint64_t steps, commands, restarts, cleanups, alerts;
+	uint64_t dups, lost, dropped, ignored;	/* the new faults, counted */
 };
 
 /* the queue */
 enum qtype { Q_TICK, Q_DELIVER, Q_SYNC, Q_CMD_DONE, Q_QUERY_DONE,
-	     Q_FENCE_DONE, Q_CHAOS };
+	     Q_FENCE_DONE, Q_CHAOS, Q_REPLAY, Q_VIEW };
 
 struct qev {
 	int64_t t;
@@ -120,6 +129,7 @@ struct qev {
 	size_t len;
 	bool ok;
 	int exit_status;
+	struct srr_event ev;		/* Q_REPLAY: fed again, as it was */
 };
 
 uint32_t sim_rand(struct sim *s, uint32_t n);
@@ -146,6 +156,10 @@ void sim_event(struct sim *s, int ai, const struct srr_event *ev);
 void dsim_deliver(struct sim *s, struct qev *e);
 void dsim_sync(struct sim *s, struct qev *e);
 void dsim_membership(struct sim *s);
+void dsim_view_change(struct sim *s);
+void dsim_view_learned(struct sim *s, struct qev *e);
+bool dsim_learned(const struct sim *s, int ai);
+bool sim_lp_abandoned(struct sim *s, const struct tlpar *l);
 struct qev dsim_pop(struct sim *s);
 
 #endif /* DSIM_H */

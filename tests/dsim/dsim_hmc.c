@@ -9,7 +9,15 @@
 
 #include "dsim.h"
 
-/* What HMC H shows for system SYS. */
+/* Was SYS alive at time T (it dies once at most, is repaired once)? */
+static bool
+alive_at(const struct tsys *t, int64_t at)
+{
+	return !t->ever_died || at < t->died_at ||
+	       (t->repaired && at >= t->alive_since);
+}
+
+/* What HMC H shows for system SYS: as it was lag[h] ms ago. */
 enum hmc_sys_state
 hmcm_shown(struct sim *s, int sys, int h)
 {
@@ -17,7 +25,7 @@ hmcm_shown(struct sim *s, int sys, int h)
 
 	if (!t->link[h])
 		return HMC_SYS_NO_CONNECTION;
-	if (t->alive)
+	if (alive_at(t, s->now - s->lag[h]))
 		return HMC_SYS_OPERATING;
 	if (t->style == FS_AMBIGUOUS)
 		return HMC_SYS_NO_CONNECTION;
@@ -88,6 +96,8 @@ hmcm_feed(struct sim *s, int ai)
 
 	s->a[ai].last_poll = s->now;
 	for (h = 0; h < s->nh; h++) {
+		if (s->now < s->mute_until[h])
+			continue;	/* this HMC answers no poll: silent */
 		memset(&ev, 0, sizeof(ev));
 		ev.type = SRR_EV_POLL;
 		ev.u.poll.hmc = h;
@@ -141,9 +151,11 @@ static void
 check_restart(struct sim *s, int ai, struct tlpar *l, const struct srr_action *a)
 {
 	/* Powered on after this agent's last poll: it could not know, and
-	 * the HMC refuses (it shows the source Operating). */
+	 * the HMC refuses (it shows the source Operating). Only if that poll
+	 * was fresh: the engine may not act on an older one. */
 	if (s->sys[a->src].alive &&
-	    s->a[ai].last_poll >= s->sys[a->src].alive_since)
+	    (s->a[ai].last_poll >= s->sys[a->src].alive_since ||
+	     s->now - s->a[ai].last_poll > POLL_FRESH_MS))
 		sim_violation(s, "agent %d restarts %s while its source %d runs",
 			      ai + 1, a->lpar, a->src);
 	if (s->verbose)
@@ -187,9 +199,12 @@ cleanup_cmd(struct sim *s, int ai, const struct srr_action *a, struct tlpar *l)
 {
 	s->cleanups++;
 	/* Stopped on its destination after a query showed this agent it
-	 * active there: the race between check and act, not a skipped check. */
+	 * active there: the race between check and act, not a skipped check.
+	 * Only a query of its current epoch, of the last 3 polls, counts. */
 	if (l->running_on < 0 && !(l->stopped && l->seen_on_dest[ai] > 0 &&
-				   l->seen_on_dest[ai] <= l->stopped_at))
+				   l->seen_on_dest[ai] <= l->stopped_at &&
+				   l->seen_epoch[ai] == s->a[ai].epoch &&
+				   s->now - l->seen_on_dest[ai] <= 3 * POLL_MS))
 		sim_violation(s, "agent %d cleans up %s on %d, never confirmed "
 			      "active on a destination", ai + 1, a->lpar, a->src);
 	schedule_done(s, ai, a, 1000 + sim_rand(s, 2000), 0, Q_CMD_DONE);
@@ -217,8 +232,17 @@ hmcm_command(struct sim *s, int ai, const struct srr_action *a)
 {
 	struct tlpar *l = lpar_of(s, a);
 
-	if (a->cmd != HMC_RR_VALIDATE)
+	if (a->cmd != HMC_RR_VALIDATE) {
 		check_intent(s, ai, a);
+		/* Nothing that changes an HMC from an agent that has not yet
+		 * learned of the current configuration. */
+		if (!dsim_learned(s, ai))
+			sim_violation(s, "agent %d sends %s of %s with a stale "
+				      "view (epoch %llu, now %llu)", ai + 1,
+				      hmc_rr_op_name(a->cmd), a->lpar,
+				      (unsigned long long)s->a[ai].epoch,
+				      (unsigned long long)s->epoch);
+	}
 
 	s->commands++;
 	if (!hmcm_agent_may_act(s, ai))
@@ -346,6 +370,31 @@ cleanup_done(struct sim *s, struct tlpar *l, struct srr_ev_cmd_result *r)
 	}
 }
 
+/* The answer reaches the agent that asked, if it still runs. In the
+ * chaos, the transport may lose it (the engine's deadline then counts), or
+ * deliver it again later, across attempts and epochs (its tag must then
+ * make it count for nothing). */
+static void
+answer(struct sim *s, struct qev *e, const struct srr_event *ev)
+{
+	struct qev d = { .type = Q_REPLAY, .agent = e->agent, .inc = e->inc };
+
+	if (!s->a[e->agent].up || s->a[e->agent].inc != e->inc)
+		return;
+	if (!s->calm && sim_chance(s, 3)) {
+		s->lost++;
+		sim_log(s, "agent %d: a result is lost", e->agent + 1);
+		return;
+	}
+	sim_event(s, e->agent, ev);
+	if (sim_chance(s, s->calm ? 5 : 15)) {
+		s->dups++;
+		d.t = s->now + 200 + sim_rand(s, 10000);
+		d.ev = *ev;
+		sim_push(s, &d);
+	}
+}
+
 static void
 query_done(struct sim *s, struct qev *e, struct tlpar *l)
 {
@@ -353,14 +402,17 @@ query_done(struct sim *s, struct qev *e, struct tlpar *l)
 	struct srr_ev_query_result *q = &ev.u.query;
 
 	q->op = e->act.op;
+	q->tag = e->act.tag;
 	q->ok = s->calm || !sim_chance(s, 5);
 	q->src_present = l->present_on_src;
 	q->src_rrs = l->rrs;
 	q->found_on = l->running_on;
 	q->dst_state = l->running_on >= 0 ? HMC_LPAR_RUNNING : HMC_LPAR_UNKNOWN;
-	if (q->ok && l->running_on >= 0)
+	if (q->ok && l->running_on >= 0) {
 		l->seen_on_dest[e->agent] = s->now;
-	sim_event(s, e->agent, &ev);
+		l->seen_epoch[e->agent] = s->a[e->agent].epoch;
+	}
+	answer(s, e, &ev);
 }
 
 /* A command, query or fence finished: the HMC's side effects happen even
@@ -385,8 +437,7 @@ hmcm_done(struct sim *s, struct qev *e)
 		ev.type = SRR_EV_FENCE_RESULT;
 		ev.u.fence.sys = e->act.src;
 		ev.u.fence.success = ok;
-		if (alive)
-			sim_event(s, e->agent, &ev);
+		answer(s, e, &ev);
 		return;
 	}
 	if (l == NULL)
@@ -397,6 +448,7 @@ hmcm_done(struct sim *s, struct qev *e)
 		return;
 	}
 	r->op = e->act.op;
+	r->tag = e->act.tag;
 	r->cmd = e->act.cmd;
 	r->attempt = e->act.attempt;
 	if (e->act.cmd == HMC_RR_RESTART)
@@ -412,6 +464,5 @@ hmcm_done(struct sim *s, struct qev *e)
 		r->exit_status = -1;
 		snprintf(r->msg, sizeof(r->msg), "connection dropped");
 	}
-	if (alive)
-		sim_event(s, e->agent, &ev);
+	answer(s, e, &ev);
 }

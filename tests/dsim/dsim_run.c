@@ -2,7 +2,10 @@
  * dsim_run.c: one schedule (setup, chaos, calm, repair, the checks) and
  * main(): many seeds, or one seed replayed with its trace.
  *
- *   engine_dsim [--schedules N] [--first SEED] [--seed SEED] [-v]
+ * Without --first, the base seed is drawn at random (or taken from
+ * DSIM_SEED) and printed; the regression seeds run after it.
+ *
+ *   engine_dsim [--schedules N] [--first SEED] [--seed SEED] [-v] [--clean-only]
  *               [--fault quorum|confirm|delivery|dest] [--expect-violation]
  *               [--sqlite-every N]
  */
@@ -17,7 +20,6 @@
 
 #include "dsim.h"
 
-#define POLL_MS		1000
 #define CHAOS_MS	30000
 #define CALM_MS		90000
 #define REPAIR_MS	30000
@@ -74,6 +76,7 @@ agent_crash(struct sim *s, int ai)
 	struct agent *a = &s->a[ai];
 
 	a->up = false;
+	s->ignored += srr_engine_ignored_results(a->eng);
 	srr_engine_free(a->eng);
 	a->eng = NULL;
 	if (s->sqlite) {	/* memory is lost; the store is not */
@@ -90,7 +93,8 @@ tick(struct sim *s, int ai)
 	struct srr_event ev = { .type = SRR_EV_TICK };
 
 	ev.u.tick.mono.ms = s->now;
-	ev.u.tick.wall.ms = 1700000000000 + s->now;
+	/* Each agent's wall clock: skewed, and it may jump. */
+	ev.u.tick.wall.ms = 1700000000000 + s->now + s->a[ai].skew;
 	sim_event(s, ai, &ev);
 	hmcm_feed(s, ai);
 }
@@ -108,48 +112,55 @@ operator(struct sim *s, enum srr_operator_req req, int sys)
 			sim_event(s, i, &ev);
 }
 
-/* The operator abandons one open debt on the leader, with a reason. */
+/* The operator abandons one open debt, with a reason, on any agent: a
+ * follower refuses (only the acting leader may); the ledgers say later
+ * which debts were abandoned (sim_lp_abandoned). */
 static void
 operator_abandon(struct sim *s)
 {
 	struct srr_event ev = { .type = SRR_EV_OPERATOR };
-	int i;
+	int i = (int)sim_rand(s, (uint32_t)s->na);
 	size_t k;
 
-	for (i = 0; i < s->na; i++) {
-		if (!hmcm_agent_may_act(s, i))
-			continue;
-		for (k = 0; k < srr_ledger_count(s->a[i].led); k++) {
-			const struct srr_record *r = srr_ledger_at(s->a[i].led, k);
+	if (!s->a[i].up)
+		return;
+	for (k = 0; k < srr_ledger_count(s->a[i].led); k++) {
+		const struct srr_record *r = srr_ledger_at(s->a[i].led, k);
 
-			if (r->status != SRR_OP_RESTARTED)
-				continue;
-			ev.u.opr.req = SRR_OPR_ABANDON;
-			ev.u.opr.op = r->id;
-			snprintf(ev.u.opr.reason, sizeof(ev.u.opr.reason),
-				 "dsim: operator cleans up by hand");
-			for (int j = 0; j < s->nlp; j++)
-				if (!strcmp(s->lp[j].name, r->lpar))
-					s->lp[j].abandoned = true;
-			sim_event(s, i, &ev);
-			return;
-		}
+		if (r->status != SRR_OP_RESTARTED)
+			continue;
+		ev.u.opr.req = SRR_OPR_ABANDON;
+		ev.u.opr.op = r->id;
+		snprintf(ev.u.opr.reason, sizeof(ev.u.opr.reason),
+			 "dsim: operator cleans up by hand");
+		sim_event(s, i, &ev);
+		return;
 	}
 }
 
 /* Someone shuts a restarted partition down on its destination: its debt
- * must now stay open (the source copy may be the one to keep). */
+ * must now stay open (the source copy may be the one to keep). Or moves
+ * it to the other destination (Live Partition Mobility): the engine
+ * cleans up only after seeing it on the destination its debt names, so
+ * the debt may stay open, held for the operator. */
 static void
 stop_one(struct sim *s)
 {
 	int i = (int)sim_rand(s, (uint32_t)s->nlp);
+	struct tlpar *l = &s->lp[i];
 
-	if (s->lp[i].running_on >= 0 && sim_chance(s, 30)) {
-		s->lp[i].running_on = -1;
-		s->lp[i].stopped = true;
-		s->lp[i].stopped_at = s->now;
-		sim_log(s, "%s shut down on its destination", s->lp[i].name);
+	if (l->running_on < 0 || !sim_chance(s, 30))
+		return;
+	if (sim_chance(s, 50)) {
+		l->running_on = s->ns + (l->running_on - s->ns + 1) % ND;
+		l->migrated = true;
+		sim_log(s, "%s migrated to %d", l->name, l->running_on);
+		return;
 	}
+	l->running_on = -1;
+	l->stopped = true;
+	l->stopped_at = s->now;
+	sim_log(s, "%s shut down on its destination", l->name);
 }
 
 /* The operator asks for one partition now (the gate still applies). */
@@ -165,6 +176,19 @@ operator_restart(struct sim *s)
 	for (i = 0; i < s->na; i++)
 		if (s->a[i].up)
 			sim_event(s, i, &ev);
+}
+
+/* Every HMC talks to SYS's FSP and answers polls (the first one, which
+ * never lags, then shows a repair at once). */
+static bool
+all_hmcs_see(const struct sim *s, int sys)
+{
+	int h;
+
+	for (h = 0; h < s->nh; h++)
+		if (!s->sys[sys].link[h] || s->now < s->mute_until[h])
+			return false;
+	return true;
 }
 
 static void
@@ -187,8 +211,15 @@ chaos_source(struct sim *s)
 	case 2:		/* the HMC loses the FSP: the system may run fine */
 		/* not within 3 polls of a repair: a power-on no HMC ever
 		 * reported defeats any confirmation (doc/engine.md) */
-		if (!t->repaired || s->now - t->alive_since > 3 * POLL_MS)
-			t->link[h] = !t->link[h];
+		if (t->repaired && s->now - t->alive_since <= 3 * POLL_MS)
+			break;
+		if (sim_chance(s, 25)) {	/* or answers nothing a while */
+			s->mute_until[h] = s->now + 1000 + sim_rand(s, 8000);
+			sim_log(s, "HMC %d silent until %lld", h,
+				(long long)s->mute_until[h]);
+			break;
+		}
+		t->link[h] = !t->link[h];
 		break;
 	case 3:
 		if (!t->alive && t->style == FS_AMBIGUOUS && sim_chance(s, 50))
@@ -199,8 +230,7 @@ chaos_source(struct sim *s)
 	default:
 		/* Powered on again where an HMC sees it: a repair no HMC can
 		 * see after a confirmation defeats any gate (doc/engine.md). */
-		if (!t->alive && sim_chance(s, 20) && t->link[0] &&
-		    (s->nh < 2 || t->link[1])) {
+		if (!t->alive && sim_chance(s, 20) && all_hmcs_see(s, y)) {
 			hmcm_repair(s, y);
 			sim_log(s, "source %d repaired early", y);
 		}
@@ -213,7 +243,15 @@ chaos_cluster(struct sim *s)
 {
 	int i = (int)sim_rand(s, (uint32_t)s->na);
 
-	switch (sim_rand(s, 4)) {
+	switch (sim_rand(s, 6)) {
+	case 4:		/* quorum or leader changes inside the epoch */
+		dsim_view_change(s);
+		return;
+	case 5:		/* an agent's wall clock jumps */
+		s->a[i].skew += (int64_t)sim_rand(s, 7200001) - 3600000;
+		sim_log(s, "agent %d: wall clock jumps (skew %lld ms)", i + 1,
+			(long long)s->a[i].skew);
+		return;
 	case 0:
 		if (s->a[i].up) {
 			sim_log(s, "agent %d crashes", i + 1);
@@ -224,7 +262,7 @@ chaos_cluster(struct sim *s)
 		}
 		break;
 	case 1:
-		s->a[i].label = (int)sim_rand(s, 2);
+		s->a[i].label = (int)sim_rand(s, 3);	/* up to 3 sides */
 		sim_log(s, "network: agent %d to side %d", i + 1, s->a[i].label);
 		break;
 	case 2:
@@ -308,6 +346,8 @@ setup_conf(struct sim *s)
 	c->retry_max = 3;
 	c->backoff_ms = 1000;
 	c->backoff_max_ms = 8000;
+	c->cmd_timeout_ms = 40000;	/* restarts take up to 28 s */
+	c->query_timeout_ms = 5000;
 	c->fault = s->fault;
 	c->lpar = s->lconf;
 	c->nlpar = (size_t)s->nlp;
@@ -358,6 +398,10 @@ setup(struct sim *s)
 	s->na = 3 + (int)sim_rand(s, NA_MAX - 2);
 	s->ns = 1 + (int)sim_rand(s, NS_MAX);
 	s->nh = 1 + (int)sim_rand(s, NH_MAX);
+	/* HMCs after the first may lag (show states up to 3 s late): the
+	 * first one, which runs the commands, never does. */
+	for (h = 1; h < s->nh; h++)
+		s->lag[h] = sim_chance(s, 50) ? sim_rand(s, 3000) : 0;
 	s->nsys = s->ns + ND;
 	s->auto_cleanup = sim_chance(s, 30);
 	s->fail_pct = 10 + (int)sim_rand(s, 25);
@@ -370,10 +414,12 @@ setup(struct sim *s)
 	setup_conf(s);
 	for (i = 0; i < s->na; i++) {
 		s->a[i].nodeid = (uint32_t)i + 1;
-		if (s->sqlite)
+		s->a[i].skew = (int64_t)sim_rand(s, 360001) - 180000;
+		if (s->sqlite)	/* tmpfs if there is one: fsync is free */
 			snprintf(s->a[i].path, sizeof(s->a[i].path),
-				 "/tmp/srr-dsim-%d-%llu-%d.db", (int)getpid(),
-				 (unsigned long long)s->seed, i);
+				 "%s/srr-dsim-%d-%llu-%d.db",
+				 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
+				 (int)getpid(), (unsigned long long)s->seed, i);
 		agent_start(s, i);
 	}
 	dsim_membership(s);
@@ -391,6 +437,8 @@ calm_start(struct sim *s)
 	int i, y, h;
 
 	s->calm = true;
+	s->qdev_lost = s->skip_lowest = false;
+	memset(s->mute_until, 0, sizeof(s->mute_until));
 	for (i = 0; i < s->na; i++) {
 		s->a[i].label = 0;
 		if (!s->a[i].up)
@@ -444,8 +492,7 @@ must_restart(const struct sim *s, const struct tlpar *l)
 	const struct tsys *t = &s->sys[l->src];
 
 	return t->ever_died && !t->repaired && l->was_running && l->capable &&
-	       !l->vios && !l->excluded && !l->abandoned && !l->stopped &&
-	       leader_saw(s, l);
+	       !l->vios && !l->excluded && !l->stopped && leader_saw(s, l);
 }
 
 static void
@@ -454,7 +501,8 @@ check_restarted(struct sim *s)
 	int i;
 
 	for (i = 0; i < s->nlp; i++)
-		if (must_restart(s, &s->lp[i]) && s->lp[i].running_on < 0)
+		if (must_restart(s, &s->lp[i]) && s->lp[i].running_on < 0 &&
+		    !sim_lp_abandoned(s, &s->lp[i]))
 			sim_violation(s, "liveness: %s not restarted after %d s "
 				      "of calm", s->lp[i].name, CALM_MS / 1000);
 }
@@ -544,10 +592,11 @@ check_final(struct sim *s)
 
 	for (k = 0; k < s->nlp; k++) {
 		const struct tlpar *l = &s->lp[k];
+		bool abandoned = sim_lp_abandoned(s, l);
 
 		if (!l->restarted_ok)
 			continue;
-		if (!l->abandoned && !l->stopped && l->present_on_src)
+		if (!abandoned && !l->stopped && !l->migrated && l->present_on_src)
 			sim_violation(s, "liveness: debt of %s never replayed",
 				      l->name);
 		for (i = 0; i < s->na; i++) {
@@ -564,7 +613,13 @@ check_final(struct sim *s)
 			if (r == NULL)
 				sim_violation(s, "debt of %s lost on agent %d",
 					      l->name, i + 1);
-			else if (!l->abandoned && !l->stopped &&
+			else if (l->stopped && !abandoned && l->present_on_src &&
+				 r->status == SRR_OP_CLEANED)
+				sim_violation(s, "debt of %s closed on agent %d: it "
+					      "was stopped on its destination and "
+					      "its source still holds it", l->name,
+					      i + 1);
+			else if (!abandoned && !l->stopped && !l->migrated &&
 				 r->status != SRR_OP_CLEANED)
 				sim_violation(s, "debt of %s still %s on agent %d",
 					      l->name,
@@ -599,6 +654,13 @@ handle(struct sim *s, struct qev *e)
 	case Q_CHAOS:
 		phase(s, e);
 		break;
+	case Q_VIEW:
+		dsim_view_learned(s, e);
+		break;
+	case Q_REPLAY:
+		if (s->a[e->agent].up && s->a[e->agent].inc == e->inc)
+			sim_event(s, e->agent, &e->ev);
+		break;
 	}
 }
 
@@ -614,6 +676,8 @@ teardown(struct sim *s)
 	}
 	free(s->q);
 	for (i = 0; i < s->na; i++) {
+		if (s->a[i].eng != NULL)
+			s->ignored += srr_engine_ignored_results(s->a[i].eng);
 		srr_engine_free(s->a[i].eng);
 		srr_ledger_free(s->a[i].led);
 		srr_store_close(s->a[i].store);
@@ -663,13 +727,14 @@ static const struct { const char *name; unsigned bit; } faults[] = {
 
 struct opts {
 	uint64_t first, count, seed, sqlite_every;
-	bool one, verbose, expect, safety_only;
+	bool one, verbose, expect, safety_only, first_given, clean_only;
 	unsigned fault;
 	const char *fault_name;
 };
 
 struct totals {
 	uint64_t schedules, steps, commands, restarts, cleanups, alerts;
+	uint64_t dups, lost, dropped, ignored;
 	uint64_t failed_seed;
 	char violation[512];
 	bool failed;
@@ -697,6 +762,10 @@ run_seeds(const struct opts *o, uint64_t first, uint64_t count,
 		t->restarts += s.restarts;
 		t->cleanups += s.cleanups;
 		t->alerts += s.alerts;
+		t->dups += s.dups;
+		t->lost += s.lost;
+		t->dropped += s.dropped;
+		t->ignored += s.ignored;
 		/* Looking for what a broken gate does: a safety violation. */
 		if (s.violation[0] && o->safety_only &&
 		    strstr(s.violation, "liveness") != NULL)
@@ -744,6 +813,10 @@ suite_clean(const struct opts *o, int n)
 	       (unsigned long long)t.commands, (unsigned long long)t.restarts,
 	       (unsigned long long)t.cleanups, (unsigned long long)t.alerts,
 	       elapsed(&t0));
+	printf("# faults: %llu results repeated late, %llu lost, %llu records "
+	       "dropped at an epoch's end; %llu results ignored by their tag\n",
+	       (unsigned long long)t.dups, (unsigned long long)t.lost,
+	       (unsigned long long)t.dropped, (unsigned long long)t.ignored);
 	if (t.failed) {
 		printf("# seed %llu broke the promise: %s\n",
 		       (unsigned long long)t.failed_seed, t.violation);
@@ -776,6 +849,53 @@ suite_fault(const struct opts *base, int fi, int n)
 	return t.failed;
 }
 
+/* Seeds that once broke the promise (doc/engine.md): run on every check,
+ * whatever the base seed drawn. */
+static const uint64_t regressions[] = {
+	584, 7304, 26966,		/* found during development */
+	112309, 204229, 305651, 510493,	/* a debt lost its destination */
+	246217379118,			/* an intent of an earlier leader */
+	311602263575,			/* an intent sent late, stale view */
+};
+
+static bool
+suite_regressions(const struct opts *o, int n)
+{
+	size_t i, nr = sizeof(regressions) / sizeof(regressions[0]);
+	struct totals t;
+	bool ok = true;
+
+	for (i = 0; i < nr; i++) {
+		run_seeds(o, regressions[i], 1, &t);
+		if (t.failed) {
+			printf("# regression seed %llu broke the promise: %s\n",
+			       (unsigned long long)regressions[i], t.violation);
+			replay_line(o, regressions[i]);
+			ok = false;
+		}
+	}
+	printf("%s %d - %zu regression seeds keep the promise\n",
+	       ok ? "ok" : "not ok", n, nr);
+	return ok;
+}
+
+/* A fresh base seed for each run (DSIM_SEED replays one), printed first. */
+static uint64_t
+draw_base(void)
+{
+	const char *env = getenv("DSIM_SEED");
+	struct timespec ts;
+	uint64_t b;
+
+	if (env != NULL && *env != '\0')
+		return strtoull(env, NULL, 10);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	b = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
+	    ((uint64_t)getpid() << 40);
+	b ^= b >> 31;
+	return 1 + b % 1000000000000ull;
+}
+
 static int
 parse(int argc, char **argv, struct opts *o)
 {
@@ -785,12 +905,14 @@ parse(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->first = 1;
 	o->count = 10000;
-	o->sqlite_every = 250;
+	o->sqlite_every = 10;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "-v")) {
 			o->verbose = true;
+		} else if (!strcmp(a, "--clean-only")) {
+			o->clean_only = true;
 		} else if (!strcmp(a, "--expect-violation")) {
 			o->expect = true;
 		} else if (v && !strcmp(a, "--seed")) {
@@ -802,6 +924,7 @@ parse(int argc, char **argv, struct opts *o)
 			i++;
 		} else if (v && !strcmp(a, "--first")) {
 			o->first = strtoull(v, NULL, 10);
+			o->first_given = true;
 			i++;
 		} else if (v && !strcmp(a, "--sqlite-every")) {
 			o->sqlite_every = strtoull(v, NULL, 10);
@@ -822,6 +945,15 @@ parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+static void
+print_base(const struct opts *o)
+{
+	printf("# base seed %llu: tests/engine_dsim --first %llu --schedules "
+	       "%llu%s replays this run\n", (unsigned long long)o->first,
+	       (unsigned long long)o->first, (unsigned long long)o->count,
+	       o->clean_only ? " --clean-only" : "");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -833,7 +965,7 @@ main(int argc, char **argv)
 	if (parse(argc, argv, &o) < 0) {
 		fprintf(stderr, "usage: engine_dsim [--schedules N] [--first S] "
 			"[--seed S] [--fault quorum|confirm|delivery|dest] "
-			"[--sqlite-every N] [-v]\n");
+			"[--sqlite-every N] [--clean-only] [-v]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -851,9 +983,20 @@ main(int argc, char **argv)
 		printf("%s\n", t.failed ? t.violation : "no violation");
 		return t.failed == o.expect ? 0 : 1;
 	}
-	printf("1..%zu\n", 1 + sizeof(faults) / sizeof(faults[0]));
+	if (!o.first_given)
+		o.first = draw_base();
+	if (o.clean_only) {	/* scripts/dsim-long: the clean run alone */
+		printf("1..1\n");
+		print_base(&o);
+		return suite_clean(&o, 1) ? 0 : 1;
+	}
+	printf("1..%zu\n", 2 + sizeof(faults) / sizeof(faults[0]));
+	print_base(&o);
 	ok = suite_clean(&o, 1);
+	ok &= suite_regressions(&o, 2);
+	/* The broken gates are searched from seed 1: a fixed, known search. */
+	o.first = 1;
 	for (f = 0; f < sizeof(faults) / sizeof(faults[0]); f++)
-		ok &= suite_fault(&o, (int)f, (int)f + 2);
+		ok &= suite_fault(&o, (int)f, (int)f + 3);
 	return ok ? 0 : 1;
 }

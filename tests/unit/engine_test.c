@@ -31,7 +31,7 @@ struct h {
 	size_t nacts;
 	struct srr_record held[64];
 	size_t nheld;
-	struct srr_lpar_obs inv[4];
+	struct srr_lpar_obs inv[8];
 	size_t ninv;
 	enum hmc_sys_state st[NSYS];
 };
@@ -121,17 +121,25 @@ member(struct h *h, uint64_t epoch, uint32_t leader, bool quorate)
 	feed(h, &ev);
 }
 
-/* One poll interval: tick, states, inventory (if Operating), capacity. */
 static void
-poll(struct h *h)
+tick(struct h *h)
 {
 	struct srr_event ev = { .type = SRR_EV_TICK };
-	int y;
 
 	h->now += 1000;
 	ev.u.tick.mono.ms = h->now;
 	ev.u.tick.wall.ms = 1700000000000 + h->now;
 	feed(h, &ev);
+}
+
+/* One poll interval: tick, states, inventory (if Operating), capacity. */
+static void
+poll(struct h *h)
+{
+	struct srr_event ev;
+	int y;
+
+	tick(h);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SRR_EV_POLL;
 	ev.u.poll.nsys = NSYS;
@@ -218,6 +226,7 @@ result(struct h *h, const struct srr_action *a, int exit_status,
 	struct srr_event ev = { .type = SRR_EV_CMD_RESULT };
 
 	ev.u.res.op = a->op;
+	ev.u.res.tag = a->tag;
 	ev.u.res.cmd = a->cmd;
 	ev.u.res.attempt = a->attempt;
 	ev.u.res.exit_status = exit_status;
@@ -402,27 +411,39 @@ test_gate_refusals_name_the_part(void **state)
 }
 
 /* Quorum lost inside an epoch (the qdevice's vote gone, no ring change):
- * the engine stops at once. */
+ * the engine stops at once. Members on another configuration inside the
+ * epoch: planned, but no command (gate part 1). */
 static void
-test_quorum_lost_inside_the_epoch(void **state)
+view_change_inside_the_epoch(bool quorate, bool agree, size_t planned)
 {
 	struct h *h = estate(false);
 	struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
 
 	assert_true(srr_engine_is_acting_leader(h->e));
-	ev.u.mem = (struct srr_ev_membership){ 1, 1, false, true, 3 };
+	ev.u.mem = (struct srr_ev_membership){ 1, 1, quorate, agree, 3 };
 	feed(h, &ev);
-	assert_false(srr_engine_is_acting_leader(h->e));
 	h->st[SRC] = HMC_SYS_ERROR;
 	poll(h); poll(h); poll(h); poll(h);
-	assert_int_equal(count(h, SRR_ACT_REPLICATE, 0), 0);
+	assert_true(count(h, SRR_ACT_REPLICATE, 0) <= planned);
 	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
-	/* Quorum back in the same, synced epoch: the restart goes. */
-	ev.u.mem.quorate = true;
+	/* Back in the same, synced epoch: the restart goes. */
+	ev.u.mem.quorate = ev.u.mem.config_agree = true;
 	feed(h, &ev);
 	poll(h);
 	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
 	free_h(h);
+}
+
+static void
+test_quorum_lost_inside_the_epoch(void **state)
+{
+	view_change_inside_the_epoch(false, true, 0);
+}
+
+static void
+test_config_disagreement_inside_the_epoch(void **state)
+{
+	view_change_inside_the_epoch(true, false, 2);
 }
 
 /* cluster.h: epochs compare for equality only; a CPG join inside a ring
@@ -505,16 +526,25 @@ test_intent_before_command(void **state)
 	free_h(h);
 }
 
-static void
-test_stall_guard(void **state)
+/* The source shows ST for two polls, then the loop stalls 5 s. */
+static struct h *
+stalled(enum hmc_sys_state st)
 {
 	struct h *h = estate(false);
 
-	h->st[SRC] = HMC_SYS_ERROR;
+	h->st[SRC] = st;
 	poll(h); poll(h);
 	h->now += 5000;		/* the loop stalled */
 	poll(h);
 	assert_true(alerted(h, "stall guard"));
+	return h;
+}
+
+static void
+test_stall_guard(void **state)
+{
+	struct h *h = stalled(HMC_SYS_ERROR);
+
 	/* a whole new window (K polls over T) after the stall */
 	poll(h);
 	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
@@ -534,6 +564,8 @@ test_eligibility(void **state)
 	lpar(h, "off", 100, HMC_LPAR_NOT_ACTIVATED);
 	lpar(h, "skip", 100, HMC_LPAR_RUNNING);
 	lpar(h, "fw", 100, HMC_LPAR_OPEN_FIRMWARE);
+	lpar(h, "nosrr", 100, HMC_LPAR_RUNNING);
+	h->inv[4].srr_capable = false;
 	member(h, 1, 1, true);
 	poll(h);
 	h->st[SRC] = HMC_SYS_ERROR;
@@ -661,18 +693,28 @@ test_retry_backoff_then_alert(void **state)
 	free_h(h);
 }
 
+/* The answer to the last query: where the partition is, in what state. */
 static void
-query_result(struct h *h, bool present, enum hmc_rr_status rrs, int found)
+query_full(struct h *h, bool ok, bool present, enum hmc_rr_status rrs,
+	   int found, enum hmc_lpar_state st)
 {
 	struct srr_event ev = { .type = SRR_EV_QUERY_RESULT };
 
 	ev.u.query.op = last(h, SRR_ACT_QUERY)->op;
-	ev.u.query.ok = true;
+	ev.u.query.tag = last(h, SRR_ACT_QUERY)->tag;
+	ev.u.query.ok = ok;
 	ev.u.query.src_present = present;
 	ev.u.query.src_rrs = rrs;
 	ev.u.query.found_on = found;
-	ev.u.query.dst_state = found >= 0 ? HMC_LPAR_RUNNING : HMC_LPAR_UNKNOWN;
+	ev.u.query.dst_state = st;
 	feed(h, &ev);
+}
+
+static void
+query_result(struct h *h, bool present, enum hmc_rr_status rrs, int found)
+{
+	query_full(h, true, present, rrs, found,
+		   found >= 0 ? HMC_LPAR_RUNNING : HMC_LPAR_UNKNOWN);
 }
 
 /* A restart sent, then leadership moves away and back: reconcile. */
@@ -878,6 +920,865 @@ test_bad_events_refused(void **state)
 	free_h(h);
 }
 
+/* ------------------------------------------------ review and dsim fixes */
+
+static void
+reconf(struct h *h, const struct srr_engine_conf *c)
+{
+	srr_engine_free(h->e);
+	assert_int_equal(srr_engine_new(c, &h->e), 0);
+}
+
+/* estate() with a configuration of the test's own. */
+static struct h *
+estate_conf(const struct srr_engine_conf *c)
+{
+	struct h *h = setup_h(NULL, 0, false);
+
+	reconf(h, c);
+	lpar(h, "db1", 500, HMC_LPAR_RUNNING);
+	member(h, 1, 1, true);
+	poll(h);
+	return h;
+}
+
+static void
+record(struct h *h, const struct srr_record *r)
+{
+	struct srr_event ev = { .type = SRR_EV_RECORD };
+
+	ev.u.rec = *r;
+	feed(h, &ev);
+}
+
+static void
+opr(struct h *h, enum srr_operator_req req)
+{
+	struct srr_event ev = { .type = SRR_EV_OPERATOR };
+
+	ev.u.opr.req = req;
+	ev.u.opr.sys = SRC;
+	feed(h, &ev);
+}
+
+/* The source dies (definite): after the window, the first command. */
+static struct srr_action
+source_dies(struct h *h)
+{
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	return *last(h, SRR_ACT_COMMAND);
+}
+
+/* A peer's record of db1 from SRC, as another agent wrote it. */
+static struct srr_record
+peer_rec(enum srr_op_status st, const char *dst, int64_t updated)
+{
+	struct srr_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = (struct srr_op_id){ 1, 2, 1 };
+	r.status = st;
+	strcpy(r.lpar, "db1");
+	r.lpar_id = 1;
+	strcpy(r.src, "SRC");
+	strcpy(r.dst, dst);
+	r.priority = 3;
+	r.attempts = 1;
+	r.att_epoch = 1;
+	r.updated.ms = updated;
+	return r;
+}
+
+/* dsim seeds 112309, 204229, 305651, 510493: a validate failed on another
+ * agent and its `failed` record (no destination) outranked the restart in
+ * flight; the success then made a debt with no destination, never
+ * replayed. The debt is the attempt that was sent. */
+static void
+test_restarted_debt_keeps_its_destination(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_record f;
+
+	assert_int_equal(source_dies(h).cmd, HMC_RR_RESTART);
+	f = last(h, SRR_ACT_REPLICATE)->rec;	/* restarting a1, to D2 */
+	f.status = SRR_OP_FAILED;
+	f.dst[0] = '\0';
+	strcpy(f.msg, "validate failed on another agent");
+	record(h, &f);
+	result(h, last(h, SRR_ACT_COMMAND), 0, "");
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_RESTARTED);
+	assert_string_equal(last(h, SRR_ACT_REPLICATE)->rec.dst, "D2");
+	free_h(h);
+}
+
+/* A validate answered after the view that sent it is gone is not
+ * recorded: its `failed` could outrank another leader's restart. The view
+ * is gone when the epoch changed (even if this agent leads the new one),
+ * or when another agent leads now (even in the same epoch). */
+static void
+late_validate(uint64_t epoch, uint32_t leader)
+{
+	struct h *h = estate(true);
+	struct srr_action v = source_dies(h);
+	struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
+
+	assert_int_equal(v.cmd, HMC_RR_VALIDATE);
+	ev.u.mem = (struct srr_ev_membership){ epoch, leader, true, true, 3 };
+	if (epoch == 1)
+		feed(h, &ev);		/* inside the epoch */
+	else
+		member(h, epoch, leader, true);
+	result(h, &v, 1, "HSCLA9CE");
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_PLANNED);
+	free_h(h);
+}
+
+static void
+test_late_validate_failure_not_recorded(void **state)
+{
+	late_validate(2, 1);
+}
+
+static void
+test_validate_failure_of_another_leader_not_recorded(void **state)
+{
+	late_validate(1, 2);
+}
+
+/* Review (HIGH): a late answer to an older query is not the answer to a
+ * newer one. The old answer says Remote Restartable (attempt 1 not yet
+ * begun then); taken now, it would fail the attempt in progress and send
+ * another restart. */
+static void
+test_query_answer_tied_to_its_query(void **state)
+{
+	struct h *h = restarting_then_new_epoch();
+	struct srr_action q1 = *last(h, SRR_ACT_QUERY);
+	struct srr_event ev = { .type = SRR_EV_QUERY_RESULT };
+
+	query_result(h, true, HMC_RRS_SOURCE_RESTARTING, -1);
+	assert_true(alerted(h, "holding"));
+	poll(h); poll(h);
+	assert_true(count(h, SRR_ACT_QUERY, 0) >= 2);
+	assert_true(last(h, SRR_ACT_QUERY)->tag != q1.tag);
+	ev.u.query.op = q1.op;
+	ev.u.query.tag = q1.tag;
+	ev.u.query.ok = true;
+	ev.u.query.src_present = true;
+	ev.u.query.src_rrs = HMC_RRS_REMOTE_RESTARTABLE;
+	ev.u.query.found_on = -1;
+	feed(h, &ev);
+	assert_int_equal(srr_engine_ignored_results(h->e), 1);
+	assert_int_equal(count(h, SRR_ACT_REPLICATE, 0), 0);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+/* A command result whose tag is not the outstanding one is ignored and
+ * counted, whatever its op, command and attempt say. */
+static void
+test_command_result_tied_to_its_command(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_action a = source_dies(h);
+
+	a.tag += 1000;
+	result(h, &a, 1, "HSCLA9CE");
+	assert_int_equal(srr_engine_ignored_results(h->e), 1);
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_RESTARTING);
+	a.tag -= 1000;
+	result(h, &a, 0, "");
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_RESTARTED);
+	free_h(h);
+}
+
+/* Review (MEDIUM): "a closed debt of this outage" compared the closer's
+ * wall clock with this agent's. Here this agent's clock is 2 minutes
+ * ahead of the one that abandoned the debt: the abandon looked older than
+ * the last time the source was seen up, and db1 was restarted again. */
+static void
+test_abandoned_debt_blocks_whatever_the_clocks(void **state)
+{
+	struct h *h = estate(false);
+	int64_t wall = 1700000000000 + h->now;
+	struct srr_record r;
+
+	h->st[SRC] = HMC_SYS_ERROR;
+	member(h, 2, 2, true);		/* agent 2 leads, restarts db1 */
+	poll(h);
+	r = peer_rec(SRR_OP_RESTARTED, "D1", wall - 121000);
+	record(h, &r);
+	r.status = SRR_OP_ABANDONED;
+	r.updated.ms = wall - 120000;
+	strcpy(r.msg, "operator: cleaned by hand");
+	record(h, &r);
+	member(h, 3, 1, true);		/* this agent leads */
+	poll(h); poll(h); poll(h); poll(h);
+	assert_true(srr_engine_sys_confirmed_down(h->e, SRC));
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	/* The source up again, then a new outage: db1 restarts. */
+	h->st[SRC] = HMC_SYS_OPERATING;
+	poll(h);
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
+/* Review (liveness): an engine started while the source is down took any
+ * old closed record for this outage: a cleaned debt of long ago stopped
+ * the failover. */
+static void
+test_old_cleaned_debt_does_not_stop_failover(void **state)
+{
+	struct h *h = setup_h(NULL, 0, false);
+	struct srr_event ev = { .type = SRR_EV_INVENTORY };
+	struct srr_record r = peer_rec(SRR_OP_CLEANED, "D1",
+				       1700000000000 - 30LL * 86400000);
+
+	lpar(h, "db1", 500, HMC_LPAR_RUNNING);
+	record(h, &r);			/* from the store */
+	ev.u.inv.sys = SRC;		/* the inventory cache */
+	ev.u.inv.sys_state = HMC_SYS_OPERATING;
+	ev.u.inv.n = h->ninv;
+	ev.u.inv.lpars = h->inv;
+	feed(h, &ev);
+	member(h, 1, 1, true);
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
+/* Review (MEDIUM-LOW): a fence success that arrives after the source was
+ * seen Operating says nothing of it now; it must not re-arm the gate. */
+static void
+test_late_fence_success_not_counted(void **state)
+{
+	struct srr_engine_conf c;
+	struct srr_event ev = { .type = SRR_EV_FENCE_RESULT };
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.sys[SRC].fence = true;
+	h = estate_conf(&c);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	for (i = 0; i < 4; i++)
+		poll(h);
+	assert_int_equal(count(h, SRR_ACT_FENCE, 0), 1);
+	h->st[SRC] = HMC_SYS_OPERATING;	/* powered on again */
+	poll(h);
+	ev.u.fence.sys = SRC;
+	ev.u.fence.success = true;
+	feed(h, &ev);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	/* and a fence result with no fence in flight is ignored */
+	feed(h, &ev);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+static void
+poll_hmc(struct h *h, int hmc, enum hmc_sys_state st)
+{
+	struct srr_event ev = { .type = SRR_EV_POLL };
+	int y;
+
+	ev.u.poll.hmc = hmc;
+	ev.u.poll.nsys = NSYS;
+	for (y = 0; y < NSYS; y++) {
+		ev.u.poll.state[y] = y == SRC ? st : HMC_SYS_OPERATING;
+		ev.u.poll.visible[y] = true;
+	}
+	feed(h, &ev);
+}
+
+/* Review (MEDIUM, design): the HMC counting rule. A configured HMC that
+ * never answered does not drop out silently: one HMC does not decide
+ * alone. */
+static void
+test_silent_hmc_blocks_the_decision(void **state)
+{
+	struct srr_engine_conf c;
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.nhmc = 2;
+	h = estate_conf(&c);
+	h->st[SRC] = HMC_SYS_ERROR;
+	for (i = 0; i < 5; i++)
+		poll(h);		/* HMC 0 only */
+	assert_false(srr_engine_sys_confirmed_down(h->e, SRC));
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	for (i = 0; i < 3; i++) {
+		poll(h);
+		poll_hmc(h, 1, HMC_SYS_ERROR);
+	}
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
+/* An HMC that answered and went silent blocks too; with an operator's
+ * confirmation the HMCs that answer decide. */
+static void
+test_stale_hmc_blocks_until_confirmed(void **state)
+{
+	struct srr_engine_conf c;
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.nhmc = 2;
+	h = estate_conf(&c);
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll_hmc(h, 1, HMC_SYS_ERROR);
+	for (i = 0; i < 5; i++)
+		poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	opr(h, SRR_OPR_CONFIRM);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
+/* Review (minor): a command result that never comes: after the deadline
+ * the outcome is unknown (reconciled); the late result is ignored. */
+static void
+test_command_deadline_unknown_outcome(void **state)
+{
+	struct srr_engine_conf c;
+	struct srr_action a;
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.cmd_timeout_ms = 5000;
+	h = estate_conf(&c);
+	a = source_dies(h);
+	assert_int_equal(a.cmd, HMC_RR_RESTART);
+	for (i = 0; i < 4; i++)
+		poll(h);
+	assert_int_equal(count(h, SRR_ACT_QUERY, 0), 0);
+	poll(h); poll(h);
+	assert_true(alerted(h, "outcome unknown"));
+	assert_int_equal(count(h, SRR_ACT_QUERY, 0), 1);
+	result(h, &a, 0, "");
+	assert_int_equal(srr_engine_ignored_results(h->e), 1);
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D2);
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_RESTARTED);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
+/* Review (minor): a new epoch does not cancel the backoff. */
+static void
+test_backoff_survives_a_new_epoch(void **state)
+{
+	struct srr_engine_conf c;
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.backoff_ms = 10000;
+	h = estate_conf(&c);
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	result(h, last(h, SRR_ACT_COMMAND), 1, "HSCLA9CE");
+	member(h, 2, 1, true);
+	poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	for (i = 0; i < 10; i++)
+		poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 2);
+	free_h(h);
+}
+
+/* Review (minor): the destination check ages: a cleanup whose intent
+ * came back long after the query asks again first. */
+static void
+test_destination_check_ages(void **state)
+{
+	struct h *h = debt();
+	size_t i, n;
+
+	h->hold = true;		/* the cleaning intent, held back */
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D2);
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_CLEANING);
+	poll(h); poll(h); poll(h); poll(h);
+	h->hold = false;
+	n = h->nheld;
+	for (i = 0; i < n; i++)
+		record(h, &h->held[i]);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 0);
+	assert_int_equal(count(h, SRR_ACT_QUERY, 0), 2);
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D2);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 1);
+	free_h(h);
+}
+
+/* Gate part 1, the stall guard: after a stall, a confirmed ambiguous
+ * source (no K-poll window to rebuild) still waits out the guard. */
+static void
+test_stall_guard_holds_a_confirmed_source(void **state)
+{
+	struct h *h = stalled(HMC_SYS_NO_CONNECTION);
+
+	opr(h, SRR_OPR_CONFIRM);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	assert_true(alerted(h, "gate: stall guard"));
+	poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
+/* The source dies; the planned records come back, the restart intent is
+ * held back (returned: its index in h->held). */
+static size_t
+intent_held(struct h *h)
+{
+	size_t i, n;
+
+	h->hold = true;
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	n = h->nheld;			/* planned */
+	for (i = 0; i < n; i++)
+		record(h, &h->held[i]);
+	assert_int_equal(h->held[n].status, SRR_OP_RESTARTING);
+	return n;
+}
+
+/* dsim seed 246217379118: the leader moved inside the epoch and back. An
+ * intent proposed before the move is void (the other leader may have sent
+ * the same attempt); the new one, contended by the old copy of the same
+ * step coming back, is not sent either: reconcile. */
+static void
+test_intent_void_when_leader_moves_inside_the_epoch(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
+	struct srr_record p1;
+
+	intent_held(h);
+	p1 = last(h, SRR_ACT_REPLICATE)->rec;
+	assert_int_equal(p1.status, SRR_OP_RESTARTING);
+	ev.u.mem = (struct srr_ev_membership){ 1, 2, true, true, 3 };
+	feed(h, &ev);
+	poll(h);
+	ev.u.mem.leader = 1;
+	feed(h, &ev);
+	assert_int_equal(h->held[h->nheld - 1].status, SRR_OP_RESTARTING);
+	assert_true(h->held[h->nheld - 1].updated.ms > p1.updated.ms);
+	h->hold = false;
+	record(h, &p1);			/* the old copy, then the new one */
+	record(h, &h->held[h->nheld - 1]);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_QUERY, 0), 1);
+	free_h(h);
+}
+
+/* Cleanup's destination check: active on the destination the debt
+ * names, not on another one (the ledger would then be wrong: held, with
+ * an alert, for the operator). */
+static void
+test_cleanup_held_if_on_another_destination(void **state)
+{
+	struct h *h = debt();
+
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D1);	/* debt: D2 */
+	poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 0);
+	assert_true(alerted(h, "cleanup held"));
+	free_h(h);
+}
+
+/* A cleanup with no exit status may not have run: the debt stays open,
+ * the destination is checked again, the cleanup retried. */
+static void
+test_cleanup_unknown_outcome_keeps_debt(void **state)
+{
+	struct h *h = debt();
+
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D2);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 1);
+	result(h, last(h, SRR_ACT_COMMAND), -1, "");
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_CLEANING);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_QUERY, 0), 2);
+	free_h(h);
+}
+
+/* dsim seed 311602263575: an intent refused by the gate when it came
+ * back (a stall guard) was sent seconds later, when a new leader may have
+ * reconciled it as never sent. At once or never: the attempt is given
+ * back, the next one goes. */
+static void
+test_refused_intent_given_back(void **state)
+{
+	struct h *h = estate(false);
+	size_t n = intent_held(h);
+
+	h->now += 5000;			/* the loop stalls */
+	poll(h);
+	assert_true(alerted(h, "stall guard"));
+	h->hold = false;
+	record(h, &h->held[n]);		/* the intent, back now */
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_FAILED);
+	poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	assert_int_equal(last(h, SRR_ACT_COMMAND)->attempt, 2);
+	free_h(h);
+}
+
+/* ------------------------------------ each part of the gate, removed */
+
+/* Gate part 4 at send time: another operation of the same partition and
+ * source became STATUS while our intent was on its way back (another
+ * leader's record, learned late): not sent, given back. */
+static void
+other_op_blocks_send(enum srr_op_status status)
+{
+	struct h *h = estate(false);
+	size_t n = intent_held(h);
+	struct srr_record r = peer_rec(status, "D1", 1700000000000 + h->now);
+
+	r.id = (struct srr_op_id){ 1, 2, 7 };
+	record(h, &r);
+	h->hold = false;
+	record(h, &h->held[n]);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	assert_true(alerted(h, "already"));
+	free_h(h);
+}
+
+static void
+test_gate_other_op_restarting(void **state)
+{
+	other_op_blocks_send(SRR_OP_RESTARTING);
+}
+
+static void
+test_gate_other_op_restarted(void **state)
+{
+	other_op_blocks_send(SRR_OP_RESTARTED);
+}
+
+static void
+test_gate_other_op_cleaning(void **state)
+{
+	other_op_blocks_send(SRR_OP_CLEANING);
+}
+
+/* Gate part 2 at send time: the source came back while the intent was
+ * on its way: not sent. */
+static void
+test_gate_source_up_before_send(void **state)
+{
+	struct h *h = estate(false);
+	size_t n = intent_held(h);
+
+	h->st[SRC] = HMC_SYS_OPERATING;
+	poll(h);
+	h->hold = false;
+	record(h, &h->held[n]);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+/* Gate part 2, freshness: HMC 1 confirmed the source down, then went
+ * silent; when HMC 0 confirms it too, HMC 1's polls are stale. */
+static void
+test_gate_stale_poll_does_not_count(void **state)
+{
+	struct srr_engine_conf c;
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.nhmc = 2;
+	h = estate_conf(&c);
+	for (i = 0; i < 3; i++) {
+		poll(h);		/* HMC 0: Operating */
+		poll_hmc(h, 1, HMC_SYS_ERROR);
+	}
+	h->st[SRC] = HMC_SYS_ERROR;
+	for (i = 0; i < 4; i++)
+		poll(h);		/* HMC 1 silent */
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+/* Gate part 2, the window: K polls are not enough before T ms. */
+static void
+test_gate_k_polls_need_t_ms(void **state)
+{
+	struct h *h = estate(false);
+	int i;
+
+	h->st[SRC] = HMC_SYS_ERROR;
+	for (i = 0; i < 4; i++) {
+		h->now -= 500;		/* polls 500 ms apart */
+		poll(h);
+	}
+	assert_false(srr_engine_sys_confirmed_down(h->e, SRC));
+	poll(h);
+	assert_true(srr_engine_sys_confirmed_down(h->e, SRC));
+	free_h(h);
+}
+
+/* Gate part 2: every HMC must see a definite-down state; one HMC's
+ * window does not stand for another showing No Connection. */
+static void
+test_gate_every_hmc_definite(void **state)
+{
+	struct srr_engine_conf c;
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.nhmc = 2;
+	h = estate_conf(&c);
+	h->st[SRC] = HMC_SYS_ERROR;
+	for (i = 0; i < 5; i++) {
+		poll(h);
+		poll_hmc(h, 1, HMC_SYS_NO_CONNECTION);
+	}
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+/* Gate part 2: an HMC that does not see the system does not build a
+ * window for it meanwhile. */
+static void
+test_gate_invisible_polls_build_no_window(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_POLL };
+	int i;
+
+	ev.u.poll.nsys = NSYS;
+	ev.u.poll.state[SRC] = HMC_SYS_ERROR;
+	ev.u.poll.state[D1] = ev.u.poll.state[D2] = HMC_SYS_OPERATING;
+	ev.u.poll.visible[D1] = ev.u.poll.visible[D2] = true;
+	for (i = 0; i < 4; i++) {
+		tick(h);
+		feed(h, &ev);		/* SRC not visible */
+	}
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h);
+	assert_false(srr_engine_sys_confirmed_down(h->e, SRC));
+	free_h(h);
+}
+
+/* An ambiguous source confirmed while paused: SETUP then happens; on
+ * resume, no restart. */
+static void
+confirmed_then(void (*setup)(struct h *h))
+{
+	struct srr_engine_conf c;
+	struct h *h;
+
+	conf_init(&c, NULL, 0);
+	c.confirm_ttl_ms = 10000;
+	h = estate_conf(&c);
+	lpar(h, "db2", 100, HMC_LPAR_RUNNING);
+	opr(h, SRR_OPR_PAUSE);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	poll(h);
+	setup(h);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	poll(h);
+	opr(h, SRR_OPR_RESUME);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+static void
+expire(struct h *h)
+{
+	int i;
+
+	opr(h, SRR_OPR_CONFIRM);
+	for (i = 0; i < 11; i++)
+		poll(h);
+}
+
+static void
+seen_up(struct h *h)
+{
+	opr(h, SRR_OPR_CONFIRM);
+	h->st[SRC] = HMC_SYS_OPERATING;
+	poll(h);
+}
+
+/* Gate part 2: a confirmation expires (confirm_ttl_ms). */
+static void
+test_gate_confirmation_expires(void **state)
+{
+	confirmed_then(expire);
+}
+
+/* Gate part 2: a confirmation is withdrawn when the source is seen up. */
+static void
+test_gate_confirmation_withdrawn_when_up(void **state)
+{
+	confirmed_then(seen_up);
+}
+
+/* Gate part 2: so is a fence's success. */
+static void
+test_gate_fence_withdrawn_when_up(void **state)
+{
+	struct srr_engine_conf c;
+	struct srr_event ev = { .type = SRR_EV_FENCE_RESULT };
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.sys[SRC].fence = true;
+	h = estate_conf(&c);
+	opr(h, SRR_OPR_PAUSE);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	for (i = 0; i < 4; i++)
+		poll(h);
+	opr(h, SRR_OPR_RESUME);		/* the fence goes, no restart yet */
+	assert_int_equal(count(h, SRR_ACT_FENCE, 0), 1);
+	opr(h, SRR_OPR_PAUSE);
+	ev.u.fence.sys = SRC;
+	ev.u.fence.success = true;
+	feed(h, &ev);
+	h->st[SRC] = HMC_SYS_OPERATING;
+	poll(h);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	poll(h);
+	opr(h, SRR_OPR_RESUME);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+/* Cleanup's gate: the source's Operating poll must be fresh. */
+static void
+test_cleanup_needs_a_fresh_operating_poll(void **state)
+{
+	struct h *h = debt();
+
+	tick(h);
+	tick(h);			/* ticks, no poll: 2 s old */
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D2);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 0);
+	free_h(h);
+}
+
+/* Reconciliation: found on a destination but not powered on is no
+ * restart (and no proven failure: hold). */
+static void
+test_reconcile_found_not_running_holds(void **state)
+{
+	struct h *h = restarting_then_new_epoch();
+
+	query_full(h, true, true, HMC_RRS_REMOTE_RESTARTABLE, D2,
+		   HMC_LPAR_NOT_ACTIVATED);
+	assert_true(alerted(h, "holding"));
+	assert_int_equal(count(h, SRR_ACT_REPLICATE, 0), 0);
+	free_h(h);
+}
+
+/* Reconciliation: the source says Invalid (auto-cleanup): a debt. */
+static void
+test_reconcile_source_invalid_is_a_debt(void **state)
+{
+	struct h *h = restarting_then_new_epoch();
+
+	query_result(h, true, HMC_RRS_INVALID, -1);
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_RESTARTED);
+	free_h(h);
+}
+
+/* Cleanup: the source lists it as Invalid: the debt closes. */
+static void
+test_cleanup_source_invalid_closes_debt(void **state)
+{
+	struct h *h = debt();
+
+	query_result(h, true, HMC_RRS_INVALID, D2);
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_CLEANED);
+	free_h(h);
+}
+
+/* Cleanup: on its destination but not running: held. */
+static void
+test_cleanup_held_if_not_running(void **state)
+{
+	struct h *h = debt();
+
+	query_full(h, true, true, HMC_RRS_REMOTE_RESTARTED, D2,
+		   HMC_LPAR_NOT_ACTIVATED);
+	poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 0);
+	free_h(h);
+}
+
+/* Cleanup: a failed query says nothing (its fields are not read). */
+static void
+test_cleanup_failed_query_says_nothing(void **state)
+{
+	struct h *h = debt();
+
+	query_full(h, false, false, HMC_RRS_UNKNOWN, -1, HMC_LPAR_UNKNOWN);
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_RESTARTED);
+	free_h(h);
+}
+
+/* Abandon: only on the acting leader. */
+static void
+test_abandon_refused_on_a_follower(void **state)
+{
+	struct h *h = debt();
+	struct srr_event ev = { .type = SRR_EV_OPERATOR };
+
+	member(h, 2, 2, true);
+	ev.u.opr.req = SRR_OPR_ABANDON;
+	ev.u.opr.op = last(h, SRR_ACT_REPLICATE)->rec.id;
+	strcpy(ev.u.opr.reason, "cleaned by hand");
+	feed(h, &ev);
+	assert_true(alerted(h, "not the acting leader"));
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_RESTARTED);
+	free_h(h);
+}
+
+/* Gate part 1, the state sync: nothing before the SYNCED of this very
+ * epoch (a late SYNCED of an older epoch counts for nothing). */
+static void
+test_nothing_before_sync(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
+
+	ev.u.mem = (struct srr_ev_membership){ 2, 1, true, true, 3 };
+	feed(h, &ev);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SRR_EV_SYNCED;
+	ev.u.synced_epoch = 1;
+	feed(h, &ev);
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h); poll(h);
+	assert_false(srr_engine_is_acting_leader(h->e));
+	assert_int_equal(count(h, SRR_ACT_REPLICATE, 0), 0);
+	ev.u.synced_epoch = 2;
+	feed(h, &ev);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
 int
 main(void)
 {
@@ -890,6 +1791,7 @@ main(void)
 		cmocka_unit_test(test_gate_refusals_name_the_part),
 		cmocka_unit_test(test_not_leader_does_nothing),
 		cmocka_unit_test(test_quorum_lost_inside_the_epoch),
+		cmocka_unit_test(test_config_disagreement_inside_the_epoch),
 		cmocka_unit_test(test_lower_epoch_value_is_a_new_view),
 		cmocka_unit_test(test_intent_before_command),
 		cmocka_unit_test(test_stall_guard),
@@ -908,6 +1810,43 @@ main(void)
 		cmocka_unit_test(test_hscl8012_closes_debt),
 		cmocka_unit_test(test_abandon_needs_reason_and_debt),
 		cmocka_unit_test(test_bad_events_refused),
+		cmocka_unit_test(test_restarted_debt_keeps_its_destination),
+		cmocka_unit_test(test_late_validate_failure_not_recorded),
+		cmocka_unit_test(test_validate_failure_of_another_leader_not_recorded),
+		cmocka_unit_test(test_query_answer_tied_to_its_query),
+		cmocka_unit_test(test_command_result_tied_to_its_command),
+		cmocka_unit_test(test_abandoned_debt_blocks_whatever_the_clocks),
+		cmocka_unit_test(test_old_cleaned_debt_does_not_stop_failover),
+		cmocka_unit_test(test_late_fence_success_not_counted),
+		cmocka_unit_test(test_silent_hmc_blocks_the_decision),
+		cmocka_unit_test(test_stale_hmc_blocks_until_confirmed),
+		cmocka_unit_test(test_command_deadline_unknown_outcome),
+		cmocka_unit_test(test_backoff_survives_a_new_epoch),
+		cmocka_unit_test(test_destination_check_ages),
+		cmocka_unit_test(test_stall_guard_holds_a_confirmed_source),
+		cmocka_unit_test(test_intent_void_when_leader_moves_inside_the_epoch),
+		cmocka_unit_test(test_cleanup_held_if_on_another_destination),
+		cmocka_unit_test(test_cleanup_unknown_outcome_keeps_debt),
+		cmocka_unit_test(test_refused_intent_given_back),
+		cmocka_unit_test(test_nothing_before_sync),
+		cmocka_unit_test(test_gate_other_op_restarting),
+		cmocka_unit_test(test_gate_other_op_restarted),
+		cmocka_unit_test(test_gate_other_op_cleaning),
+		cmocka_unit_test(test_gate_source_up_before_send),
+		cmocka_unit_test(test_gate_stale_poll_does_not_count),
+		cmocka_unit_test(test_gate_k_polls_need_t_ms),
+		cmocka_unit_test(test_gate_every_hmc_definite),
+		cmocka_unit_test(test_gate_invisible_polls_build_no_window),
+		cmocka_unit_test(test_gate_confirmation_expires),
+		cmocka_unit_test(test_gate_confirmation_withdrawn_when_up),
+		cmocka_unit_test(test_gate_fence_withdrawn_when_up),
+		cmocka_unit_test(test_cleanup_needs_a_fresh_operating_poll),
+		cmocka_unit_test(test_reconcile_found_not_running_holds),
+		cmocka_unit_test(test_reconcile_source_invalid_is_a_debt),
+		cmocka_unit_test(test_cleanup_source_invalid_closes_debt),
+		cmocka_unit_test(test_cleanup_held_if_not_running),
+		cmocka_unit_test(test_cleanup_failed_query_says_nothing),
+		cmocka_unit_test(test_abandon_refused_on_a_follower),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -355,6 +355,76 @@ test_id_parse(void **state)
 		    id.seq == UINT32_MAX);
 }
 
+/* Each key of the order, alone (mutants in tests/mutants/engine.list):
+ * among debts the attempt number after the cleanup count; every byte
+ * counts (two records differing only in their destination never tie). */
+static void
+test_order_each_key(void **state)
+{
+	struct srr_record a, b;
+
+	assert_true(srr_op_status_debt(SRR_OP_RESTARTED));
+	assert_false(srr_op_status_debt(SRR_OP_FAILED));
+	rec_init(&a, 1, SRR_OP_RESTARTED, 2);
+	rec_init(&b, 1, SRR_OP_RESTARTED, 1);
+	b.updated.ms = 5000;
+	assert_true(srr_record_cmp(&a, &b) > 0);
+	rec_init(&b, 1, SRR_OP_RESTARTED, 2);
+	strcpy(a.dst, "D1");
+	strcpy(b.dst, "D2");
+	assert_true(srr_record_cmp(&a, &b) < 0);
+}
+
+/* A copy equal to the one held changes nothing and tells no one. */
+static int changes;
+static void
+count_change(void *arg, const struct srr_record *r)
+{
+	changes++;
+}
+
+static void
+test_equal_copy_changes_nothing(void **state)
+{
+	struct srr_record r;
+	struct srr_ledger *l;
+	bool changed = true;
+
+	rec_init(&r, 1, SRR_OP_RESTARTED, 1);
+	assert_int_equal(srr_ledger_new(NULL, &l), 0);
+	srr_ledger_on_change(l, count_change, NULL);
+	changes = 0;
+	assert_int_equal(srr_ledger_put(l, &r, "first", &changed), 0);
+	assert_true(changed);
+	assert_int_equal(srr_ledger_put(l, &r, "again", &changed), 0);
+	assert_false(changed);
+	assert_int_equal(changes, 1);
+	srr_ledger_free(l);
+}
+
+/* The delta sends a record whose copy at the peer differs only in its
+ * bytes (same status, attempts, time): the digest's hash tells. */
+static void
+test_delta_sends_a_record_differing_in_bytes(void **state)
+{
+	struct srr_record r;
+	struct srr_ledger *a, *b;
+	uint8_t *dig, *delta;
+	size_t dl, xl;
+
+	rec_init(&r, 1, SRR_OP_RESTARTED, 1);
+	strcpy(r.dst, "D2");
+	a = ledger_of(&r, 1);
+	r.dst[0] = '\0';
+	b = ledger_of(&r, 1);
+	assert_int_equal(srr_ledger_digest(b, &dig, &dl), 0);
+	assert_int_equal(srr_ledger_delta(a, dig, dl, &delta, &xl), 0);
+	assert_int_equal(srr_ledger_merge(b, delta, xl), 0);
+	assert_string_equal(srr_ledger_get(b, &r.id)->dst, "D2");
+	free(dig); free(delta);
+	srr_ledger_free(a); srr_ledger_free(b);
+}
+
 int
 main(void)
 {
@@ -367,6 +437,9 @@ main(void)
 		cmocka_unit_test(test_delta_sends_only_missing_or_lower),
 		cmocka_unit_test(test_fits_cluster_sync_ops),
 		cmocka_unit_test(test_id_parse),
+		cmocka_unit_test(test_order_each_key),
+		cmocka_unit_test(test_equal_copy_changes_nothing),
+		cmocka_unit_test(test_delta_sends_a_record_differing_in_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

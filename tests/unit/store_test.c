@@ -71,6 +71,7 @@ test_durable_across_reopen(void **state)
 	r.status = SRR_OP_RESTARTING;
 	assert_int_equal(srr_ledger_put(l, &r, "intent", NULL), 0);
 	r.status = SRR_OP_RESTARTED;
+	r.att_epoch = 9;
 	strcpy(r.code, "HSCLA32F");
 	assert_int_equal(srr_ledger_put(l, &r, "restart ok", NULL), 0);
 	/* A lower copy changes nothing and writes no history. */
@@ -85,6 +86,8 @@ test_durable_across_reopen(void **state)
 	assert_int_equal(srr_ledger_at(l, 0)->status, SRR_OP_RESTARTED);
 	assert_string_equal(srr_ledger_at(l, 0)->code, "HSCLA32F");
 	assert_string_equal(srr_ledger_at(l, 0)->lpar, "lpar'1");
+	assert_string_equal(srr_ledger_at(l, 0)->dst, "D1");
+	assert_int_equal(srr_ledger_at(l, 0)->att_epoch, 9);
 	assert_int_equal(srr_store_history(s, &r.id, &h, &n), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(h[0].from, -1);
@@ -318,6 +321,57 @@ test_history_list(void **state)
 	assert_int_equal(srr_store_history_list(s, &f, &h, &n, NULL), 0);
 	assert_int_equal(n, 0);
 	free(h);
+
+/* SQL run on the store's file behind its back. */
+static void
+behind(const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* A record the store cannot write is not applied (nor announced): the
+ * ledger never runs ahead of its disk. */
+static void
+test_write_failure_applies_nothing(void **state)
+{
+	struct srr_store *s;
+	struct srr_ledger *l;
+	struct srr_record r;
+	char err[512];
+
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
+	behind("CREATE TRIGGER full BEFORE INSERT ON ops BEGIN "
+	       "SELECT RAISE(ABORT, 'disk full'); END");
+	assert_int_equal(srr_ledger_new(s, &l), 0);
+	rec(&r, 1, SRR_OP_PLANNED);
+	assert_true(srr_ledger_put(l, &r, "planned", NULL) < 0);
+	assert_int_equal(srr_ledger_count(l), 0);
+	srr_ledger_free(l);
+	srr_store_close(s);
+}
+
+/* A stored status out of range: the store is refused, not half loaded. */
+static void
+test_invalid_status_refused(void **state)
+{
+	struct srr_store *s;
+	struct srr_ledger *l;
+	struct srr_record r;
+	char err[512];
+
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(srr_ledger_new(s, &l), 0);
+	rec(&r, 1, SRR_OP_PLANNED);
+	assert_int_equal(srr_ledger_put(l, &r, "planned", NULL), 0);
+	srr_ledger_free(l);
+	srr_store_close(s);
+	behind("UPDATE ops SET status = 99");
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
+	assert_true(srr_ledger_new(s, &l) < 0);
 	srr_store_close(s);
 }
 
@@ -334,6 +388,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_failure_applies_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_status_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
