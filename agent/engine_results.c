@@ -66,6 +66,17 @@ restart_result(struct srr_engine *e, struct eop *op,
 		restarted(e, op, r);
 		return;
 	}
+	if (r->attempt != op->rec.attempts) {
+		/* The ledger holds a later attempt: another leader reconciled
+		 * ours (its query saw whatever ours did) and sent its own. Our
+		 * failure is not that attempt's: recorded against it, it hid
+		 * the attempt's unknown outcome and the debt was lost (found
+		 * by the spin model, doc/model.md). */
+		elog(LOG_INFO, "restart of %s: result of attempt %u ignored, the "
+		     "ledger holds attempt %u", op->rec.lpar, r->attempt,
+		     op->rec.attempts);
+		return;
+	}
 	if (op->rec.status != SRR_OP_RESTARTING || op->pending) {
 		op->need_reconcile = op->rec.status == SRR_OP_RESTARTING;
 		return;

@@ -791,6 +791,40 @@ test_reconcile_other_holds(void **state)
 	free_h(h);
 }
 
+/* Found by the spin model (doc/model.md, mutant "stale failure"): our
+ * attempt 1 fails, but its result arrives after another leader reconciled
+ * it and put attempt 2 in the ledger. Recorded against attempt 2, the
+ * failure hid attempt 2's outcome (the debt was lost when that outcome was
+ * unknown and the partition ran). */
+static void
+test_late_failure_of_superseded_attempt(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_RECORD };
+	struct srr_action cmd;
+	size_t i, before;
+
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	cmd = *last(h, SRR_ACT_COMMAND);
+	assert_int_equal(cmd.attempt, 1);
+	ev.u.rec = last(h, SRR_ACT_REPLICATE)->rec;
+	member(h, 5, 2, true);			/* node 2 leads now */
+	ev.u.rec.status = SRR_OP_FAILED;	/* its reconciliation */
+	ev.u.rec.updated.ms++;
+	feed(h, &ev);
+	ev.u.rec.status = SRR_OP_RESTARTING;	/* and its attempt */
+	ev.u.rec.attempts = 2;
+	ev.u.rec.att_epoch = 5;
+	ev.u.rec.updated.ms++;
+	feed(h, &ev);
+	before = h->nacts;
+	result(h, &cmd, 1, "HSCLA9CE");
+	for (i = before; i < h->nacts; i++)
+		assert_int_not_equal(h->acts[i].type, SRR_ACT_REPLICATE);
+	free_h(h);
+}
+
 /* Restarted, then the source comes back: confirm, intent, cleanup. */
 static struct h *
 debt(void)
@@ -1804,6 +1838,7 @@ main(void)
 		cmocka_unit_test(test_reconcile_found_on_destination),
 		cmocka_unit_test(test_reconcile_not_restarted_retries),
 		cmocka_unit_test(test_reconcile_other_holds),
+		cmocka_unit_test(test_late_failure_of_superseded_attempt),
 		cmocka_unit_test(test_cleanup_after_confirm),
 		cmocka_unit_test(test_cleanup_held_if_not_on_destination),
 		cmocka_unit_test(test_auto_cleanup_closes_debt),
