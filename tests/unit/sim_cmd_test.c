@@ -22,6 +22,7 @@
 int sim_endpoint_set_up(size_t idx, bool up) { return idx == 0 ? 0 : -ENOENT; }
 int sim_hostkey_rotate(void) { return 0; }
 void sim_server_status(struct hmc_buf *b) { hmc_buf_printf(b, "sessions 0\n"); }
+void sim_server_logins(struct hmc_buf *b) { (void)b; }
 
 struct fx {
 	struct sim_model m;

@@ -321,6 +321,8 @@ test_history_list(void **state)
 	assert_int_equal(srr_store_history_list(s, &f, &h, &n, NULL), 0);
 	assert_int_equal(n, 0);
 	free(h);
+	srr_store_close(s);
+}
 
 /* SQL run on the store's file behind its back. */
 static void
