@@ -72,9 +72,13 @@ restart_result(struct srr_engine *e, struct eop *op,
 		 * failure is not that attempt's: recorded against it, it hid
 		 * the attempt's unknown outcome and the debt was lost (found
 		 * by the spin model, doc/model.md). */
-		elog(LOG_INFO, "restart of %s: result of attempt %u ignored, the "
-		     "ledger holds attempt %u", op->rec.lpar, r->attempt,
+		elog(LOG_INFO, "restart of %s: result of attempt %u not recorded, "
+		     "the ledger holds attempt %u", op->rec.lpar, r->attempt,
 		     op->rec.attempts);
+		/* ...but that attempt's outcome is still to be found out:
+		 * returning without it left the partition restarting forever
+		 * (dsim seed 606109534864, once merged with the tags). */
+		op->need_reconcile = op->rec.status == SRR_OP_RESTARTING;
 		return;
 	}
 	if (op->rec.status != SRR_OP_RESTARTING || op->pending) {
