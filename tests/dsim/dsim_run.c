@@ -856,6 +856,7 @@ static const uint64_t regressions[] = {
 	112309, 204229, 305651, 510493,	/* a debt lost its destination */
 	246217379118,			/* an intent of an earlier leader */
 	311602263575,			/* an intent sent late, stale view */
+	606109534864,			/* a superseded attempt left restarting */
 };
 
 static bool
