@@ -482,7 +482,10 @@ fence_opts_parse_argv(struct fence_opts *o, int argc, char *const argv[],
 	int c, pid, rc;
 
 	build_getopt(lo, so, sizeof(so));
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a scan left inside a cluster of
+	 * short options by an earlier parse ("-Zv"), which would read that
+	 * argv again (found by fence_argv_fuzz). */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (c == '?' || c == ':') {

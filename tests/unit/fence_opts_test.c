@@ -194,6 +194,31 @@ test_argv_errors(void **state)
 	fence_opts_free(&o);
 }
 
+/* Found by fence_argv_fuzz: an error inside a cluster of short options
+ * ("-Zv": Z unknown) left getopt's scan inside that argv, and the next
+ * parse went on reading it (the rest of the cluster, freed memory by
+ * then). Each parse must start from its own argv. */
+static void
+test_argv_parse_starts_afresh(void **state)
+{
+	char *first = strdup("-Zv");
+	char *argv1[] = { (char *)"fence_srr", first, NULL };
+	char *argv2[] = { (char *)"fence_srr", NULL };
+	struct fence_opts o;
+	char err[256] = "";
+
+	assert_non_null(first);
+	fence_opts_init(&o);
+	assert_int_equal(fence_opts_parse_argv(&o, 2, argv1, err, sizeof(err)), -EINVAL);
+	fence_opts_free(&o);
+	free(first);
+	fence_opts_init(&o);
+	assert_int_equal(fence_opts_parse_argv(&o, 1, argv2, err, sizeof(err)), 0);
+	assert_int_equal(o.verbose_count, 0);
+	assert_null(o.val[P_VERBOSE]);
+	fence_opts_free(&o);
+}
+
 static const char base[] = "ip=hmc1\nusername=hscroot\nidentity_file=/k\nplug=lpar1\n";
 
 static int
@@ -339,6 +364,7 @@ main(void)
 		cmocka_unit_test(test_stdin_bad_boolean_ignored),
 		cmocka_unit_test(test_argv),
 		cmocka_unit_test(test_argv_errors),
+		cmocka_unit_test(test_argv_parse_starts_afresh),
 		cmocka_unit_test(test_cfg_defaults),
 		cmocka_unit_test(test_cfg_refusals),
 		cmocka_unit_test(test_cfg_required),
