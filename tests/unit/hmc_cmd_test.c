@@ -823,6 +823,7 @@ test_seed_commands(void **state)
 	}
 	assert_int_equal(pos, len);
 	print_message("seed commands rebuilt: %zu\n", n);
+	free(out);
 	hmc_buf_free(&script);
 }
 
