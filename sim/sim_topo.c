@@ -274,6 +274,21 @@ topo_section(struct topo_ctx *x, const char *section)
 	return rc;
 }
 
+/* Can the dump ("key = VALUE") be read back as VALUE? The INI reader takes
+ * ';' after a blank for a comment, and "= ;x" is one. */
+static bool
+value_saveable(const char *v)
+{
+	const char *p;
+
+	if (v[0] == ';' || v[0] == '#')
+		return false;
+	for (p = v; (p = strpbrk(p, ";#")) != NULL; p++)
+		if (p > v && (p[-1] == ' ' || p[-1] == '\t'))
+			return false;
+	return true;
+}
+
 static int
 topo_handler(void *user, const char *section, const char *name,
 	     const char *value)
@@ -298,6 +313,13 @@ topo_handler(void *user, const char *section, const char *name,
 					 "not a valid section");
 			return 0;
 		}
+	}
+	if (!value_saveable(value)) {
+		snprintf(x->err, sizeof(x->err), "[%.60s] %.30s = %.40s: a "
+			 "state file could not hold it (';' or '#' first or "
+			 "after a blank reads as a comment)", section, name,
+			 value);
+		return 0;
 	}
 	if (strcmp(section, "hmc") == 0)
 		rc = hmc_key(x, name, value);

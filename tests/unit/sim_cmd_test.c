@@ -505,6 +505,17 @@ test_bad_topology_says_where(void **state)
 	assert_non_null(strstr(err, ":4: section [lpar Server-9080-MHE-"));
 	assert_non_null(strstr(err, "longer than 48 characters"));
 	sim_model_free(&m);
+	/* Found by sim_topo_fuzz: "=;x" reads as ";x", but the state file
+	 * would write "= ;x", which reads back as a comment (an empty
+	 * value): refused where it is read, with the reason. */
+	fp = fopen(path, "w");
+	fputs("[system a]\ntype_model =;9119-MME\n", fp);
+	fclose(fp);
+	assert_int_equal(sim_model_init(&m), 0);
+	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":2: [system a] type_model = ;9119-MME: "
+			       "a state file could not hold it"));
+	sim_model_free(&m);
 	unlink(path);
 }
 
