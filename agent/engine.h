@@ -162,6 +162,9 @@ struct srr_ev_cmd_result {
 	enum hmc_rr_op cmd;
 	uint32_t attempt;
 	int exit_status;		/* -1: no exit status (outcome unknown) */
+	bool not_sent;			/* the daemon declined to send it (exit 1):
+					 * a proven non-run, not an attempt that
+					 * failed on the HMC */
 	char code[HMC_CODE_LEN];
 	char msg[SRR_MSG_LEN];
 };

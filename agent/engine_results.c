@@ -87,6 +87,11 @@ restart_result(struct srr_engine *e, struct eop *op,
 	}
 	if (r->exit_status > 0) {
 		failed(e, op, r, op->rec.attempts);
+		/* Declined by the daemon at send time (the cluster gate closed
+		 * after we decided): like our own gate's refusal, given back
+		 * and not counted against retry_max (engine_restart.c). */
+		if (r->not_sent)
+			op->retry_base++;
 	} else if (r->exit_status < 0) {
 		/* No exit status: it may or may not have run. Ask the HMC. */
 		op->need_reconcile = true;

@@ -300,6 +300,7 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 		     "may not lead now (cluster gate)", hmc_rr_op_name(a->cmd),
 		     a->lpar);
 		x->res.exit_status = 1;
+		x->res.not_sent = true;
 		snprintf(x->res.msg, sizeof(x->res.msg), "not sent: this agent "
 			 "may not lead now");
 		return -EPERM;
@@ -309,6 +310,7 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 		dlog(LOG_ERR, "rrstartlpar %s of %s: the builder refused it: %s",
 		     hmc_rr_op_name(a->cmd), a->lpar, strerror(-rc));
 		x->res.exit_status = 1;
+		x->res.not_sent = true;
 		snprintf(x->res.msg, sizeof(x->res.msg), "not sent: %s",
 			 strerror(-rc));
 		return rc;
