@@ -53,7 +53,14 @@ probe_start() {
 
 probe_hook() { probe_start "$1"; }
 
-probe_cmd() { echo "$2" > "$CL_DIR/n$(probe_node "$1")/$(probe_name "$1").fifo"; }
+# A fifo with no reader (the probe died) would block the writer forever:
+# bound it, and say so.
+probe_cmd() {
+	local f
+	f="$CL_DIR/n$(probe_node "$1")/$(probe_name "$1").fifo"
+	timeout 5 bash -c 'echo "$1" > "$2"' _ "$2" "$f" ||
+		{ echo "# probe_cmd $1 '$2': no probe read its fifo within 5 s" >&2; return 1; }
+}
 
 probe_log() { cat "$CL_DIR/n$(probe_node "$1")/$(probe_name "$1").log" 2>/dev/null; }
 

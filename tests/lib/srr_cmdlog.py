@@ -19,8 +19,9 @@ Questions (output on stdout, one answer):
   cmd OP          the command line of every rrstartlpar -o OP, as received
   count OP        how many rrstartlpar -o OP
   per-lpar OP     "LPAR N" for every partition, N = commands of OP
-  twice           partitions with more than one successful restart, or a
-                  restart sent after one succeeded: "LPAR ..." (empty: none)
+  twice           restarts of a partition sent from a system other than the
+                  one its last successful restart put it on, or while
+                  another restart of it ran: "LPAR ..." (empty: none)
   overlap OP      the most rrstartlpar -o OP running at once
   prefix STR      how many commands begin with STR (any verb)
   peers           the client addresses that sent anything (sorted)
@@ -142,14 +143,29 @@ def main(argv):
         for lp in sorted(n):
             print(lp, n[lp])
     elif q == "twice":
-        done = {}
-        for r, x in of("restart"):
-            lp = x[1]
-            if lp in done:
-                print(lp, "restart sent after a successful one:", r["command"],
-                      "exit", r.get("exit_status"))
-            elif r.get("exit_status") == 0:
-                done[lp] = r
+        # A partition lives where its last successful restart put it. A
+        # restart sent from any other system (the copy there is stale), or
+        # one sent while another restart of it was still running, is a
+        # second restart. A restart from where it lives now is not: a
+        # partition restarted onto a system that fails later is rightly
+        # restarted again, from there.
+        rs = sorted(of("restart"), key=lambda e: e[0]["start_mono"])
+        for i, (r, x) in enumerate(rs):
+            lp, src = x[1], x[2]
+            where = None
+            for r2, x2 in rs[:i]:
+                if x2[1] != lp:
+                    continue
+                if r2["end_mono"] > r["start_mono"]:
+                    print(lp, "restart sent while another was running:", r["command"],
+                          "exit", r.get("exit_status"))
+                    break
+                if r2.get("exit_status") == 0:
+                    where = x2[3]
+            else:
+                if where is not None and where != src:
+                    print(lp, "restart sent from", src, "after a successful one to", where + ":",
+                          r["command"], "exit", r.get("exit_status"))
     elif q == "overlap":
         ev = []
         for r, _ in of(rest[0]):
