@@ -56,8 +56,10 @@ trials() {
 			probe_start "$old"
 		else
 			# its agent must have said "no cluster" and named no leader
-			probe_log "$old" | awk -v t="$t0" '$1 >= t' | grep -q 'connection down' || bad=1
-			[ "$(probe_leader "$old")" = "none 0" ] || bad=1
+			probe_log "$old" | awk -v t="$t0" '$1 >= t' | grep -q 'connection down' ||
+				{ bad=1; echo "# trial $i: node $old's agent did not log 'connection down'"; }
+			[ "$(probe_leader "$old")" = "none 0" ] ||
+				{ bad=1; echo "# trial $i: node $old's agent names leader '$(probe_leader "$old")' without corosync"; }
 			cl_corosync_start "$old"
 		fi
 		cl_wait 40 probe_agree $ALL >/dev/null || { bad=1; echo "# trial $i: no recovery"; break; }
