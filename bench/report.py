@@ -68,13 +68,14 @@ if site:
     for k, c, n, m, det, b, t in site:
         b2 = b16(n, c)
         out.append(f"| {c} | {s(m)} | {s(b)} | {m / b:.2f} | {s(b2)} | {m / b2:.2f} | {s(det)} | {t} |")
-extra = f"{d}/failover.txt"
-try:
-    txt = open(extra).read().strip()
-    out += ["", "## Leader loss, handshakes, footprint (bench/failover.sh, same run)", "",
-            "```", txt, "```"]
-except FileNotFoundError:
-    pass
+for name, title in (("failover", "Leader loss, handshakes, footprint (bench/failover.sh)"),
+                    ("leaderloss", "Leader loss at a random moment, 20 trials (bench/leaderloss.sh)"),
+                    ("steady", "Steady HMC load and footprint, 48 systems, 2000 partitions (bench/steady.sh)")):
+    try:
+        txt = open(f"{d}/{name}.txt").read().strip()
+    except FileNotFoundError:
+        continue
+    out += ["", "## " + title, "", "```", txt, "```"]
 out += ["", "![makespan against N](makespan.png)", ""]
 open(f"{d}/README.md", "w").write("\n".join(out))
 
