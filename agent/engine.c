@@ -269,7 +269,10 @@ dispatch(struct srr_engine *e, const struct srr_event *ev)
 	case SRR_EV_CAPACITY:
 		return watch_capacity(e, &ev->u.cap);
 	case SRR_EV_RECORD:
-		ops_record(e, &ev->u.rec);
+		if (srr_record_is_mode(&ev->u.rec))
+			ops_mode_record(e, &ev->u.rec);
+		else
+			ops_record(e, &ev->u.rec);
 		return 0;
 	case SRR_EV_CMD_RESULT:
 		return ops_cmd_result(e, &ev->u.res);

@@ -200,6 +200,7 @@ struct srr_ev_operator {
 	struct srr_op_id op;
 	char lpar[SRR_NAME_LEN];
 	char reason[SRR_MSG_LEN];
+	char user[SRR_NAME_LEN];	/* who asked (pause, resume) */
 };
 
 struct srr_event {
@@ -285,6 +286,10 @@ uint64_t srr_engine_ignored_results(const struct srr_engine *e);
 struct srr_engine_pause {
 	bool paused;
 	int64_t stall_left_ms;		/* stall guard: 0 when none */
+	/* The mode record in force (ledger.h), if any: who paused or
+	 * resumed, why, when, and on which agent's leadership. */
+	bool have_mode;
+	struct srr_record mode;
 };
 void srr_engine_view_pause(const struct srr_engine *e,
 			   struct srr_engine_pause *v);

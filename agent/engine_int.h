@@ -101,6 +101,12 @@ struct srr_engine {
 	int64_t now, last_tick;
 	struct srr_wall wall;
 	int64_t stall_until;
+	/* The automatic mode: the mode record in force (ledger.h), and a
+	 * pause this leader proposed and has not seen merged yet (it holds
+	 * at once; a resume waits for its record). paused is their sum. */
+	bool have_mode;
+	struct srr_record mode;
+	bool pause_pending;
 	bool paused;
 	struct esys sys[SRR_MAX_SYS];
 	struct eop *ops;
@@ -121,6 +127,10 @@ bool engine_leader(const struct srr_engine *e);
 const struct srr_lpar_conf *engine_lpar_conf(const struct srr_engine *e,
 					     const char *name);
 int engine_sys_index(const struct srr_engine *e, const char *name);
+
+/* engine_results.c */
+void ops_mode_record(struct srr_engine *e, const struct srr_record *r);
+void ops_mode_new_term(struct srr_engine *e);
 
 /* engine_watch.c */
 void watch_tick(struct srr_engine *e, struct srr_mono now, struct srr_wall w);

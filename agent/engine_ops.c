@@ -212,6 +212,7 @@ ops_new_term(struct srr_engine *e)
 		e->ops[j++] = *op;
 	}
 	e->nops = j;
+	ops_mode_new_term(e);
 }
 
 void
@@ -223,6 +224,9 @@ ops_new_epoch(struct srr_engine *e)
 	/* An epoch value may come back (same ring, same members): never
 	 * reuse an id this agent gave in it. */
 	e->seq = 0;
+	if (e->have_mode && e->mode.id.node == e->c.nodeid &&
+	    e->mode.id.epoch == e->epoch)
+		e->seq = e->mode.id.seq;
 	for (i = 0; i < e->nops; i++)
 		if (e->ops[i].rec.id.node == e->c.nodeid &&
 		    e->ops[i].rec.id.epoch == e->epoch &&

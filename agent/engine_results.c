@@ -304,6 +304,101 @@ replay(struct srr_engine *e)
 		     "retried now");
 }
 
+static bool
+mode_paused(const struct srr_record *m)
+{
+	return strcmp(m->code, SRR_MODE_PAUSE) == 0;
+}
+
+static void
+mode_update(struct srr_engine *e)
+{
+	e->paused = e->pause_pending || (e->have_mode && mode_paused(&e->mode));
+}
+
+/* srrctl pause / resume: a mode record through the cluster, so that every
+ * agent holds it and the next leader keeps it. A pause holds at once on
+ * this leader; a resume only once its record is merged. */
+static void
+mode_propose(struct srr_engine *e, const struct srr_ev_operator *o)
+{
+	bool pause = o->req == SRR_OPR_PAUSE;
+	const char *word = pause ? "pause" : "resume";
+	struct srr_action *a;
+	struct srr_record r;
+
+	if (!engine_acting(e)) {
+		engine_alert(e, SRR_ALERT_OPERATOR, "%s refused: not the "
+			     "acting leader", word);
+		return;
+	}
+	if (!e->pause_pending && pause == e->paused) {
+		engine_alert(e, SRR_ALERT_OPERATOR, "automatic mode already %s",
+			     pause ? "paused" : "active");
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.id.epoch = e->epoch;
+	r.id.node = e->c.nodeid;
+	r.id.seq = ++e->seq;
+	r.status = SRR_OP_CLEANED;	/* nothing to do: never a debt */
+	r.attempts = (e->have_mode ? e->mode.attempts : 0) + 1;
+	snprintf(r.code, sizeof(r.code), "%s", pause ? SRR_MODE_PAUSE :
+		 SRR_MODE_RESUME);
+	snprintf(r.dst, sizeof(r.dst), "%s", o->user[0] ? o->user : "-");
+	snprintf(r.msg, sizeof(r.msg), "%s", o->reason);
+	r.created = r.updated = e->wall;
+	if (pause)
+		e->pause_pending = true;
+	mode_update(e);
+	a = engine_emit(e, SRR_ACT_REPLICATE);
+	a->op = r.id;
+	a->rec = r;
+	a->src = a->dst = -1;
+	snprintf(a->text, sizeof(a->text), "%s by %s", word, r.dst);
+	engine_alert(e, SRR_ALERT_OPERATOR, "automatic mode %s%s (by %s%s%s)",
+		     pause ? "paused" : "resumed", pause ? "" :
+		     " once the cluster has it", r.dst, r.msg[0] ? ": " : "",
+		     r.msg);
+}
+
+/* A mode record merged (ours or another leader's, now or from the store):
+ * the one in force follows the greatest. */
+void
+ops_mode_record(struct srr_engine *e, const struct srr_record *r)
+{
+	bool was = e->paused;
+
+	if (r->id.node == e->c.nodeid && r->id.epoch == e->epoch &&
+	    r->id.seq > e->seq)
+		e->seq = r->id.seq;
+	if (e->have_mode && srr_mode_cmp(r, &e->mode) <= 0)
+		return;
+	e->mode = *r;
+	e->have_mode = true;
+	e->pause_pending = false;
+	mode_update(e);
+	if (was != e->paused)
+		elog(LOG_NOTICE, "automatic mode %s by %s (record of agent %u, "
+		     "version %u): %s", e->paused ? "paused" : "resumed",
+		     r->dst, r->id.node, r->attempts, r->msg);
+}
+
+/* A new epoch or leader: a pause proposed and not merged is lost with the
+ * old term. Say so loudly: the operator was told it was paused. */
+void
+ops_mode_new_term(struct srr_engine *e)
+{
+	if (!e->pause_pending)
+		return;
+	e->pause_pending = false;
+	mode_update(e);
+	engine_alert(e, SRR_ALERT_OPERATOR, "a pause was not recorded by the "
+		     "cluster before the membership changed: the automatic "
+		     "mode is %s; run srrctl pause again if it must be paused",
+		     e->paused ? "paused" : "ACTIVE");
+}
+
 int
 ops_operator(struct srr_engine *e, const struct srr_ev_operator *o)
 {
@@ -328,9 +423,7 @@ ops_operator(struct srr_engine *e, const struct srr_ev_operator *o)
 		return 0;
 	case SRR_OPR_PAUSE:
 	case SRR_OPR_RESUME:
-		e->paused = o->req == SRR_OPR_PAUSE;
-		engine_alert(e, SRR_ALERT_OPERATOR, "automatic mode %s",
-			     e->paused ? "paused" : "resumed");
+		mode_propose(e, o);
 		return 0;
 	case SRR_OPR_REPLAY:
 		replay(e);

@@ -15,6 +15,9 @@ srr_engine_view_pause(const struct srr_engine *e, struct srr_engine_pause *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->paused = e->paused;
+	v->have_mode = e->have_mode;
+	if (e->have_mode)
+		v->mode = e->mode;
 	if (e->stall_until > e->now)
 		v->stall_left_ms = e->stall_until - e->now;
 }

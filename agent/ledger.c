@@ -86,6 +86,19 @@ srr_op_id_cmp(const struct srr_op_id *a, const struct srr_op_id *b)
 	return 0;
 }
 
+bool
+srr_record_is_mode(const struct srr_record *r)
+{
+	return r->lpar[0] == '\0' && r->src[0] == '\0';
+}
+
+int
+srr_mode_cmp(const struct srr_record *a, const struct srr_record *b)
+{
+	CMP(a->attempts, b->attempts);
+	return srr_op_id_cmp(&a->id, &b->id);
+}
+
 void
 srr_op_id_str(const struct srr_op_id *id, char *out, size_t len)
 {
@@ -442,7 +455,19 @@ srr_ledger_delta(void *ctx, const uint8_t *peer_digest, size_t peer_len,
 static int
 merge_one(void *arg, const struct srr_record *r)
 {
-	return srr_ledger_put(arg, r, "replicated", NULL);
+	char why[SRR_MSG_LEN + 2 * SRR_NAME_LEN];
+
+	/* Every agent's history row says what the record says: the HMC's
+	 * message or the operator's reason (with the user), not only that
+	 * it came through the cluster. */
+	if (srr_record_is_mode(r))
+		snprintf(why, sizeof(why), "%s by %s: %s",
+			 strcmp(r->code, SRR_MODE_PAUSE) == 0 ? "paused" :
+			 "resumed", r->dst, r->msg);
+	else
+		snprintf(why, sizeof(why), "%s", r->msg[0] ? r->msg :
+			 "replicated");
+	return srr_ledger_put(arg, r, why, NULL);
 }
 
 /* Checked whole, then merged one record at a time: no copy of the

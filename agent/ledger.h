@@ -76,6 +76,21 @@ int srr_op_id_cmp(const struct srr_op_id *a, const struct srr_op_id *b);
 void srr_op_id_str(const struct srr_op_id *id, char *out, size_t len);
 int srr_op_id_parse(const char *s, struct srr_op_id *id);
 
+/* A mode record is not an operation: it is an operator's pause or resume
+ * of the automatic mode, replicated and stored as operations are, so that
+ * every agent shows it and the next leader keeps it (a pause that lived
+ * only in one leader's memory ended with that leader). Its lpar and src
+ * are empty, which no operation's are; code is "pause" or "resume", msg
+ * the operator's reason, dst the operator's user name, created when, and
+ * attempts its version: one more than the greatest the leader held. The
+ * one in force has the greatest version, then the greatest id (epochs are
+ * not ordered in time within a ring: doc/cluster.md). */
+#define SRR_MODE_PAUSE	"pause"
+#define SRR_MODE_RESUME	"resume"
+bool srr_record_is_mode(const struct srr_record *r);
+/* > 0 if mode record A supersedes B. */
+int srr_mode_cmp(const struct srr_record *a, const struct srr_record *b);
+
 /* The merge order, a total order on records with the same id: < 0, 0, > 0.
  * Debts (restarted and above) beat restart attempts; among attempts the
  * higher attempt number wins, then the attempt of the later epoch (a late

@@ -180,11 +180,6 @@ struct srrd {
 	struct srrd_req *reqs;		/* operator requests pending */
 	uint32_t req_seq;
 
-	/* pause bookkeeping (the engine only keeps the flag) */
-	bool paused;
-	char paused_by[SRRD_USER_LEN];
-	char paused_why[SRR_MSG_LEN];
-	int64_t paused_since_wall;
 
 	struct srrd_counters counters;
 	char last_refusal[SRRD_GATE_COUNT][SRR_ALERT_LEN];

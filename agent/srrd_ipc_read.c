@@ -431,12 +431,24 @@ history_json(const struct srr_history_entry *e)
 	add_int(o, "time_ms", e->row.time.ms);
 	add_id(o, "id", &e->row.id);
 	add_int(o, "leader", e->row.id.node);
-	add_str(o, "lpar", e->lpar);
-	add_str(o, "source", e->src);
-	add_str(o, "destination", e->dst);
-	add_str(o, "from", e->row.from < 0 ? "" :
-		srr_op_status_name((enum srr_op_status)e->row.from));
-	add_str(o, "to", srr_op_status_name(e->row.to));
+	if (e->lpar[0] == '\0' && e->src[0] == '\0') {
+		/* A mode record (ledger.h): the automatic mode changed. */
+		bool p = strcmp(e->code, SRR_MODE_PAUSE) == 0;
+
+		add_str(o, "lpar", "-");
+		add_str(o, "source", "");
+		add_str(o, "destination", "");
+		add_str(o, "user", e->dst);
+		add_str(o, "from", p ? "active" : "paused");
+		add_str(o, "to", p ? "paused" : "active");
+	} else {
+		add_str(o, "lpar", e->lpar);
+		add_str(o, "source", e->src);
+		add_str(o, "destination", e->dst);
+		add_str(o, "from", e->row.from < 0 ? "" :
+			srr_op_status_name((enum srr_op_status)e->row.from));
+		add_str(o, "to", srr_op_status_name(e->row.to));
+	}
 	add_str(o, "reason", e->row.reason);
 	return o;
 }

@@ -86,7 +86,8 @@ metrics_debts(struct mx *m, const struct srrd *d)
 
 	for (i = 0; i < n; i++) {
 		if ((r = srr_ledger_at(l, i)) == NULL ||
-		    (unsigned)r->status >= SRR_OP_STATUS_COUNT)
+		    (unsigned)r->status >= SRR_OP_STATUS_COUNT ||
+		    srr_record_is_mode(r))
 			continue;
 		by[r->status]++;
 		if (r->status != SRR_OP_RESTARTED &&

@@ -121,6 +121,10 @@ to_operator(const struct srrd *d, const struct srrd_request *q,
 		 q->user[0] ? q->user : "?", q->reason);
 	if (q->kind == SRRD_REQ_ABANDON && q->reason[0] == '\0')
 		o->reason[0] = '\0';	/* the engine requires one */
+	/* A mode record keeps the user apart from the reason (ledger.h). */
+	snprintf(o->user, sizeof(o->user), "%s", q->user[0] ? q->user : "?");
+	if (q->kind == SRRD_REQ_PAUSE || q->kind == SRRD_REQ_RESUME)
+		snprintf(o->reason, sizeof(o->reason), "%s", q->reason);
 	return 0;
 }
 
@@ -161,12 +165,6 @@ decide(struct srrd *d, const struct srrd_request *q, char *text, size_t len)
 			o = len - 1;
 	}
 	free(acts);
-	if (rc == 0 && (q->kind == SRRD_REQ_PAUSE || q->kind == SRRD_REQ_RESUME)) {
-		d->paused = q->kind == SRRD_REQ_PAUSE;
-		snprintf(d->paused_by, sizeof(d->paused_by), "%s", q->user);
-		snprintf(d->paused_why, sizeof(d->paused_why), "%s", q->reason);
-		d->paused_since_wall = srrd_wall_ms();
-	}
 	if (rc == 0 && text[0] == '\0')
 		snprintf(text, len, "done");
 	return rc;

@@ -53,10 +53,15 @@ srrd_view_cluster(const struct srrd *d, struct srrd_cluster_view *v)
 		v->paused = ep.paused;
 		v->stall_left_ms = ep.stall_left_ms;
 	}
-	if (v->paused && d->paused) {
-		snprintf(v->paused_by, sizeof(v->paused_by), "%s", d->paused_by);
-		snprintf(v->paused_why, sizeof(v->paused_why), "%s", d->paused_why);
-		v->paused_since.ms = d->paused_since_wall;
+	/* Who paused, why and since when: the mode record in force, the
+	 * same on every agent (a pause proposed and not yet merged shows
+	 * without them for the few ms it takes). */
+	if (d->engine && v->paused && ep.have_mode &&
+	    strcmp(ep.mode.code, SRR_MODE_PAUSE) == 0) {
+		snprintf(v->paused_by, sizeof(v->paused_by), "%.*s",
+			 (int)sizeof(v->paused_by) - 1, ep.mode.dst);
+		snprintf(v->paused_why, sizeof(v->paused_why), "%s", ep.mode.msg);
+		v->paused_since = ep.mode.created;
 	}
 }
 

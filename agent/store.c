@@ -387,6 +387,7 @@ history_entry(sqlite3_stmt *st, struct srr_history_entry *e)
 	col_text(st, 7, e->lpar, sizeof(e->lpar));
 	col_text(st, 8, e->src, sizeof(e->src));
 	col_text(st, 9, e->dst, sizeof(e->dst));
+	col_text(st, 10, e->code, sizeof(e->code));
 }
 
 static void
@@ -408,7 +409,7 @@ srr_store_history_list(struct srr_store *s,
 		       bool *truncated)
 {
 	static const char sql[] = "SELECT h.epoch, h.node, h.seq, h.time, "
-		"h.from_status, h.to_status, h.reason, o.lpar, o.src, o.dst "
+		"h.from_status, h.to_status, h.reason, o.lpar, o.src, o.dst, o.code "
 		"FROM history h JOIN ops o "
 		"ON h.epoch = o.epoch AND h.node = o.node AND h.seq = o.seq "
 		"WHERE h.time >= ?1 AND (?2 IS NULL OR o.lpar = ?2) "

@@ -64,6 +64,7 @@ struct srr_history_entry {
 	char lpar[SRR_NAME_LEN];
 	char src[SRR_NAME_LEN];
 	char dst[SRR_NAME_LEN];
+	char code[HMC_CODE_LEN];	/* a mode record's pause or resume */
 };
 int srr_store_history_list(struct srr_store *s,
 			   const struct srr_history_filter *f,

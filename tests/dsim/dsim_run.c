@@ -464,6 +464,9 @@ calm_operator(struct sim *s)
 	for (y = 0; y < s->ns; y++)
 		if (!s->sys[y].alive && s->sys[y].style == FS_AMBIGUOUS)
 			operator(s, SRR_OPR_CONFIRM, y);
+	/* A pause is a ledger record now: a resume sent while no agent
+	 * could act was refused, so the operator resumes until it holds. */
+	operator(s, SRR_OPR_RESUME, 0);
 	operator(s, SRR_OPR_REPLAY, 0);
 	push_phase(s, s->now + 8000, 3);
 }
@@ -857,6 +860,7 @@ static const uint64_t regressions[] = {
 	246217379118,			/* an intent of an earlier leader */
 	311602263575,			/* an intent sent late, stale view */
 	606109534864,			/* a superseded attempt left restarting */
+	648875545602,			/* a late record merged by its sender only */
 };
 
 static bool

@@ -18,7 +18,7 @@ command -v promtool >/dev/null || tap_skip_all "promtool not installed (Debian p
 [ -x "$SRRCTL" ] || tap_skip_all "srrctl not built ($SRRCTL)"
 [ -x "$SRRD_SIM" ] || tap_skip_all "hmcsim not built ($SRRD_SIM)"
 
-tap_plan 43
+tap_plan 44
 cl_init
 cl_build 3 || { echo "Bail out! namespaces"; exit 1; }
 srrd_init || { echo "Bail out! keys"; exit 1; }
@@ -77,14 +77,16 @@ tap_ok "srrd logged the refusal" grep -q "ipc: refused a client uid 65534" "$CL_
 
 # ------------------------------------------------------------ writes
 out=$(ctl "$F" pause --reason "maintenance window 42")
-tap_is "$out" "automatic mode paused
+tap_is "$out" "automatic mode paused (by root: maintenance window 42)
 (answered by node $L)" "pause from a follower: the leader's answer"
 tap_is "$(ctl "$L" --json status | json_get data.mode.paused_why)" "maintenance window 42" \
 	"the leader is paused with the reason"
 tap_is "$(ctl "$L" --json status | json_get data.mode.paused_by)" root \
 	"the leader shows who paused (the caller's user name)"
-# srrd keeps the pause on the leader; what a follower shows is srrd's view.
-echo "# follower $F shows paused=$(ctl "$F" --json status | json_get data.mode.paused)"
+# The pause is a ledger record: the follower shows it too (before, only
+# the leader knew).
+tap_is "$(ctl "$F" --json status | json_get data.mode.paused_why)" "maintenance window 42" \
+	"the follower shows the pause with its reason (replicated)"
 tap_is "$(ctl_rc "$L" resume)" 0 "resume from the leader"
 # srrd takes a restart request and the engine's gate decides: a partition
 # that is not SRR capable is never sent to the HMC.

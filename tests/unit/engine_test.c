@@ -386,21 +386,124 @@ test_fence_passes_the_cluster_gate(void **state)
 	free_h(h);
 }
 
+/* A pause is a mode record in the ledger: the next leader, which only
+ * merged it, is paused too; a follower refuses to pause; a resume holds
+ * only once its record is merged; the greatest version is in force. */
+static void
+test_pause_is_replicated_to_the_next_leader(void **state)
+{
+	struct h *h = estate(false), *f;
+	struct srr_event ev = { .type = SRR_EV_OPERATOR };
+	struct srr_engine_pause v;
+	struct srr_record pause = { 0 }, resume;
+	size_t i;
+
+	member(h, 2, 1, true);
+	ev.u.opr.req = SRR_OPR_PAUSE;
+	snprintf(ev.u.opr.user, sizeof(ev.u.opr.user), "alice");
+	snprintf(ev.u.opr.reason, sizeof(ev.u.opr.reason), "firmware");
+	feed(h, &ev);
+	for (i = 0; i < h->nacts; i++)
+		if (h->acts[i].type == SRR_ACT_REPLICATE &&
+		    srr_record_is_mode(&h->acts[i].rec))
+			pause = h->acts[i].rec;
+	assert_true(srr_record_is_mode(&pause));
+	assert_string_equal(pause.code, SRR_MODE_PAUSE);
+	assert_string_equal(pause.dst, "alice");
+	assert_string_equal(pause.msg, "firmware");
+	srr_engine_view_pause(h->e, &v);
+	assert_true(v.paused && v.have_mode);
+
+	/* Another agent (node 2) that merged the record, then leads. */
+	f = setup_h(NULL, 0, false);
+	srr_engine_free(f->e);
+	{
+		struct srr_engine_conf c;
+
+		conf_init(&c, NULL, 0);
+		c.nodeid = 2;
+		assert_int_equal(srr_engine_new(&c, &f->e), 0);
+	}
+	lpar(f, "db1", 500, HMC_LPAR_RUNNING);
+	member(f, 2, 1, true);
+	poll(f);
+	poll(f);
+	ev.u.opr.req = SRR_OPR_PAUSE;
+	feed(f, &ev);
+	assert_true(alerted(f, "pause refused: not the acting leader"));
+	{
+		struct srr_event r = { .type = SRR_EV_RECORD };
+
+		r.u.rec = pause;
+		feed(f, &r);
+	}
+	member(f, 3, 2, true);		/* node 1 is gone: node 2 leads */
+	f->st[SRC] = HMC_SYS_ERROR;
+	poll(f); poll(f); poll(f); poll(f);
+	assert_int_equal(count(f, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	assert_true(alerted(f, "gate: automatic mode paused"));
+	/* A resume held back (the cluster has not merged it): still paused. */
+	f->hold = true;
+	ev.u.opr.req = SRR_OPR_RESUME;
+	feed(f, &ev);
+	poll(f);
+	assert_int_equal(count(f, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	assert_int_equal((int)f->nheld, 1);
+	resume = f->held[0];
+	assert_true(resume.attempts > pause.attempts);
+	/* An older pause merged late changes nothing; the resume does. */
+	f->hold = false;
+	{
+		struct srr_event r = { .type = SRR_EV_RECORD };
+
+		r.u.rec = resume;
+		feed(f, &r);
+		r.u.rec = pause;
+		feed(f, &r);
+	}
+	poll(f);
+	assert_int_equal(count(f, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(f);
+	free_h(h);
+}
+
+/* A pause not merged before the term ends is lost: said loudly. */
+static void
+test_pause_lost_with_the_term_is_said(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_OPERATOR };
+
+	member(h, 2, 1, true);
+	h->hold = true;
+	ev.u.opr.req = SRR_OPR_PAUSE;
+	feed(h, &ev);
+	member(h, 3, 1, true);
+	assert_true(alerted(h, "a pause was not recorded by the cluster"));
+	h->hold = false;
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
 static void
 test_gate_refusals_name_the_part(void **state)
 {
 	struct h *h = estate(false);
 	struct srr_event ev = { .type = SRR_EV_OPERATOR };
 
+	/* Paused by the acting leader: the record outlives the epoch. */
+	member(h, 2, 1, true);
+	ev.u.opr.req = SRR_OPR_PAUSE;
+	feed(h, &ev);
 	/* Not quorate: nothing at all. */
-	member(h, 2, 1, false);
+	member(h, 3, 1, false);
 	h->st[SRC] = HMC_SYS_ERROR;
 	poll(h); poll(h); poll(h);
 	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
-	/* Paused: planned, refused with the reason. */
-	ev.u.opr.req = SRR_OPR_PAUSE;
-	feed(h, &ev);
-	member(h, 3, 1, true);
+	/* Quorate again, still paused: planned, refused with the reason. */
+	member(h, 4, 1, true);
 	poll(h);
 	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
 	assert_true(alerted(h, "gate: automatic mode paused"));
@@ -1823,6 +1926,8 @@ main(void)
 		cmocka_unit_test(test_ambiguous_fence),
 		cmocka_unit_test(test_fence_passes_the_cluster_gate),
 		cmocka_unit_test(test_gate_refusals_name_the_part),
+		cmocka_unit_test(test_pause_is_replicated_to_the_next_leader),
+		cmocka_unit_test(test_pause_lost_with_the_term_is_said),
 		cmocka_unit_test(test_not_leader_does_nothing),
 		cmocka_unit_test(test_quorum_lost_inside_the_epoch),
 		cmocka_unit_test(test_config_disagreement_inside_the_epoch),
