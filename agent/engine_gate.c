@@ -67,6 +67,30 @@ gate_eligible(struct srr_engine *e, const struct eop *op)
 	return NULL;
 }
 
+/* srrctl restart: the parts of the gate that can be decided when the
+ * operator asks (cluster, source down, partition eligible), so that the
+ * answer names the part that refuses instead of "requested" for a restart
+ * that would never go. The whole gate still runs before the command. */
+const char *
+gate_manual(struct srr_engine *e, int s, const char *lpar)
+{
+	struct eop op;
+	const char *why;
+
+	memset(&op, 0, sizeof(op));
+	op.src = s;
+	op.dst = -1;
+	snprintf(op.rec.lpar, sizeof(op.rec.lpar), "%s", lpar);
+	if ((why = gate_cluster(e)) != NULL ||
+	    (why = gate_source_down(e, &op)) != NULL)
+		return why;
+	/* an operation already planned from an older inventory: the send
+	 * time gate judges it */
+	if (watch_lpar(e, s, lpar) != NULL)
+		return gate_eligible(e, &op);
+	return NULL;
+}
+
 /* No other operation has restarted (or may be restarting) this partition
  * from this source. */
 const char *

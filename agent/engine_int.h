@@ -152,6 +152,7 @@ const char *gate_restart(struct srr_engine *e, struct eop *op);
 const char *gate_validate(struct srr_engine *e, struct eop *op);
 const char *gate_cleanup(struct srr_engine *e, struct eop *op);
 const char *gate_cluster(struct srr_engine *e);
+const char *gate_manual(struct srr_engine *e, int s, const char *lpar);
 const char *gate_not_restarted(struct srr_engine *e, const struct eop *op);
 
 /* engine_place.c */

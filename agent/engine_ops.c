@@ -336,7 +336,13 @@ ops_manual(struct srr_engine *e, int s, const char *lpar)
 {
 	const struct srr_lpar_obs *l = watch_lpar(e, s, lpar);
 	struct eop *op = ops_primary(e, lpar, s);
+	const char *why;
 
+	if ((l != NULL || op != NULL) && (why = gate_manual(e, s, lpar))) {
+		engine_alert(e, SRR_ALERT_OPERATOR, "restart %s from %s refused "
+			     "by the %s", lpar, e->c.sys[s].name, why);
+		return;
+	}
 	if (op == NULL && l != NULL)
 		op = plan_one(e, s, l);
 	if (op == NULL) {

@@ -88,13 +88,15 @@ tap_is "$(ctl "$L" --json status | json_get data.mode.paused_by)" root \
 tap_is "$(ctl "$F" --json status | json_get data.mode.paused_why)" "maintenance window 42" \
 	"the follower shows the pause with its reason (replicated)"
 tap_is "$(ctl_rc "$L" resume)" 0 "resume from the leader"
-# srrd takes a restart request and the engine's gate decides: a partition
-# that is not SRR capable is never sent to the HMC.
+# srrd takes a restart request and the engine's gate decides, at once,
+# naming the part that refuses (the source runs): nothing is sent.
 mark=$(srrd_cmd_mark)
 out=$(ctl "$F" restart src/legacy 2>&1)
+rc=$?
 echo "$out" | sed 's/^/#   /'
-tap_ok "restart from a follower: the leader's answer" \
-	eval "echo \"\$out\" | grep -q 'answered by node $L'"
+tap_ok "restart from a follower: the leader's answer, refused (exit 4) by the gate's source part" \
+	eval "[ $rc = 4 ] && echo \"\$out\" | grep -q 'answered by node $L' &&
+		echo \"\$out\" | grep -q 'refused by the gate: source src is Operating'"
 sleep 3
 tap_is "$(srrd_cmds "$mark" | grep -c "restart.*legacy")" 0 \
 	"... and a partition that is not SRR capable is not restarted"

@@ -467,6 +467,35 @@ test_pause_is_replicated_to_the_next_leader(void **state)
 	free_h(h);
 }
 
+/* srrctl restart answers with the gate part that refuses, at once, and
+ * plans nothing a gate would never let go (it used to say "requested"). */
+static void
+test_manual_restart_names_the_gate_part(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_OPERATOR };
+	size_t before = count(h, SRR_ACT_REPLICATE, 0);
+
+	ev.u.opr.req = SRR_OPR_RESTART;
+	ev.u.opr.sys = SRC;
+	snprintf(ev.u.opr.lpar, sizeof(ev.u.opr.lpar), "db1");
+	feed(h, &ev);
+	assert_true(alerted(h, "restart db1 from SRC refused by the gate: "
+			    "source SRC is Operating"));
+	assert_int_equal(count(h, SRR_ACT_REPLICATE, 0), before);
+	/* Paused: the cluster part refuses, even with the source down. */
+	ev.u.opr.req = SRR_OPR_PAUSE;
+	feed(h, &ev);
+	h->st[SRC] = HMC_SYS_POWER_OFF;
+	poll(h); poll(h); poll(h); poll(h);
+	ev.u.opr.req = SRR_OPR_RESTART;
+	feed(h, &ev);
+	assert_true(alerted(h, "restart db1 from SRC refused by the gate: "
+			    "automatic mode paused"));
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
 /* A pause not merged before the term ends is lost: said loudly. */
 static void
 test_pause_lost_with_the_term_is_said(void **state)
@@ -1928,6 +1957,7 @@ main(void)
 		cmocka_unit_test(test_gate_refusals_name_the_part),
 		cmocka_unit_test(test_pause_is_replicated_to_the_next_leader),
 		cmocka_unit_test(test_pause_lost_with_the_term_is_said),
+		cmocka_unit_test(test_manual_restart_names_the_gate_part),
 		cmocka_unit_test(test_not_leader_does_nothing),
 		cmocka_unit_test(test_quorum_lost_inside_the_epoch),
 		cmocka_unit_test(test_config_disagreement_inside_the_epoch),
