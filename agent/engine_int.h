@@ -108,6 +108,10 @@ struct srr_engine {
 	struct srr_record mode;
 	bool pause_pending;
 	bool paused;
+	/* Mode and audit records take their seq from a space of their own
+	 * (SRR_AUDIT_SEQ set), counted over the process's life and learned
+	 * from the store: never the id of an operation, never one reused. */
+	uint32_t aseq;
 	struct esys sys[SRR_MAX_SYS];
 	struct eop *ops;
 	size_t nops, capops;
@@ -177,7 +181,8 @@ void ops_record(struct srr_engine *e, const struct srr_record *r);
 void ops_new_epoch(struct srr_engine *e);
 void ops_new_term(struct srr_engine *e);
 void ops_plan(struct srr_engine *e, int s);
-void ops_manual(struct srr_engine *e, int s, const char *lpar);
+/* true if the restart was taken (planned or marked manual) */
+bool ops_manual(struct srr_engine *e, int s, const char *lpar);
 void ops_step(struct srr_engine *e);
 bool ops_closed_this_outage(const struct srr_engine *e, const struct eop *o);
 void ops_deadlines(struct srr_engine *e);

@@ -224,9 +224,6 @@ ops_new_epoch(struct srr_engine *e)
 	/* An epoch value may come back (same ring, same members): never
 	 * reuse an id this agent gave in it. */
 	e->seq = 0;
-	if (e->have_mode && e->mode.id.node == e->c.nodeid &&
-	    e->mode.id.epoch == e->epoch)
-		e->seq = e->mode.id.seq;
 	for (i = 0; i < e->nops; i++)
 		if (e->ops[i].rec.id.node == e->c.nodeid &&
 		    e->ops[i].rec.id.epoch == e->epoch &&
@@ -331,7 +328,7 @@ ops_plan(struct srr_engine *e, int s)
 	}
 }
 
-void
+bool
 ops_manual(struct srr_engine *e, int s, const char *lpar)
 {
 	const struct srr_lpar_obs *l = watch_lpar(e, s, lpar);
@@ -341,18 +338,19 @@ ops_manual(struct srr_engine *e, int s, const char *lpar)
 	if ((l != NULL || op != NULL) && (why = gate_manual(e, s, lpar))) {
 		engine_alert(e, SRR_ALERT_OPERATOR, "restart %s from %s refused "
 			     "by the %s", lpar, e->c.sys[s].name, why);
-		return;
+		return false;
 	}
 	if (op == NULL && l != NULL)
 		op = plan_one(e, s, l);
 	if (op == NULL) {
 		engine_alert(e, SRR_ALERT_OPERATOR, "restart %s: not in the "
 			     "last inventory of %s", lpar, e->c.sys[s].name);
-		return;
+		return false;
 	}
 	op->manual = true;
 	op->next_ms = 0;
 	engine_alert(e, SRR_ALERT_OPERATOR, "restart %s from %s requested by "
 		     "the operator (the gate still applies)", lpar,
 		     e->c.sys[s].name);
+	return true;
 }

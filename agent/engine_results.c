@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -316,6 +317,37 @@ mode_update(struct srr_engine *e)
 	e->paused = e->pause_pending || (e->have_mode && mode_paused(&e->mode));
 }
 
+/* An operator record (ledger.h) through the cluster, by the acting
+ * leader only: CODE, VERSION (mode records), the user, and MSG. */
+static void __attribute__((format(printf, 5, 6)))
+audit_emit(struct srr_engine *e, const char *code, uint32_t version,
+	   const struct srr_ev_operator *o, const char *fmt, ...)
+{
+	struct srr_action *a;
+	struct srr_record *r;
+	va_list ap;
+
+	if (!engine_acting(e))
+		return;
+	a = engine_emit(e, SRR_ACT_REPLICATE);
+	r = &a->rec;
+	memset(r, 0, sizeof(*r));
+	r->id.epoch = e->epoch;
+	r->id.node = e->c.nodeid;
+	r->id.seq = SRR_AUDIT_SEQ | (++e->aseq & ~SRR_AUDIT_SEQ);
+	r->status = SRR_OP_CLEANED;	/* nothing to do: never a debt */
+	r->attempts = version;
+	snprintf(r->code, sizeof(r->code), "%s", code);
+	snprintf(r->dst, sizeof(r->dst), "%s", o->user[0] ? o->user : "-");
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	r->created = r->updated = e->wall;
+	a->op = r->id;
+	a->src = a->dst = -1;
+	snprintf(a->text, sizeof(a->text), "%s by %s", code, r->dst);
+}
+
 /* srrctl pause / resume: a mode record through the cluster, so that every
  * agent holds it and the next leader keeps it. A pause holds at once on
  * this leader; a resume only once its record is merged. */
@@ -324,8 +356,6 @@ mode_propose(struct srr_engine *e, const struct srr_ev_operator *o)
 {
 	bool pause = o->req == SRR_OPR_PAUSE;
 	const char *word = pause ? "pause" : "resume";
-	struct srr_action *a;
-	struct srr_record r;
 
 	if (!engine_acting(e)) {
 		engine_alert(e, SRR_ALERT_OPERATOR, "%s refused: not the "
@@ -337,29 +367,15 @@ mode_propose(struct srr_engine *e, const struct srr_ev_operator *o)
 			     pause ? "paused" : "active");
 		return;
 	}
-	memset(&r, 0, sizeof(r));
-	r.id.epoch = e->epoch;
-	r.id.node = e->c.nodeid;
-	r.id.seq = ++e->seq;
-	r.status = SRR_OP_CLEANED;	/* nothing to do: never a debt */
-	r.attempts = (e->have_mode ? e->mode.attempts : 0) + 1;
-	snprintf(r.code, sizeof(r.code), "%s", pause ? SRR_MODE_PAUSE :
-		 SRR_MODE_RESUME);
-	snprintf(r.dst, sizeof(r.dst), "%s", o->user[0] ? o->user : "-");
-	snprintf(r.msg, sizeof(r.msg), "%s", o->reason);
-	r.created = r.updated = e->wall;
+	audit_emit(e, pause ? SRR_MODE_PAUSE : SRR_MODE_RESUME,
+		   (e->have_mode ? e->mode.attempts : 0) + 1, o, "%s", o->reason);
 	if (pause)
 		e->pause_pending = true;
 	mode_update(e);
-	a = engine_emit(e, SRR_ACT_REPLICATE);
-	a->op = r.id;
-	a->rec = r;
-	a->src = a->dst = -1;
-	snprintf(a->text, sizeof(a->text), "%s by %s", word, r.dst);
 	engine_alert(e, SRR_ALERT_OPERATOR, "automatic mode %s%s (by %s%s%s)",
 		     pause ? "paused" : "resumed", pause ? "" :
-		     " once the cluster has it", r.dst, r.msg[0] ? ": " : "",
-		     r.msg);
+		     " once the cluster has it", o->user[0] ? o->user : "-",
+		     o->reason[0] ? ": " : "", o->reason);
 }
 
 /* A mode record merged (ours or another leader's, now or from the store):
@@ -369,9 +385,12 @@ ops_mode_record(struct srr_engine *e, const struct srr_record *r)
 {
 	bool was = e->paused;
 
-	if (r->id.node == e->c.nodeid && r->id.epoch == e->epoch &&
-	    r->id.seq > e->seq)
-		e->seq = r->id.seq;
+	if (r->id.node == e->c.nodeid && (r->id.seq & SRR_AUDIT_SEQ) &&
+	    (r->id.seq & ~SRR_AUDIT_SEQ) > e->aseq)
+		e->aseq = r->id.seq & ~SRR_AUDIT_SEQ;
+	if (strcmp(r->code, SRR_MODE_PAUSE) != 0 &&
+	    strcmp(r->code, SRR_MODE_RESUME) != 0)
+		return;		/* an audit record: nothing to do */
 	if (e->have_mode && srr_mode_cmp(r, &e->mode) <= 0)
 		return;
 	e->mode = *r;
@@ -420,6 +439,8 @@ ops_operator(struct srr_engine *e, const struct srr_ev_operator *o)
 		e->sys[o->sys].confirmed_at = e->now;
 		engine_alert(e, SRR_ALERT_OPERATOR, "%s confirmed down by the "
 			     "operator", e->c.sys[o->sys].name);
+		audit_emit(e, SRR_AUDIT_CONFIRM, 0, o, "%s confirmed down: %s",
+			   e->c.sys[o->sys].name, o->reason);
 		return 0;
 	case SRR_OPR_PAUSE:
 	case SRR_OPR_RESUME:
@@ -427,6 +448,8 @@ ops_operator(struct srr_engine *e, const struct srr_ev_operator *o)
 		return 0;
 	case SRR_OPR_REPLAY:
 		replay(e);
+		audit_emit(e, SRR_AUDIT_REPLAY, 0, o, "failed and held work "
+			   "retried%s%s", o->reason[0] ? ": " : "", o->reason);
 		return 0;
 	case SRR_OPR_ABANDON:
 		abandon(e, o);
@@ -437,7 +460,9 @@ ops_operator(struct srr_engine *e, const struct srr_ev_operator *o)
 				     "not the acting leader", o->lpar);
 			return 0;
 		}
-		ops_manual(e, o->sys, o->lpar);
+		if (ops_manual(e, o->sys, o->lpar))
+			audit_emit(e, SRR_AUDIT_RESTART, 0, o, "restart of %s from "
+				   "%s asked", o->lpar, e->c.sys[o->sys].name);
 		return 0;
 	}
 	return -EINVAL;

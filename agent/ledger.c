@@ -92,6 +92,19 @@ srr_record_is_mode(const struct srr_record *r)
 	return r->lpar[0] == '\0' && r->src[0] == '\0';
 }
 
+bool
+srr_mode_code_ok(const char *code)
+{
+	static const char *const ok[] = { SRR_MODE_PAUSE, SRR_MODE_RESUME,
+		SRR_AUDIT_CONFIRM, SRR_AUDIT_REPLAY, SRR_AUDIT_RESTART };
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(code, ok[i]) == 0)
+			return true;
+	return false;
+}
+
 int
 srr_mode_cmp(const struct srr_record *a, const struct srr_record *b)
 {
@@ -460,10 +473,14 @@ merge_one(void *arg, const struct srr_record *r)
 	/* Every agent's history row says what the record says: the HMC's
 	 * message or the operator's reason (with the user), not only that
 	 * it came through the cluster. */
-	if (srr_record_is_mode(r))
+	if (srr_record_is_mode(r) && (strcmp(r->code, SRR_MODE_PAUSE) == 0 ||
+				      strcmp(r->code, SRR_MODE_RESUME) == 0))
 		snprintf(why, sizeof(why), "%s by %s: %s",
 			 strcmp(r->code, SRR_MODE_PAUSE) == 0 ? "paused" :
 			 "resumed", r->dst, r->msg);
+	else if (srr_record_is_mode(r))
+		snprintf(why, sizeof(why), "%s by %s: %s", r->code, r->dst,
+			 r->msg);
 	else
 		snprintf(why, sizeof(why), "%s", r->msg[0] ? r->msg :
 			 "replicated");

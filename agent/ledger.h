@@ -87,7 +87,18 @@ int srr_op_id_parse(const char *s, struct srr_op_id *id);
  * not ordered in time within a ring: doc/cluster.md). */
 #define SRR_MODE_PAUSE	"pause"
 #define SRR_MODE_RESUME	"resume"
+/* The same kind of record, for the audit only (the engine never acts on
+ * them): an operator's confirm, replay or manual restart, with the user
+ * in dst and what was done in msg. */
+#define SRR_AUDIT_CONFIRM	"confirm"
+#define SRR_AUDIT_REPLAY	"replay"
+#define SRR_AUDIT_RESTART	"restart"
+/* The seq of a mode or audit record has this bit set: they never share
+ * an id with an operation (whose seq restarts with each epoch). */
+#define SRR_AUDIT_SEQ	0x80000000u
 bool srr_record_is_mode(const struct srr_record *r);
+/* A code a mode or audit record may carry. */
+bool srr_mode_code_ok(const char *code);
 /* > 0 if mode record A supersedes B. */
 int srr_mode_cmp(const struct srr_record *a, const struct srr_record *b);
 

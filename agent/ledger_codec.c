@@ -215,8 +215,7 @@ r_record(struct rbuf *r, struct srr_record *rec)
 	 * (ledger.h) names neither and is of a code the engine knows. */
 	if (r->err || r->off != end || st >= SRR_OP_STATUS_COUNT ||
 	    (rec->lpar[0] == '\0') != (rec->src[0] == '\0') ||
-	    (srr_record_is_mode(rec) && strcmp(rec->code, SRR_MODE_PAUSE) != 0 &&
-	     strcmp(rec->code, SRR_MODE_RESUME) != 0))
+	    (srr_record_is_mode(rec) && !srr_mode_code_ok(rec->code)))
 		return -EBADMSG;
 	rec->status = (enum srr_op_status)st;
 	return 0;

@@ -434,13 +434,14 @@ history_json(const struct srr_history_entry *e)
 	if (e->lpar[0] == '\0' && e->src[0] == '\0') {
 		/* A mode record (ledger.h): the automatic mode changed. */
 		bool p = strcmp(e->code, SRR_MODE_PAUSE) == 0;
+		bool r = strcmp(e->code, SRR_MODE_RESUME) == 0;
 
 		add_str(o, "lpar", "-");
 		add_str(o, "source", "");
 		add_str(o, "destination", "");
 		add_str(o, "user", e->dst);
-		add_str(o, "from", p ? "active" : "paused");
-		add_str(o, "to", p ? "paused" : "active");
+		add_str(o, "from", p ? "active" : r ? "paused" : "");
+		add_str(o, "to", p ? "paused" : r ? "active" : e->code);
 	} else {
 		add_str(o, "lpar", e->lpar);
 		add_str(o, "source", e->src);

@@ -121,9 +121,10 @@ to_operator(const struct srrd *d, const struct srrd_request *q,
 		 q->user[0] ? q->user : "?", q->reason);
 	if (q->kind == SRRD_REQ_ABANDON && q->reason[0] == '\0')
 		o->reason[0] = '\0';	/* the engine requires one */
-	/* A mode record keeps the user apart from the reason (ledger.h). */
+	/* Mode and audit records keep the user apart from the reason
+	 * (ledger.h); an abandoned operation's record has only its msg. */
 	snprintf(o->user, sizeof(o->user), "%s", q->user[0] ? q->user : "?");
-	if (q->kind == SRRD_REQ_PAUSE || q->kind == SRRD_REQ_RESUME)
+	if (q->kind != SRRD_REQ_ABANDON)
 		snprintf(o->reason, sizeof(o->reason), "%s", q->reason);
 	return 0;
 }

@@ -106,6 +106,11 @@ tap_ok "partition: each side holds only its own writes" eval \
 	'[ "$(probe_state 1)" = base,maj-a ] && [ "$(probe_state $N)" = base,min-b ]'
 cl_heal
 tap_ok "heal: one epoch, synced, one leader" cl_wait 40 probe_agree $ALL
+# what each member said last, if they did not agree (a CI record says why)
+probe_agree $ALL || for k in $ALL; do
+	echo "# heal: node $k: leader $(probe_leader "$k"), epoch $(probe_epoch "$k"), synced $(probe_synced "$k"); last lines:"
+	probe_log "$k" | tail -6 | sed 's/^/#   /'
+done
 union_everywhere() {
 	local k
 	for k in $ALL; do [ "$(probe_state "$k")" = base,maj-a,min-b ] || return 1; done

@@ -18,7 +18,7 @@ command -v promtool >/dev/null || tap_skip_all "promtool not installed (Debian p
 [ -x "$SRRCTL" ] || tap_skip_all "srrctl not built ($SRRCTL)"
 [ -x "$SRRD_SIM" ] || tap_skip_all "hmcsim not built ($SRRD_SIM)"
 
-tap_plan 44
+tap_plan 45
 cl_init
 cl_build 3 || { echo "Bail out! namespaces"; exit 1; }
 srrd_init || { echo "Bail out! keys"; exit 1; }
@@ -111,6 +111,13 @@ rc=$?
 echo "$out" | sed 's/^/#   /'
 tap_ok "replay from a follower: exit 0, the leader's answer" \
 	eval "[ $rc = 0 ] && echo \"\$out\" | grep -q 'answered by node $L'"
+audit_rows() {	# the operator rows of node $1's history: "TO USER"
+	ctl "$1" --json history | json_get data.rows | python3 -c 'import sys, json
+for r in json.load(sys.stdin):
+    if r["lpar"] == "-": print(r["to"], r.get("user", ""))'
+}
+tap_ok "the follower's history has the pause, resume and replay, with the user" \
+	cl_wait 5 eval '[ "$(audit_rows $F | tr "\n" " ")" = "paused root active root replay root " ]'
 out=$(ctl "$F" validate src/app1 2>&1)
 rc=$?
 echo "$out" | sed 's/^/#   /'

@@ -136,7 +136,7 @@ srrd_debts() {
 	srrd_sql "$1" "SELECT lpar || ':' || CASE status WHEN 0 THEN 'planned' \
 		WHEN 1 THEN 'restarting' WHEN 2 THEN 'failed' WHEN 3 THEN 'restarted' \
 		WHEN 4 THEN 'cleaning' WHEN 5 THEN 'abandoned' WHEN 6 THEN 'cleaned' END \
-		FROM ops ORDER BY lpar, epoch, node, seq;"
+		FROM ops WHERE lpar <> '' ORDER BY lpar, epoch, node, seq;"
 }
 
 srrd_all_debts() {

@@ -263,7 +263,7 @@ SRR_STATUS_SQL="CASE status WHEN 0 THEN 'planned' WHEN 1 THEN 'restarting'
 
 srr_ops() {
 	srr_sql "$1" "SELECT lpar || ' ' || src || ' ' || dst || ' ' || $SRR_STATUS_SQL
-		FROM ops ORDER BY lpar, epoch, node, seq"
+		FROM ops WHERE lpar <> '' ORDER BY lpar, epoch, node, seq"
 }
 
 srr_debts() {
@@ -273,7 +273,7 @@ srr_debts() {
 }
 
 srr_count() {
-	srr_sql "$1" "SELECT count(*) FROM ops WHERE $SRR_STATUS_SQL = '$2'"
+	srr_sql "$1" "SELECT count(*) FROM ops WHERE lpar <> '' AND $SRR_STATUS_SQL = '$2'"
 }
 
 srr_ledger() {

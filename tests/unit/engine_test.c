@@ -496,6 +496,51 @@ test_manual_restart_names_the_gate_part(void **state)
 	free_h(h);
 }
 
+/* Every operator change the leader takes is a record of the audit in the
+ * ledger (code, user, what), replicated; a refused one leaves none. */
+static const struct srr_record *
+audit_of(struct h *h, const char *code)
+{
+	size_t i;
+
+	for (i = h->nacts; i-- > 0;)
+		if (h->acts[i].type == SRR_ACT_REPLICATE &&
+		    srr_record_is_mode(&h->acts[i].rec) &&
+		    strcmp(h->acts[i].rec.code, code) == 0)
+			return &h->acts[i].rec;
+	return NULL;
+}
+
+static void
+test_operator_changes_are_audited(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_event ev = { .type = SRR_EV_OPERATOR };
+	const struct srr_record *r;
+
+	snprintf(ev.u.opr.user, sizeof(ev.u.opr.user), "bob");
+	snprintf(ev.u.opr.reason, sizeof(ev.u.opr.reason), "night shift");
+	ev.u.opr.sys = SRC;
+	ev.u.opr.req = SRR_OPR_CONFIRM;		/* SRC runs: refused */
+	feed(h, &ev);
+	assert_null(audit_of(h, SRR_AUDIT_CONFIRM));
+	ev.u.opr.req = SRR_OPR_REPLAY;
+	feed(h, &ev);
+	r = audit_of(h, SRR_AUDIT_REPLAY);
+	assert_non_null(r);
+	assert_string_equal(r->dst, "bob");
+	assert_string_equal(r->msg, "failed and held work retried: night shift");
+	assert_true(r->id.seq & SRR_AUDIT_SEQ);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	poll(h);
+	ev.u.opr.req = SRR_OPR_CONFIRM;
+	feed(h, &ev);
+	r = audit_of(h, SRR_AUDIT_CONFIRM);
+	assert_non_null(r);
+	assert_string_equal(r->msg, "SRC confirmed down: night shift");
+	free_h(h);
+}
+
 /* A pause not merged before the term ends is lost: said loudly. */
 static void
 test_pause_lost_with_the_term_is_said(void **state)
@@ -1958,6 +2003,7 @@ main(void)
 		cmocka_unit_test(test_pause_is_replicated_to_the_next_leader),
 		cmocka_unit_test(test_pause_lost_with_the_term_is_said),
 		cmocka_unit_test(test_manual_restart_names_the_gate_part),
+		cmocka_unit_test(test_operator_changes_are_audited),
 		cmocka_unit_test(test_not_leader_does_nothing),
 		cmocka_unit_test(test_quorum_lost_inside_the_epoch),
 		cmocka_unit_test(test_config_disagreement_inside_the_epoch),

@@ -267,6 +267,9 @@ test_codec_mode_record(void **state)
 	decodes(&m, -EBADMSG);
 	strcpy(m.code, SRR_MODE_RESUME);
 	decodes(&m, 0);
+	strcpy(m.code, SRR_AUDIT_CONFIRM);
+	decodes(&m, 0);
+	strcpy(m.code, SRR_MODE_RESUME);
 	rec_init(&r, 5, SRR_OP_RESTARTED, 1);
 	r.src[0] = '\0';
 	assert_false(srr_record_is_mode(&r));
