@@ -461,6 +461,9 @@ test_pause_is_replicated_to_the_next_leader(void **state)
 		r.u.rec = pause;
 		feed(f, &r);
 	}
+	srr_engine_view_pause(f->e, &v);
+	assert_false(v.paused);
+	assert_string_equal(v.mode.code, SRR_MODE_RESUME);
 	poll(f);
 	assert_int_equal(count(f, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
 	free_h(f);
