@@ -473,14 +473,11 @@ merge_one(void *arg, const struct srr_record *r)
 	/* Every agent's history row says what the record says: the HMC's
 	 * message or the operator's reason (with the user), not only that
 	 * it came through the cluster. */
-	if (srr_record_is_mode(r) && (strcmp(r->code, SRR_MODE_PAUSE) == 0 ||
-				      strcmp(r->code, SRR_MODE_RESUME) == 0))
+	if (srr_record_is_mode(r))
 		snprintf(why, sizeof(why), "%s by %s: %s",
-			 strcmp(r->code, SRR_MODE_PAUSE) == 0 ? "paused" :
-			 "resumed", r->dst, r->msg);
-	else if (srr_record_is_mode(r))
-		snprintf(why, sizeof(why), "%s by %s: %s", r->code, r->dst,
-			 r->msg);
+			 !strcmp(r->code, SRR_MODE_PAUSE) ? "paused" :
+			 !strcmp(r->code, SRR_MODE_RESUME) ? "resumed" : r->code,
+			 r->dst, r->msg);
 	else
 		snprintf(why, sizeof(why), "%s", r->msg[0] ? r->msg :
 			 "replicated");

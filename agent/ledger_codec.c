@@ -211,11 +211,13 @@ r_record(struct rbuf *r, struct srr_record *rec)
 	r_str(r, rec->dst, HMC_NAME_MAX);
 	r_str(r, rec->code, HMC_CODE_LEN - 1);
 	r_str(r, rec->msg, SRR_MSG_LEN - 1);
-	/* An operation names its partition and source; a mode record
-	 * (ledger.h) names neither and is of a code the engine knows. */
+	/* An operation names its partition and source; a mode or audit
+	 * record (ledger.h) names neither, is of a code the engine knows,
+	 * and is closed (never a debt, whatever a peer says). */
 	if (r->err || r->off != end || st >= SRR_OP_STATUS_COUNT ||
 	    (rec->lpar[0] == '\0') != (rec->src[0] == '\0') ||
-	    (srr_record_is_mode(rec) && !srr_mode_code_ok(rec->code)))
+	    (srr_record_is_mode(rec) && (!srr_mode_code_ok(rec->code) ||
+					 st != SRR_OP_CLEANED)))
 		return -EBADMSG;
 	rec->status = (enum srr_op_status)st;
 	return 0;

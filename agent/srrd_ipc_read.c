@@ -432,7 +432,8 @@ history_json(const struct srr_history_entry *e)
 	add_id(o, "id", &e->row.id);
 	add_int(o, "leader", e->row.id.node);
 	if (e->lpar[0] == '\0' && e->src[0] == '\0') {
-		/* A mode record (ledger.h): the automatic mode changed. */
+		/* A mode or audit record (ledger.h): an operator's change,
+		 * its user in dst (so never matched as a system). */
 		bool p = strcmp(e->code, SRR_MODE_PAUSE) == 0;
 		bool r = strcmp(e->code, SRR_MODE_RESUME) == 0;
 

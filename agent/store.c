@@ -413,7 +413,7 @@ srr_store_history_list(struct srr_store *s,
 		"FROM history h JOIN ops o "
 		"ON h.epoch = o.epoch AND h.node = o.node AND h.seq = o.seq "
 		"WHERE h.time >= ?1 AND (?2 IS NULL OR o.lpar = ?2) "
-		"AND (?3 IS NULL OR o.src = ?3 OR o.dst = ?3) "
+		"AND (?3 IS NULL OR o.src = ?3 OR (o.src <> '' AND o.dst = ?3)) "
 		"ORDER BY h.time, h.rowid LIMIT ?4";
 	struct srr_history_entry *v = NULL, *nv;
 	sqlite3_stmt *st;

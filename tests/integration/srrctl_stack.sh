@@ -18,7 +18,7 @@ command -v promtool >/dev/null || tap_skip_all "promtool not installed (Debian p
 [ -x "$SRRCTL" ] || tap_skip_all "srrctl not built ($SRRCTL)"
 [ -x "$SRRD_SIM" ] || tap_skip_all "hmcsim not built ($SRRD_SIM)"
 
-tap_plan 45
+tap_plan 46
 cl_init
 cl_build 3 || { echo "Bail out! namespaces"; exit 1; }
 srrd_init || { echo "Bail out! keys"; exit 1; }
@@ -118,6 +118,8 @@ for r in json.load(sys.stdin):
 }
 tap_ok "the follower's history has the pause, resume and replay, with the user" \
 	cl_wait 5 eval '[ "$(audit_rows $F | tr "\n" " ")" = "paused root active root replay root " ]'
+tap_is "$(ctl "$F" --json history --system root | json_get data.rows | python3 -c 'import sys, json; print(len(json.load(sys.stdin)))')" 0 \
+	"history --system root: a user name is not taken for a system"
 out=$(ctl "$F" validate src/app1 2>&1)
 rc=$?
 echo "$out" | sed 's/^/#   /'

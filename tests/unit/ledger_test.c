@@ -269,6 +269,9 @@ test_codec_mode_record(void **state)
 	decodes(&m, 0);
 	strcpy(m.code, SRR_AUDIT_CONFIRM);
 	decodes(&m, 0);
+	m.status = SRR_OP_RESTARTED;	/* a peer's "debt" with no partition */
+	decodes(&m, -EBADMSG);
+	m.status = SRR_OP_CLEANED;
 	strcpy(m.code, SRR_MODE_RESUME);
 	rec_init(&r, 5, SRR_OP_RESTARTED, 1);
 	r.src[0] = '\0';
