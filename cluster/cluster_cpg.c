@@ -4,6 +4,8 @@
  * dispatched one event at a time. Outgoing messages go through a FIFO so
  * CS_ERR_TRY_AGAIN (flow control) is retried from a timer, never slept
  * on. A lost connection reports "no cluster" and is retried every second.
+ * votequorum's settings come from a reader thread (cluster_reader.c):
+ * nothing here makes a synchronous request to corosync from the loop.
  */
 #include "config.h"
 
@@ -24,7 +26,9 @@
 #define RETRY_NS	(10ull * 1000 * 1000)		/* try again */
 #define RECONNECT_NS	(1000ull * 1000 * 1000)		/* corosync gone */
 #define TICK_NS		(CORE_TICK_MS * 1000ull * 1000)
-#define VOTES_TICKS	(1000u / CORE_TICK_MS)		/* re-read: 1 s */
+#define STALL_FIRST_MS	2000u	/* a read of the settings this slow is said */
+#define STALL_EVERY_MS	5000u	/* ... and said again while it lasts */
+#define READER_JOIN_MS	2000u
 /* Bytes queued under flow control: one epoch's digest and a delta for
  * every possible peer, each at the cap, must fit (doc/cluster.md). */
 #define QUEUE_MAX	((size_t)(CORE_MEMBERS_MAX + 1) * \
@@ -50,11 +54,12 @@ struct cluster {
 	qb_loop_timer_handle retry_t, reconnect_t, tick_t;
 	bool retry_armed, reconnect_armed, tick_armed;
 	uint64_t try_again;
-	cmap_handle_t cmap;
-	votequorum_handle_t vq;
-	bool cmap_open, vq_open;
+	struct cv_reader *reader;
+	bool reader_polled;
+	bool quorate_pending;		/* quorate, held until read_gen is read */
+	uint64_t read_gen;
+	uint64_t stall_said;		/* ms of waiting last logged */
 	uint32_t nodeid;
-	unsigned ticks;
 	unsigned rejoin_ms;		/* next reconnect delay */
 	bool work_queued;		/* a core_work() job is in the loop */
 };
@@ -191,25 +196,72 @@ tx_rejoin(void *tctx, unsigned delay_ms)
 		c->reconnect_armed = true;
 }
 
-/* the votequorum settings and totem timing, into the core */
-static void
-votes_read(struct cluster *c)
+/* the reader's newest votequorum settings and totem timing, into the core */
+static int32_t
+reader_ready(int32_t fd, int32_t revents, void *data)
 {
-	struct cv_facts f;
-	unsigned token = 0, consensus = 0;
+	struct cluster *c = data;
+	struct cv_result r;
 	char why[192] = "";
 	bool safe;
 
-	if (!c->cmap_open || !c->vq_open ||
-	    cv_read(c->cmap, c->vq, c->nodeid, &f, &token, &consensus) < 0) {
+	if (!cv_reader_take(c->reader, &r))
+		return 0;
+	if (r.rc < 0) {
 		core_quorum_policy(c->core, false, "cannot read votequorum's "
 				   "settings from corosync: this agent refuses "
 				   "to lead");
+		return 0;
+	}
+	safe = cv_judge(&r.facts, why, sizeof(why));
+	core_timing(c->core, r.token_ms, r.consensus_ms);
+	core_quorum_policy(c->core, safe, why);
+	if (c->quorate_pending && r.gen >= c->read_gen) {
+		c->quorate_pending = false;
+		core_quorum(c->core, true);
+	}
+	return 0;
+}
+
+/* Quorum gained counts once settings read after it are in: the same
+ * change may have made it meaningless (corosync-quorumtool -e lowering
+ * expected votes makes a lone half quorate, and the settings say so).
+ * Quorum lost counts at once. */
+static void
+quorum_seen(struct cluster *c, bool quorate)
+{
+	uint64_t gen = cv_reader_poke(c->reader, c->nodeid);
+
+	if (quorate && !core_is_quorate(c->core)) {
+		c->quorate_pending = true;
+		c->read_gen = gen;
 		return;
 	}
-	safe = cv_judge(&f, why, sizeof(why));
-	core_timing(c->core, token, consensus);
-	core_quorum_policy(c->core, safe, why);
+	c->quorate_pending = false;
+	core_quorum(c->core, quorate);
+}
+
+/* a read that waits on corosync is said while it lasts; the last
+ * settings read stay in force meanwhile (they change with a
+ * configuration reload, not with a busy ring) */
+static void
+reader_stall_check(struct cluster *c)
+{
+	uint64_t busy = cv_reader_busy_ms(c->reader);
+
+	if (busy < STALL_FIRST_MS) {
+		if (c->stall_said != 0)
+			cl_log(LOG_NOTICE, "corosync answered the read of "
+			       "votequorum's settings again");
+		c->stall_said = 0;
+		return;
+	}
+	if (c->stall_said != 0 && busy < c->stall_said + STALL_EVERY_MS)
+		return;
+	c->stall_said = busy;
+	cl_log(LOG_WARNING, "reading votequorum's settings from corosync has "
+	       "waited %llu ms (corosync busy?); the last settings read stay in "
+	       "force", (unsigned long long)busy);
 }
 
 static void
@@ -218,8 +270,7 @@ tick_fire(void *data)
 	struct cluster *c = data;
 
 	c->tick_armed = false;
-	if (c->cpg_open && ++c->ticks % VOTES_TICKS == 0)
-		votes_read(c);
+	reader_stall_check(c);
 	core_tick(c->core);
 	if (qb_loop_timer_add(c->loop, QB_LOOP_HIGH, TICK_NS, c, tick_fire,
 			      &c->tick_t) == 0)
@@ -299,7 +350,7 @@ on_totem(cpg_handle_t h, struct cpg_ring_id ring, uint32_t n,
 {
 	struct cluster *c = cpg_ctx(h);
 
-	votes_read(c);		/* the runtime token follows the node count */
+	cv_reader_poke(c->reader, c->nodeid);	/* the token follows the nodes */
 	core_ring(c->core, ring.nodeid, ring.seq);
 }
 
@@ -310,8 +361,7 @@ on_quorum(quorum_handle_t h, uint32_t quorate, struct quorum_ring_id ring,
 	const void *ctx = NULL;
 
 	quorum_context_get(h, &ctx);
-	votes_read((struct cluster *)(uintptr_t)ctx);
-	core_quorum(((struct cluster *)(uintptr_t)ctx)->core, quorate != 0);
+	quorum_seen((struct cluster *)(uintptr_t)ctx, quorate != 0);
 }
 
 static void
@@ -369,11 +419,8 @@ cl_disconnect(struct cluster *c, const char *why, cs_error_t err)
 		cpg_finalize(c->cpg);
 	if (c->q_open)
 		quorum_finalize(c->quorum);
-	if (c->cmap_open)
-		cmap_finalize(c->cmap);
-	if (c->vq_open)
-		votequorum_finalize(c->vq);
-	c->cpg_open = c->q_open = c->cmap_open = c->vq_open = false;
+	c->cpg_open = c->q_open = false;
+	c->quorate_pending = false;
 	if (c->retry_armed)
 		qb_loop_timer_del(c->loop, c->retry_t);
 	c->retry_armed = false;
@@ -445,30 +492,17 @@ open_quorum(struct cluster *c, uint32_t *quorate)
 }
 
 static int
-open_votes(struct cluster *c)
-{
-	if (cmap_initialize(&c->cmap) != CS_OK)
-		return -ENOTCONN;
-	c->cmap_open = true;
-	if (votequorum_initialize(&c->vq, NULL) != CS_OK)
-		return -ENOTCONN;
-	c->vq_open = true;
-	return 0;
-}
-
-static int
 cl_connect(struct cluster *c)
 {
 	uint32_t quorate = 0;
 
-	if (open_votes(c) < 0 || open_cpg(c) < 0 || open_quorum(c, &quorate) < 0) {
+	if (open_cpg(c) < 0 || open_quorum(c, &quorate) < 0) {
 		cl_disconnect(c, NULL, CS_OK);
 		return -ENOTCONN;
 	}
 	c->rejoin_ms = 0;
 	core_connected(c->core, true);
-	votes_read(c);
-	core_quorum(c->core, quorate != 0);
+	quorum_seen(c, quorate != 0);
 	return 0;
 }
 
@@ -535,6 +569,18 @@ cluster_init(qb_loop_t *loop, const struct cluster_config *cfg,
 		free(c);
 		return rc;
 	}
+	rc = cv_reader_start(&c->reader);
+	if (rc == 0 && qb_loop_poll_add(loop, QB_LOOP_MED, cv_reader_fd(c->reader),
+					POLLIN, c, reader_ready) != 0)
+		rc = -EIO;
+	if (rc < 0) {
+		cl_log(LOG_ERR, "cannot start the votequorum reader thread");
+		cv_reader_stop(c->reader, READER_JOIN_MS);
+		core_free(c->core);
+		free(c);
+		return rc;
+	}
+	c->reader_polled = true;
 	/* The connection event fires inside cl_connect(), and its handler
 	 * may already call the API with the handle (srrd asks for the local
 	 * nodeid there): hand it out first. */
@@ -559,6 +605,12 @@ cluster_free(struct cluster *c)
 		qb_loop_timer_del(c->loop, c->tick_t);
 	if (c->work_queued)
 		qb_loop_job_del(c->loop, QB_LOOP_LOW, c, work_fire);
+	if (c->reader_polled)
+		qb_loop_poll_del(c->loop, cv_reader_fd(c->reader));
+	if (!cv_reader_stop(c->reader, READER_JOIN_MS))
+		cl_log(LOG_WARNING, "the votequorum reader thread is still "
+		       "waiting on corosync after %u ms: left behind",
+		       READER_JOIN_MS);
 	core_free(c->core);
 	free(c);
 }

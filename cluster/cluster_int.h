@@ -98,6 +98,28 @@ bool cv_judge(const struct cv_facts *f, char *why, size_t len);
 int cv_read(cmap_handle_t cmap, votequorum_handle_t vq, uint32_t nodeid,
 	    struct cv_facts *f, unsigned *token_ms, unsigned *consensus_ms);
 
+/* ---- cluster_reader.c: cv_read in a thread of its own --------------------
+ * The loop polls cv_reader_fd and takes the newest result; it never waits
+ * on corosync itself (see the file's comment). */
+struct cv_result {
+	int rc;			/* 0, or -ENOTCONN / -EIO: nothing read */
+	struct cv_facts facts;
+	unsigned token_ms, consensus_ms;
+	uint64_t gen;		/* read after this many pokes */
+};
+struct cv_reader;
+int cv_reader_start(struct cv_reader **out);
+int cv_reader_fd(const struct cv_reader *r);
+/* read now (a membership or quorum change), for this node; returns the
+ * poke's number: a result with gen >= it was read after the poke */
+uint64_t cv_reader_poke(struct cv_reader *r, uint32_t nodeid);
+/* false: no result since the last take */
+bool cv_reader_take(struct cv_reader *r, struct cv_result *res);
+/* how long the read under way has waited on corosync; 0: none */
+uint64_t cv_reader_busy_ms(struct cv_reader *r);
+/* false: the thread did not end within WAIT_MS and was left behind */
+bool cv_reader_stop(struct cv_reader *r, unsigned wait_ms);
+
 /* ---- cluster_core.c ------------------------------------------------------ */
 #define CORE_MEMBERS_MAX 64
 

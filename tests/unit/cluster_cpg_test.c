@@ -4,11 +4,15 @@
  * qb_loop. Proves: connect and join; CS_ERR_TRY_AGAIN keeps messages
  * queued, in order, retried from a loop timer; a lost corosync reports
  * "no cluster" and the binding reconnects by itself; the HELLO timer runs
- * only when configured.
+ * only when configured; a corosync slow to answer votequorum_getinfo (as
+ * in a sync after a heal) does not stop the loop from reading CPG events,
+ * and the reader says how long it has waited; quorum gained counts only
+ * with settings read after it.
  */
 #include "config.h"
 
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +38,10 @@ static struct {
 	int init_failures;	/* cpg_model_initialize fails this often */
 	int try_again;		/* cpg_mcast_joined says try again this often */
 	bool dispatch_fails;
+	bool totem_on_dispatch;	/* the next dispatch delivers a totem change */
+	atomic_int getinfo_ms;	/* votequorum_getinfo takes this long */
+	atomic_int getinfos;
+	int dispatched;
 	int sent, finalized, inits;
 	uint16_t types[64];
 } fk;
@@ -86,6 +94,14 @@ __wrap_cpg_dispatch(cpg_handle_t h, cs_dispatch_flags_t f)
 
 	assert_int_equal(f, CS_DISPATCH_ONE);
 	assert_int_equal(read(fk.pipe[0], &b, 1), 1);
+	fk.dispatched++;
+	if (fk.totem_on_dispatch && fk.model.cpg_totem_confchg_fn) {
+		struct cpg_ring_id ring = { 1, 8 };
+		uint32_t ids[1] = { 1 };
+
+		fk.totem_on_dispatch = false;
+		fk.model.cpg_totem_confchg_fn(h, ring, 1, ids);
+	}
 	return fk.dispatch_fails ? CS_ERR_LIBRARY : CS_OK;
 }
 
@@ -145,13 +161,15 @@ cs_error_t __wrap_votequorum_finalize(votequorum_handle_t h) { return CS_OK; }
 cs_error_t
 __wrap_cmap_get_uint32(cmap_handle_t h, const char *k, uint32_t *v)
 {
+	char rest[32];
 	unsigned i;
 
 	if (strcmp(k, "runtime.config.totem.token") == 0)
 		return *v = 1000, CS_OK;
 	if (strcmp(k, "runtime.config.totem.consensus") == 0)
 		return *v = 1200, CS_OK;
-	if (sscanf(k, "nodelist.node.%u.nodeid", &i) == 1 && i < 3)
+	if (sscanf(k, "nodelist.node.%u.%31s", &i, rest) == 2 && i < 3 &&
+	    strcmp(rest, "nodeid") == 0)
 		return *v = i + 1, CS_OK;
 	return CS_ERR_NOT_EXIST;
 }
@@ -160,6 +178,11 @@ cs_error_t
 __wrap_votequorum_getinfo(votequorum_handle_t h, unsigned int id,
 			  struct votequorum_info *vi)
 {
+	int ms = atomic_load(&fk.getinfo_ms);
+
+	atomic_fetch_add(&fk.getinfos, 1);
+	if (ms > 0)
+		usleep((useconds_t)ms * 1000u);
 	memset(vi, 0, sizeof(*vi));
 	vi->quorum = 2;
 	vi->node_expected_votes = vi->highest_expected = vi->total_votes = 3;
@@ -323,6 +346,81 @@ test_lost_corosync_reconnects(void **state)
 	cluster_free(c);
 }
 
+/* The CPG dispatch goes on while votequorum_getinfo takes 1.5 s: the
+ * read happens off the loop (in the loop, the second event would wait
+ * for it, and corosync would spin on its queue to us). */
+static void
+test_slow_corosync_does_not_stop_dispatch(void **state)
+{
+	struct cluster *c = start();
+	int before;
+
+	run_for(50);
+	atomic_store(&fk.getinfo_ms, 1500);
+	before = atomic_load(&fk.getinfos);
+	fk.totem_on_dispatch = true;
+	assert_int_equal(write(fk.pipe[1], "xy", 2), 2);
+	run_for(300);
+	assert_int_equal(fk.dispatched, 2);		/* both, within 300 ms */
+	assert_true(atomic_load(&fk.getinfos) > before);	/* and poked */
+	atomic_store(&fk.getinfo_ms, 0);
+	cluster_free(c);
+}
+
+/* Quorum gained counts only once settings read after it are in (the
+ * same change may have made quorum meaningless): with votequorum_getinfo
+ * taking 400 ms, connecting to a quorate corosync is not quorate at
+ * 200 ms, and is by 1.2 s. */
+static void
+test_quorum_gained_waits_for_settings(void **state)
+{
+	struct cluster *c;
+
+	atomic_store(&fk.getinfo_ms, 400);
+	c = start();
+	run_for(200);
+	assert_false(cluster_quorate(c));
+	run_for(1000);
+	assert_true(cluster_quorate(c));
+	atomic_store(&fk.getinfo_ms, 0);
+	cluster_free(c);
+}
+
+/* the reader says how long its read has waited, and a stop that cannot
+ * join a stuck thread returns in bounded time, saying so */
+static void
+test_reader_stall_is_measured_and_stop_is_bounded(void **state)
+{
+	struct cv_reader *r;
+	struct cv_result res;
+
+	assert_int_equal(cv_reader_start(&r), 0);
+	usleep(100 * 1000);		/* the first read, at once */
+	assert_true(cv_reader_take(r, &res));
+	assert_int_equal(res.rc, 0);
+	assert_int_equal(res.token_ms, 1000);
+	assert_int_equal(res.facts.node_votes, 3);
+	atomic_store(&fk.getinfo_ms, 800);
+	cv_reader_poke(r, 1);
+	usleep(400 * 1000);
+	assert_true(cv_reader_busy_ms(r) >= 300);
+	assert_false(cv_reader_take(r, &res));	/* nothing new yet */
+	usleep(700 * 1000);
+	assert_int_equal(cv_reader_busy_ms(r), 0);
+	assert_true(cv_reader_take(r, &res));
+	atomic_store(&fk.getinfo_ms, 0);
+	assert_true(cv_reader_stop(r, 1000));
+
+	assert_int_equal(cv_reader_start(&r), 0);
+	usleep(100 * 1000);
+	atomic_store(&fk.getinfo_ms, 600);
+	cv_reader_poke(r, 1);
+	usleep(100 * 1000);
+	assert_false(cv_reader_stop(r, 100));	/* left behind, not waited on */
+	usleep(700 * 1000);			/* it ends by itself */
+	atomic_store(&fk.getinfo_ms, 0);
+}
+
 int
 main(void)
 {
@@ -331,6 +429,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_try_again_queued_and_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_corosync_reconnects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hello_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_corosync_does_not_stop_dispatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reader_stall_is_measured_and_stop_is_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quorum_gained_waits_for_settings, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
