@@ -168,6 +168,12 @@ cl_build_qnetd() {
 	cl_attach "$CL_P-q" q "$CL_NET.100"
 }
 
+# sched_rr: no. Here every node's corosync shares two cores with the
+# others' and with the qdevices and qnetd. In a sync, votequorum
+# busy-waits for its qdevice's poll (a loop job, up to 30 s); at real-time
+# priority four such loops starve the very qdevices they wait for, and a
+# heal took 51 s instead of 11 s (and, in CI, more than 5 minutes). A real
+# admin host runs one corosync (doc/deploy: give it two vCPUs).
 cl_conf() {
 	local k=$1 j dev=""
 	if [ "$CL_QDEVICE" = 1 ]; then
@@ -201,6 +207,7 @@ logging {
 }
 system {
 	state_dir: $CL_DIR/n$k/lib
+	sched_rr: no
 }
 quorum {
 	provider: corosync_votequorum$dev
