@@ -198,6 +198,28 @@ reference_digest(const struct cluster_core *c)
 	return tie ? NULL : best;
 }
 
+/* Members of another protocol version (a rolling upgrade) do not count
+ * towards our reference, and ours not towards theirs: each version would
+ * name a leader of its own. So while one is in the view, the reference
+ * must be held by more than half of every member that sent a HELLO and
+ * was not excluded, whatever its version. At most one version can. */
+static bool
+other_version_blocks(const struct cluster_core *c, const struct cw_hello *ref)
+{
+	size_t i, all = 0, foreign = 0;
+
+	for (i = 0; i < c->n; i++) {
+		const struct peer *pr = &c->peers[i];
+
+		if (!pr->hello || pr->excluded)
+			continue;
+		all++;
+		if (!pr->compatible)
+			foreign++;
+	}
+	return foreign > 0 && 2 * digest_count(c, ref) <= all;
+}
+
 static bool
 same_digest(const struct cw_hello *a, const uint8_t *d, size_t len)
 {
@@ -299,6 +321,11 @@ cc_compute_leader(struct cluster_core *c)
 	if (!same_digest(ref, c->cfg_digest, c->p.config_digest_len))
 		return set_leader(c, CLUSTER_LEADER_NONE, 0,
 				  "local configuration digest differs from the members'");
+	if (other_version_blocks(c, ref))
+		return set_leader(c, CLUSTER_LEADER_NONE, 0,
+				  "members of another protocol version hold half "
+				  "the view or more: refuse to lead until one "
+				  "version holds a majority");
 	best = lowest_holder(c, ref);
 	c->last_leader = best->m;
 	set_leader(c, cc_is_self(c, best) ? CLUSTER_LEADER_SELF :

@@ -580,6 +580,74 @@ test_other_version_never_leads(void **state)
 	}
 }
 
+/* A rolling upgrade: nodes in FOREIGN (bit i = node i+1) speak the next
+ * protocol version (their real messages dropped, their HELLOs forged);
+ * the others of the 4-node view deliver the rest. */
+static void
+mixed_versions(unsigned foreign)
+{
+	uint8_t buf[64];
+	struct cw_hdr h = { CW_MAGIC, CW_VERSION + 1, 0, CW_HELLO, 0, 0, 0 };
+	struct cw_hello hello = { CW_VERSION + 1, 5, "cfg-A" };
+	int i, j;
+
+	view(0xf, 8, true);
+	h.length = (uint32_t)cw_hello_encode(buf + CW_HDR_LEN, 40, &hello);
+	for (j = 0; j < 4; j++) {
+		if (!(foreign & (1u << j)))
+			continue;
+		nodes[j].in_view = false;
+		h.epoch = core_epoch(nodes[(j + 1) % 4].core);
+		h.sender = (uint32_t)j + 1;
+		cw_encode_hdr(buf, &h);
+		for (i = 0; i < 4; i++)
+			if (!(foreign & (1u << i)))
+				core_deliver(nodes[i].core, (uint32_t)j + 1, 100,
+					     buf, CW_HDR_LEN + h.length);
+	}
+	for (; qhead < qtail; qhead++) {
+		if (foreign & (1u << (queue[qhead].nodeid - 1))) {
+			free(queue[qhead].data);
+			queue[qhead].data = NULL;
+			continue;
+		}
+		for (i = 0; i < 4; i++)
+			if (!(foreign & (1u << i)))
+				core_deliver(nodes[i].core, queue[qhead].nodeid, 100,
+					     queue[qhead].data, queue[qhead].len);
+		free(queue[qhead].data);
+		queue[qhead].data = NULL;
+	}
+}
+
+/* Half the view on the next version: the old half must not lead, since
+ * the new half, seeing the old as foreign, would name a leader of its own
+ * by the same rule. With one node upgraded of four, the three lead. */
+static void
+test_half_other_version_nobody_leads(void **state)
+{
+	int i;
+
+	mixed_versions(0x3);			/* nodes 1 and 2 upgraded */
+	for (i = 2; i < 4; i++) {
+		assert_int_equal(nodes[i].mismatches, 2);
+		assert_int_equal(nodes[i].leader, 0);
+		assert_false(core_may_lead(nodes[i].core));
+	}
+}
+
+static void
+test_one_other_version_of_four_majority_leads(void **state)
+{
+	int i;
+
+	mixed_versions(0x1);			/* node 1 upgraded */
+	for (i = 1; i < 4; i++) {
+		assert_int_equal(nodes[i].mismatches, 1);
+		assert_int_equal(nodes[i].leader, 2);
+	}
+}
+
 static void
 test_disconnect_reports_no_cluster(void **state)
 {
@@ -926,6 +994,8 @@ main(void)
 		T(test_large_state_chunked),
 		T(test_malformed_peer_input),
 		T(test_other_version_never_leads),
+		T(test_half_other_version_nobody_leads),
+		T(test_one_other_version_of_four_majority_leads),
 		T(test_disconnect_reports_no_cluster),
 		T(test_failed_merge_blocks_sync),
 		T(test_silent_member_excluded),
