@@ -100,6 +100,7 @@ run_block() {
 	host=$(python3 "$BLOCKS" "$GUIDE" list | awk -v n="$n" '$1 == n { print $3 }')
 	expect=$(python3 "$BLOCKS" "$GUIDE" list | awk -v n="$n" '$1 == n' |
 		sed -n 's/.*expect=\([0-9]*\).*/\1/p')
+	[ -n "$(host_node "$host")" ] || { echo "# block $n: unknown host '$host'"; return 1; }
 	for k in $(host_node "$host"); do
 		out=$(block "$n" | adapt "$k" | cl_exec "$k" env PATH="$PATH" \
 			SRRHA_CONF="$CL_DIR/n$k/srrha.conf" bash -e -o pipefail 2>&1)

@@ -171,9 +171,10 @@ cl_build_qnetd() {
 # sched_rr: no. Here every node's corosync shares two cores with the
 # others' and with the qdevices and qnetd. In a sync, votequorum
 # busy-waits for its qdevice's poll (a loop job, up to 30 s); at real-time
-# priority four such loops starve the very qdevices they wait for, and a
-# heal took 51 s instead of 11 s (and, in CI, more than 5 minutes). A real
-# admin host runs one corosync (doc/deploy: give it two vCPUs).
+# priority four such loops starve the very qdevices they wait for: the
+# rehearsal's heal took 50.8 s, 3.3 s without (in one CI run the
+# rehearsal's 420 s bound ran out while it waited). A real admin host runs
+# one corosync (doc/deploy-two-sites.md: give it two vCPUs).
 cl_conf() {
 	local k=$1 j dev=""
 	if [ "$CL_QDEVICE" = 1 ]; then
