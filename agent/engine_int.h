@@ -145,7 +145,8 @@ bool watch_down(struct srr_engine *e, int s, char *why, size_t len);
 bool watch_operating(const struct srr_engine *e, int s);
 void watch_fence(struct srr_engine *e, int s);
 int watch_fence_result(struct srr_engine *e, const struct srr_ev_fence_result *f);
-void watch_forget_confirm(struct srr_engine *e, int s);
+void watch_forget_confirm(struct srr_engine *e, int s, const char *why);
+void watch_source_back(struct srr_engine *e, int s, const char *lpar);
 const struct srr_lpar_obs *watch_lpar(const struct srr_engine *e, int s,
 				      const char *name);
 bool watch_eligible(const struct srr_engine *e, int s,

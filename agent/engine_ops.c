@@ -107,6 +107,8 @@ ops_change_state(struct srr_engine *e, struct eop *op, struct srr_record *next,
 	elog(LOG_INFO, "op %s %s: %s -> %s (%s)", id, next->lpar,
 	     op->have_rec ? srr_op_status_name(op->rec.status) : "new",
 	     srr_op_status_name(next->status), reason);
+	if (next->status == SRR_OP_CLEANED && op->src >= 0)
+		watch_source_back(e, op->src, next->lpar);
 	op->pending = true;
 	op->prop = *next;
 	op->prop_epoch = e->epoch;
@@ -165,8 +167,11 @@ ops_record(struct srr_engine *e, const struct srr_record *r)
 	else if (op->have_rec && srr_record_cmp(r, &op->rec) <= 0)
 		return;
 	if ((r->status == SRR_OP_ABANDONED || r->status == SRR_OP_CLEANED) &&
-	    (!op->have_rec || op->rec.status != r->status))
+	    (!op->have_rec || op->rec.status != r->status)) {
 		op->closed_seen = e->now;
+		if (r->status == SRR_OP_CLEANED && op->src >= 0)
+			watch_source_back(e, op->src, r->lpar);
+	}
 	op->rec = *r;
 	op->have_rec = true;
 	if (r->dst[0])

@@ -78,7 +78,7 @@ poll_one(struct srr_engine *e, int s, struct ehmc *h, enum hmc_sys_state st,
 	else if (h->notop_run++ == 0)
 		h->notop_start = e->now;
 	if (visible && operating) {
-		watch_forget_confirm(e, s);
+		watch_forget_confirm(e, s, "seen operating");
 		e->sys[s].up_mono = e->now;
 	}
 }
@@ -98,15 +98,41 @@ watch_poll(struct srr_engine *e, const struct srr_ev_poll *p)
 }
 
 void
-watch_forget_confirm(struct srr_engine *e, int s)
+watch_forget_confirm(struct srr_engine *e, int s, const char *why)
 {
 	struct esys *y = &e->sys[s];
 
 	if (y->op_confirmed || y->fenced)
-		elog(LOG_INFO, "%s seen operating: confirmation withdrawn",
-		     e->c.sys[s].name);
+		elog(LOG_INFO, "%s %s: confirmation withdrawn",
+		     e->c.sys[s].name, why);
 	y->op_confirmed = false;
 	y->fenced = false;
+}
+
+/* A debt of S was cleaned: by our cleanup, by the HMC's auto-cleanup, or
+ * by another agent's. Either runs only once S is back, so every poll that
+ * confirmed S down may be older than a moment S was up (an auto-cleanup
+ * seen by a query before any poll showed S up: the simulator, seed
+ * 820196905, restarted the cleaned partition again from the inventory of
+ * the outage). S must be confirmed down afresh, by polls after this. */
+void
+watch_source_back(struct srr_engine *e, int s, const char *lpar)
+{
+	struct esys *y = &e->sys[s];
+	bool had = y->down;
+	int h;
+
+	for (h = 0; h < e->c.nhmc; h++) {
+		had |= y->hmc[h].down_run > 0;
+		y->hmc[h].down_run = 0;
+		y->hmc[h].notop_run = 0;
+	}
+	if (had)
+		elog(LOG_NOTICE, "%s: the debt of %s was cleaned, so it was up "
+		     "after the polls that confirmed it down: it must be "
+		     "confirmed down again", e->c.sys[s].name, lpar);
+	watch_forget_confirm(e, s, "had a debt cleaned");
+	y->down = false;
 }
 
 /* Only an inventory taken while the system was Operating says which

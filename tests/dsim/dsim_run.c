@@ -861,6 +861,7 @@ static const uint64_t regressions[] = {
 	311602263575,			/* an intent sent late, stale view */
 	606109534864,			/* a superseded attempt left restarting */
 	648875545602,			/* a late record merged by its sender only */
+	820196905,			/* cleaned, replanned from the outage */
 };
 
 static bool

@@ -1204,6 +1204,61 @@ peer_rec(enum srr_op_status st, const char *dst, int64_t updated)
 	return r;
 }
 
+/* dsim seed 820196905: the source came back early and the HMC cleaned
+ * the partition up by itself; the closure arrived before any poll showed
+ * the source up, and the engine, still counting the source confirmed
+ * down, planned the partition again from the outage's inventory and sent
+ * a second restart. A cleanup means the source was up: it must be
+ * confirmed down afresh. */
+static void
+test_cleanup_seen_while_down_plans_nothing(void **state)
+{
+	struct h *h = estate(false);
+	struct srr_record r;
+
+	source_dies(h);
+	result(h, last(h, SRR_ACT_COMMAND), 0, "HSCLA32F");
+	r = last(h, SRR_ACT_REPLICATE)->rec;
+	assert_int_equal(r.status, SRR_OP_RESTARTED);
+	assert_true(srr_engine_sys_confirmed_down(h->e, SRC));
+	r.status = SRR_OP_CLEANED;	/* another agent saw the auto-cleanup */
+	r.updated.ms++;
+	record(h, &r);
+	assert_false(srr_engine_sys_confirmed_down(h->e, SRC));
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	tick(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	h->st[SRC] = HMC_SYS_OPERATING;	/* and the polls say it is back */
+	poll(h); poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
+/* The same on this agent's own query, before its closure comes back
+ * merged: the source back in Standby, a cleanup query out, the source
+ * confirmed down again before the answer, which says the HMC cleaned the
+ * partition up. The closure plans nothing (no `planned` record of the
+ * partition that the gate would then refuse). */
+static void
+test_own_auto_cleanup_while_down_plans_nothing(void **state)
+{
+	struct h *h = debt();
+	size_t i, before;
+
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll(h); poll(h); poll(h);
+	assert_true(srr_engine_sys_confirmed_down(h->e, SRC));
+	h->hold = true;
+	before = h->nacts;
+	query_result(h, false, HMC_RRS_UNKNOWN, D2);
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_CLEANED);
+	assert_false(srr_engine_sys_confirmed_down(h->e, SRC));
+	for (i = before; i < h->nacts; i++)
+		assert_false(h->acts[i].type == SRR_ACT_REPLICATE &&
+			     h->acts[i].rec.status == SRR_OP_PLANNED);
+	free_h(h);
+}
+
 /* dsim seeds 112309, 204229, 305651, 510493: a validate failed on another
  * agent and its `failed` record (no destination) outranked the restart in
  * flight; the success then made a debt with no destination, never
@@ -2027,6 +2082,8 @@ main(void)
 		cmocka_unit_test(test_cleanup_held_if_not_on_destination),
 		cmocka_unit_test(test_auto_cleanup_closes_debt),
 		cmocka_unit_test(test_hscl8012_closes_debt),
+		cmocka_unit_test(test_cleanup_seen_while_down_plans_nothing),
+		cmocka_unit_test(test_own_auto_cleanup_while_down_plans_nothing),
 		cmocka_unit_test(test_abandon_needs_reason_and_debt),
 		cmocka_unit_test(test_bad_events_refused),
 		cmocka_unit_test(test_restarted_debt_keeps_its_destination),
