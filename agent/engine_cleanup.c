@@ -20,12 +20,12 @@ send_cleanup(struct srr_engine *e, struct eop *op)
 {
 	const char *why = gate_cleanup(e, op);
 
+	op->delivered = false;	/* now or never: see cleanup_step */
 	if (why != NULL) {
 		ops_refuse(e, op, SRR_ALERT_REFUSED, why);
 		return;
 	}
 	ops_emit_cmd(e, op, HMC_RR_CLEANUP, op->dst);
-	op->delivered = false;
 	op->cl_intent = 0;
 }
 
@@ -38,15 +38,22 @@ cleanup_dest_fresh(const struct srr_engine *e, const struct eop *op)
 	return op->dest_ok && e->now - op->dest_ok_at <= 3 * e->c.poll_ms;
 }
 
+/* A delivered cleanup intent is sent in the step of its delivery or
+ * never, as a restart's is (send_restart): one held back (the source not
+ * seen Operating lately, the destination check aged) and sent seconds
+ * later went out from an agent that had not yet learned of a new
+ * configuration (dsim seed 88461884577464). Not sent: given back, the
+ * next step proposes a new intent. */
 void
 cleanup_step(struct srr_engine *e, struct eop *op)
 {
 	struct srr_record next;
 
-	if (!watch_operating(e, op->src) || e->now < op->next_ms)
-		return;
-	if (!cleanup_dest_fresh(e, op) &&
-	    !(e->c.fault & SRR_FAULT_NO_DEST_CHECK)) {
+	if (!watch_operating(e, op->src) || e->now < op->next_ms) {
+		op->delivered = false;
+	} else if (!cleanup_dest_fresh(e, op) &&
+		   !(e->c.fault & SRR_FAULT_NO_DEST_CHECK)) {
+		op->delivered = false;
 		ops_query(e, op);
 	} else if (op->delivered && op->rec.status == SRR_OP_CLEANING &&
 		   op->cl_intent == op->rec.cl_attempts) {

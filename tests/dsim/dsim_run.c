@@ -862,6 +862,7 @@ static const uint64_t regressions[] = {
 	606109534864,			/* a superseded attempt left restarting */
 	648875545602,			/* a late record merged by its sender only */
 	820196905,			/* cleaned, replanned from the outage */
+	88461884577464,			/* a cleanup intent sent seconds late */
 };
 
 static bool

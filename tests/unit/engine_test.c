@@ -1035,6 +1035,54 @@ test_cleanup_after_confirm(void **state)
 	free_h(h);
 }
 
+/* dsim seed 88461884577464: a cleanup intent delivered while the source's
+ * polls had stopped was kept, and sent seconds later, once a new query
+ * answered: by then from an agent that had not learned of a new
+ * configuration. Sent in the step of its delivery or never: given back,
+ * a new intent (attempt 2) goes. */
+static void
+test_cleanup_intent_not_sent_later(void **state)
+{
+	struct h *h = debt();
+	struct srr_event ev = { .type = SRR_EV_RECORD };
+
+	h->hold = true;
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D2);
+	/* the intent goes out, not back yet */
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_CLEANING);
+	ev.u.rec = last(h, SRR_ACT_REPLICATE)->rec;
+	tick(h); tick(h);		/* no poll for 2 s: the HMC is silent */
+	h->hold = false;
+	feed(h, &ev);			/* back now: not sent */
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 0);
+	poll(h); poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 1);
+	assert_int_equal(last(h, SRR_ACT_COMMAND)->attempt, 2);
+	free_h(h);
+}
+
+/* The same when the intent comes back after the destination check aged:
+ * the query goes, and the intent is given back, not sent on its answer. */
+static void
+test_cleanup_intent_not_sent_after_a_query(void **state)
+{
+	struct h *h = debt();
+	struct srr_event ev = { .type = SRR_EV_RECORD };
+
+	h->hold = true;
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D2);
+	ev.u.rec = last(h, SRR_ACT_REPLICATE)->rec;
+	poll(h); poll(h); poll(h); poll(h);	/* the check is 4 s old */
+	h->hold = false;
+	feed(h, &ev);
+	assert_int_equal(count(h, SRR_ACT_QUERY, 0), 2);
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D2);
+	poll(h);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_CLEANUP), 1);
+	assert_int_equal(last(h, SRR_ACT_COMMAND)->attempt, 2);
+	free_h(h);
+}
+
 static void
 test_cleanup_held_if_not_on_destination(void **state)
 {
@@ -2082,6 +2130,8 @@ main(void)
 		cmocka_unit_test(test_cleanup_held_if_not_on_destination),
 		cmocka_unit_test(test_auto_cleanup_closes_debt),
 		cmocka_unit_test(test_hscl8012_closes_debt),
+		cmocka_unit_test(test_cleanup_intent_not_sent_later),
+		cmocka_unit_test(test_cleanup_intent_not_sent_after_a_query),
 		cmocka_unit_test(test_cleanup_seen_while_down_plans_nothing),
 		cmocka_unit_test(test_own_auto_cleanup_while_down_plans_nothing),
 		cmocka_unit_test(test_abandon_needs_reason_and_debt),
