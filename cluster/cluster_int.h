@@ -117,7 +117,8 @@ uint64_t cv_reader_poke(struct cv_reader *r, uint32_t nodeid);
 bool cv_reader_take(struct cv_reader *r, struct cv_result *res);
 /* how long the read under way has waited on corosync; 0: none */
 uint64_t cv_reader_busy_ms(struct cv_reader *r);
-/* false: the thread did not end within WAIT_MS and was left behind */
+/* false: the thread did not end within WAIT_MS and was left behind; it
+ * frees the reader itself when its read returns (R is gone for the caller) */
 bool cv_reader_stop(struct cv_reader *r, unsigned wait_ms);
 
 /* ---- cluster_core.c ------------------------------------------------------ */

@@ -41,7 +41,22 @@ struct cv_reader {
 	bool have;		/* a result the loop has not taken */
 	struct cv_result res;
 	uint64_t busy_since;	/* ms: a read under way; 0: idle */
+	/* A stop that timed out leaves the thread behind: it frees the
+	 * reader itself when its read returns (done, abandoned). */
+	bool done, abandoned;
 };
+
+static void
+reader_free(struct cv_reader *r)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		close(r->pipe[i]);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
 
 static uint64_t
 now_ms(void)
@@ -91,7 +106,7 @@ reader_main(void *arg)
 	struct cv_reader *r = arg;
 	cmap_handle_t cmap = 0;
 	votequorum_handle_t vq = 0;
-	bool cmap_open = false, vq_open = false;
+	bool cmap_open = false, vq_open = false, abandoned;
 	struct cv_result res;
 	struct timespec ts;
 	uint32_t nodeid;
@@ -127,6 +142,12 @@ reader_main(void *arg)
 		cmap_finalize(cmap);
 	if (vq_open)
 		votequorum_finalize(vq);
+	pthread_mutex_lock(&r->mu);
+	r->done = true;
+	abandoned = r->abandoned;
+	pthread_mutex_unlock(&r->mu);
+	if (abandoned)
+		reader_free(r);
 	return NULL;
 }
 
@@ -135,7 +156,6 @@ cv_reader_start(struct cv_reader **out)
 {
 	struct cv_reader *r;
 	pthread_condattr_t ca;
-	int i;
 
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
@@ -150,11 +170,7 @@ cv_reader_start(struct cv_reader **out)
 	pthread_cond_init(&r->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	if (pthread_create(&r->thread, NULL, reader_main, r) != 0) {
-		for (i = 0; i < 2; i++)
-			close(r->pipe[i]);
-		pthread_cond_destroy(&r->cv);
-		pthread_mutex_destroy(&r->mu);
-		free(r);
+		reader_free(r);
 		return -EAGAIN;
 	}
 	*out = r;
@@ -216,7 +232,6 @@ bool
 cv_reader_stop(struct cv_reader *r, unsigned wait_ms)
 {
 	struct timespec ts;
-	int i;
 
 	if (r == NULL)
 		return true;
@@ -232,13 +247,19 @@ cv_reader_stop(struct cv_reader *r, unsigned wait_ms)
 		ts.tv_nsec -= 1000000000L;
 	}
 	if (pthread_timedjoin_np(r->thread, NULL, &ts) != 0) {
-		pthread_detach(r->thread);
-		return false;
+		pthread_mutex_lock(&r->mu);
+		if (!r->done) {
+			/* left behind: it frees the reader when it returns */
+			pthread_t t = r->thread;
+
+			r->abandoned = true;
+			pthread_mutex_unlock(&r->mu);
+			pthread_detach(t);
+			return false;
+		}
+		pthread_mutex_unlock(&r->mu);
+		pthread_join(r->thread, NULL);	/* it ended just now */
 	}
-	for (i = 0; i < 2; i++)
-		close(r->pipe[i]);
-	pthread_cond_destroy(&r->cv);
-	pthread_mutex_destroy(&r->mu);
-	free(r);
+	reader_free(r);
 	return true;
 }
