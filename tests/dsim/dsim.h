@@ -39,6 +39,7 @@ struct tsys {
 	bool repaired;
 	int64_t died_at;
 	int64_t alive_since;
+	uint64_t alive_step;		/* s->steps at the repair: order within a ms */
 };
 
 struct tlpar {
@@ -72,6 +73,7 @@ struct agent {
 	struct srr_store *store;
 	char path[128];
 	int64_t last_poll;		/* time of its last poll */
+	uint64_t last_poll_step;	/* s->steps at its last poll */
 	int64_t skew;			/* its wall clock minus the true one */
 	/* srrd keeps its inventory cache on disk: it survives a crash */
 	bool have_inv[NS_MAX];

@@ -863,6 +863,7 @@ static const uint64_t regressions[] = {
 	648875545602,			/* a late record merged by its sender only */
 	820196905,			/* cleaned, replanned from the outage */
 	88461884577464,			/* a cleanup intent sent seconds late */
+	144927715326780,		/* checker: a poll in the repair's ms */
 };
 
 static bool
