@@ -327,9 +327,10 @@ write_start(struct ipc_conn *conn, const char *command,
 
 /* -------------------------------------------------------------- reads */
 
-static int
-read_answer(struct srrd *d, const char *command, struct json_object *args,
-	    struct json_object **data, char *err, size_t errlen)
+int
+srrd_ipc_read_answer(struct srrd *d, const char *command,
+		     struct json_object *args, struct json_object **data,
+		     char *err, size_t errlen)
 {
 	if (strcmp(command, "status") == 0)
 		return srrd_ipc_status(d, data, err, errlen);
@@ -353,7 +354,8 @@ read_reply(struct ipc_conn *conn, const char *command,
 	char err[256] = "";
 	int rc;
 
-	rc = read_answer(conn->ipc->d, command, args, &data, err, sizeof(err));
+	rc = srrd_ipc_read_answer(conn->ipc->d, command, args, &data, err,
+				  sizeof(err));
 	if (rc < 0) {
 		reply_fail(conn, command, rc, err);
 		return;
@@ -449,21 +451,36 @@ request_command(struct json_object *o, int *rc, char *err, size_t errlen)
 	return json_object_get_string(v);
 }
 
+struct json_object *
+srrd_ipc_request_decode(const void *data, size_t size, const char **command,
+			int *rc, char *err, size_t errlen)
+{
+	struct json_object *o = request_parse(data, size, rc, err, errlen);
+
+	*command = NULL;
+	if (o == NULL)
+		return NULL;
+	*command = request_command(o, rc, err, errlen);
+	if (*command == NULL) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 static int32_t
 ipc_msg(qb_ipcs_connection_t *c, void *data, size_t size)
 {
 	struct ipc_conn *conn = qb_ipcs_context_get(c);
 	struct json_object *o, *args = NULL;
-	const char *command = NULL;
+	const char *command;
 	char err[256] = "";
 	int rc;
 
 	if (conn == NULL)
 		return 0;
-	o = request_parse(data, size, &rc, err, sizeof(err));
-	if (o != NULL)
-		command = request_command(o, &rc, err, sizeof(err));
-	if (command == NULL) {
+	o = srrd_ipc_request_decode(data, size, &command, &rc, err, sizeof(err));
+	if (o == NULL) {
 		reply_fail(conn, "", rc, err);
 	} else if (conn->pending) {
 		reply_fail(conn, command, -EBUSY, "one request at a time: the "

@@ -72,6 +72,19 @@ int srrd_ipc_history(struct srrd *d, struct json_object *args,
 int srrd_ipc_metrics(struct srrd *d, struct json_object *args,
 		     struct json_object **data, char *err, size_t errlen);
 
+/* srrd_ipc.c: a request as it came off the ring (header, then one
+ * NUL-terminated JSON object with version, command and args): the object,
+ * its command in COMMAND (valid while the object is), or NULL with a
+ * negative errno in RC and the reason in ERR. The header and the body are
+ * checked before a byte of JSON is read. */
+struct json_object *srrd_ipc_request_decode(const void *data, size_t size,
+					    const char **command, int *rc,
+					    char *err, size_t errlen);
+/* A read's answer: status, lpars, debts, history, metrics. */
+int srrd_ipc_read_answer(struct srrd *d, const char *command,
+			 struct json_object *args, struct json_object **data,
+			 char *err, size_t errlen);
+
 /* srrd_ipc_write.c: a write's arguments as an srrd_request; -EINVAL with
  * the reason in ERR. */
 int srrd_ipc_parse_request(struct srrd *d, const char *command,
