@@ -183,6 +183,7 @@ struct srr_ev_query_result {
 struct srr_ev_fence_result {
 	int sys;
 	bool success;
+	srr_tag tag;			/* the FENCE action's tag, echoed */
 };
 
 enum srr_operator_req {
@@ -252,7 +253,7 @@ enum srr_alert_kind {
 struct srr_action {
 	enum srr_action_type type;
 	struct srr_op_id op;
-	srr_tag tag;			/* COMMAND, QUERY: echo it in the result */
+	srr_tag tag;			/* COMMAND, QUERY, FENCE: echo it in the result */
 	uint32_t attempt;
 	enum hmc_rr_op cmd;
 	int src, dst;			/* system indices; dst -1 if none */

@@ -81,6 +81,7 @@ struct esys {
 	int64_t tier_since;
 	int64_t up_mono;		/* mono ms it was last seen up (0: never) */
 	int64_t fence_sent;		/* mono ms the fence in flight was sent */
+	srr_tag fence_tag;		/* its tag: only its result counts */
 	char refusal[SRR_ALERT_LEN];
 };
 

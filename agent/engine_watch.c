@@ -371,6 +371,8 @@ watch_fence(struct srr_engine *e, int s)
 	y->fence_refusal[0] = '\0';
 	a = engine_emit(e, SRR_ACT_FENCE);
 	a->src = s;
+	a->tag = engine_tag(e);
+	y->fence_tag = a->tag;
 	y->fence_inflight = true;
 	y->fence_sent = e->now;
 	elog(LOG_NOTICE, "%s ambiguous for a whole window: fencing",
@@ -385,10 +387,15 @@ watch_fence_result(struct srr_engine *e, const struct srr_ev_fence_result *f)
 	if (f->sys < 0 || f->sys >= e->c.nsys)
 		return -EINVAL;
 	y = &e->sys[f->sys];
-	if (!y->fence_inflight) {
+	/* The result of the fence in flight, by its tag: a late repeat of an
+	 * earlier fence's success, arriving while a later fence was out, was
+	 * taken for it after the source came back (dsim seed 236034563275574:
+	 * a restart while the source ran). */
+	if (!y->fence_inflight || f->tag != y->fence_tag) {
 		e->ignored++;
-		elog(LOG_WARNING, "ignored a fence result for %s: no fence of "
-		     "it in flight", e->c.sys[f->sys].name);
+		elog(LOG_WARNING, "ignored a fence result for %s (tag %llu): "
+		     "not the fence in flight", e->c.sys[f->sys].name,
+		     (unsigned long long)f->tag);
 		return 0;
 	}
 	y->fence_inflight = false;

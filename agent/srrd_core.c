@@ -133,7 +133,7 @@ do_action(struct srrd *d, const struct srr_action *a)
 		srrd_exec_action(d, a);
 		break;
 	case SRR_ACT_FENCE:
-		srrd_fence_run(d, a->src);
+		srrd_fence_run(d, a->src, a->tag);
 		break;
 	case SRR_ACT_ALERT:
 		count_refusal(d, a);

@@ -15,6 +15,9 @@
 
 #include "agent/srrd_int.h"
 
+/* The result answers the engine's latest request (its tag): a fence
+ * still running when a new one is asked for powers the system off after
+ * that request, so its outcome answers it too. */
 static void
 post_result(struct srrd *d, int sys, bool ok)
 {
@@ -22,6 +25,7 @@ post_result(struct srrd *d, int sys, bool ok)
 
 	ev.u.fence.sys = sys;
 	ev.u.fence.success = ok;
+	ev.u.fence.tag = d->sys[sys].fence_tag;
 	srrd_post(d, &ev);
 }
 
@@ -60,7 +64,7 @@ fence_input(const struct srrd_fence_conf *f, char *buf, size_t len)
 }
 
 int
-srrd_fence_run(struct srrd *d, int sys)
+srrd_fence_run(struct srrd *d, int sys, srr_tag tag)
 {
 	const struct srrd_sys_conf *sc = &d->conf.sys[sys];
 	static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
@@ -69,6 +73,7 @@ srrd_fence_run(struct srrd *d, int sys)
 	char input[SRRD_MAX_FENCE_PARAMS * (SRRD_LABEL_LEN + SRRD_HOST_LEN + 2) + 16];
 	int rc;
 
+	d->sys[sys].fence_tag = tag;
 	if (d->sys[sys].fence_busy)
 		return 0;	/* its result will answer this one too */
 	if (!srrd_may_act(d)) {

@@ -117,6 +117,7 @@ struct srrd_sys {
 	bool have_cap;
 	uint32_t free_mem, free_proc;
 	bool fence_busy;
+	srr_tag fence_tag;		/* the engine's latest fence request */
 };
 
 struct srrd_vres {
@@ -279,7 +280,7 @@ int srrd_child_spawn(struct srrd *d, struct srrd_child *c, char *const argv[],
 		     char *const envp[], const char *input, int64_t timeout_ms);
 void srrd_child_stop_all(struct srrd *d);
 
-int srrd_fence_run(struct srrd *d, int sys);
+int srrd_fence_run(struct srrd *d, int sys, srr_tag tag);
 
 enum srrd_alert_kind {
 	SRRD_AK_NODE,			/* cluster, quorum, leader, HMC */

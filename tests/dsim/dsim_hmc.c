@@ -440,6 +440,7 @@ hmcm_done(struct sim *s, struct qev *e)
 			e->agent + 1, ok ? "success" : "failure");
 		ev.type = SRR_EV_FENCE_RESULT;
 		ev.u.fence.sys = e->act.src;
+		ev.u.fence.tag = e->act.tag;
 		ev.u.fence.success = ok;
 		answer(s, e, &ev);
 		return;

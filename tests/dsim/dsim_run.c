@@ -864,6 +864,7 @@ static const uint64_t regressions[] = {
 	820196905,			/* cleaned, replanned from the outage */
 	88461884577464,			/* a cleanup intent sent seconds late */
 	144927715326780,		/* checker: a poll in the repair's ms */
+	236034563275574,		/* an earlier fence's late success */
 };
 
 static bool

@@ -324,6 +324,7 @@ test_ambiguous_fence(void **state)
 	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
 	ev.u.fence.sys = SRC;
 	ev.u.fence.success = false;
+	ev.u.fence.tag = last(h, SRR_ACT_FENCE)->tag;
 	feed(h, &ev);
 	assert_true(alerted(h, "fence of SRC failed"));
 	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
@@ -331,6 +332,7 @@ test_ambiguous_fence(void **state)
 		poll(h);
 	assert_int_equal(count(h, SRR_ACT_FENCE, 0), 2);
 	ev.u.fence.success = true;
+	ev.u.fence.tag = last(h, SRR_ACT_FENCE)->tag;
 	feed(h, &ev);
 	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
 	free_h(h);
@@ -376,6 +378,7 @@ test_fence_passes_the_cluster_gate(void **state)
 	ev.type = SRR_EV_FENCE_RESULT;
 	ev.u.fence.sys = SRC;
 	ev.u.fence.success = false;
+	ev.u.fence.tag = last(h, SRR_ACT_FENCE)->tag;
 	feed(h, &ev);
 	for (i = 0; i < 6; i++)
 		poll(h);
@@ -1468,6 +1471,42 @@ test_old_cleaned_debt_does_not_stop_failover(void **state)
 	free_h(h);
 }
 
+/* dsim seed 236034563275574: an earlier fence's success, repeated late
+ * while a later fence was out, was taken for the later one's after the
+ * source came back: a restart while it ran. A fence result counts only
+ * with the tag of the fence in flight. */
+static void
+test_late_result_of_an_earlier_fence_ignored(void **state)
+{
+	struct srr_engine_conf c;
+	struct srr_event ev = { .type = SRR_EV_FENCE_RESULT };
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.sys[SRC].fence = true;
+	c.cmd_timeout_ms = 3000;
+	h = estate_conf(&c);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	for (i = 0; i < 4; i++)
+		poll(h);
+	assert_int_equal(count(h, SRR_ACT_FENCE, 0), 1);
+	ev.u.fence.sys = SRC;
+	ev.u.fence.success = true;
+	ev.u.fence.tag = last(h, SRR_ACT_FENCE)->tag;	/* its answer is slow */
+	for (i = 0; i < 4; i++)
+		poll(h);
+	assert_int_equal(count(h, SRR_ACT_FENCE, 0), 2);	/* timed out, again */
+	feed(h, &ev);			/* the first fence's answer, late */
+	poll(h);
+	assert_false(srr_engine_sys_confirmed_down(h->e, SRC));
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	ev.u.fence.tag = last(h, SRR_ACT_FENCE)->tag;	/* the second's */
+	feed(h, &ev);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
 /* Review (MEDIUM-LOW): a fence success that arrives after the source was
  * seen Operating says nothing of it now; it must not re-arm the gate. */
 static void
@@ -1489,6 +1528,7 @@ test_late_fence_success_not_counted(void **state)
 	poll(h);
 	ev.u.fence.sys = SRC;
 	ev.u.fence.success = true;
+	ev.u.fence.tag = last(h, SRR_ACT_FENCE)->tag;
 	feed(h, &ev);
 	h->st[SRC] = HMC_SYS_NO_CONNECTION;
 	poll(h); poll(h);
@@ -1971,6 +2011,7 @@ test_gate_fence_withdrawn_when_up(void **state)
 	opr(h, SRR_OPR_PAUSE);
 	ev.u.fence.sys = SRC;
 	ev.u.fence.success = true;
+	ev.u.fence.tag = last(h, SRR_ACT_FENCE)->tag;
 	feed(h, &ev);
 	h->st[SRC] = HMC_SYS_OPERATING;
 	poll(h);
@@ -2104,6 +2145,7 @@ main(void)
 		cmocka_unit_test(test_flap_resets_window),
 		cmocka_unit_test(test_ambiguous_needs_confirm),
 		cmocka_unit_test(test_ambiguous_fence),
+		cmocka_unit_test(test_late_result_of_an_earlier_fence_ignored),
 		cmocka_unit_test(test_fence_passes_the_cluster_gate),
 		cmocka_unit_test(test_gate_refusals_name_the_part),
 		cmocka_unit_test(test_pause_is_replicated_to_the_next_leader),
