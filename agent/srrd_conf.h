@@ -154,6 +154,14 @@ int srrd_conf_load(const char *path, struct srrd_conf *c,
 		   char *err, size_t errlen);
 void srrd_conf_free(struct srrd_conf *c);
 
+/* srrd's own check before it loads PATH: the file holds HMC and fence
+ * credentials (fence_param_password), so, as OpenSSH asks of a private
+ * key, it must be a regular file owned by us or root that others cannot
+ * read and only its owner can write. Group read is allowed (an operators'
+ * group may read it). -EPERM with the path, the mode and the fix in ERR.
+ * Kept out of srrd_conf_load(), which tools and tests use to parse. */
+int srrd_conf_file_check(const char *path, char *err, size_t errlen);
+
 /* The effective configuration, defaults included, in a canonical INI form
  * that srrd_conf_load() reads back to the same configuration. */
 int srrd_conf_print(const struct srrd_conf *c, FILE *out);

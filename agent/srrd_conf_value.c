@@ -95,6 +95,37 @@ identity_check(const char *path, char *why, size_t whylen)
 	return rc;
 }
 
+int
+srrd_conf_file_check(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	if (stat(path, &st) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -EINVAL;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(err, errlen, "%s: owned by uid %u, not by us or root "
+			 "(chown root)", path, (unsigned)st.st_uid);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IRWXO | S_IWGRP)) {
+		snprintf(err, errlen, "%s: mode %04o lets %s the HMC and fence "
+			 "credentials (chmod 600)", path,
+			 (unsigned)(st.st_mode & 07777),
+			 st.st_mode & S_IRWXO ? "other users read" :
+			 "the group change");
+		return -EPERM;
+	}
+	return 0;
+}
+
 /* Anyone who can write known_hosts can make us trust their HMC. */
 int
 conf_known_hosts_check(const char *path, char *why, size_t whylen)

@@ -49,7 +49,9 @@ config_test(const char *path)
 	char err[SRRD_ERR_LEN] = "";
 	int rc;
 
-	rc = srrd_conf_load(path, &c, err, sizeof(err));
+	rc = srrd_conf_file_check(path, err, sizeof(err));
+	if (rc == 0)
+		rc = srrd_conf_load(path, &c, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "srrd: %s\n", err[0] ? err : strerror(-rc));
 		return 1;
@@ -90,7 +92,9 @@ on_reload(int sig, void *data)
 	uint8_t dg[SRRD_DIGEST_LEN];
 	int rc;
 
-	rc = srrd_conf_load(d->conf_path, &c, err, sizeof(err));
+	rc = srrd_conf_file_check(d->conf_path, err, sizeof(err));
+	if (rc == 0)
+		rc = srrd_conf_load(d->conf_path, &c, err, sizeof(err));
 	if (rc < 0) {
 		dlog(LOG_ERR, "reload refused, the running configuration is "
 		     "kept: %s", err[0] ? err : strerror(-rc));
@@ -119,7 +123,9 @@ load(struct srrd *d, const char *path)
 		return -ENAMETOOLONG;
 	}
 	memcpy(d->conf_path, path, strlen(path) + 1);
-	rc = srrd_conf_load(path, &d->conf, err, sizeof(err));
+	rc = srrd_conf_file_check(path, err, sizeof(err));
+	if (rc == 0)
+		rc = srrd_conf_load(path, &d->conf, err, sizeof(err));
 	if (rc < 0) {
 		dlog(LOG_ERR, "%s", err[0] ? err : strerror(-rc));
 		return rc;

@@ -5,15 +5,18 @@
 # with an unknown key, an identity file readable by others, a corrupt
 # store (srrd must refuse it and leave the file as it was, never start on
 # an empty ledger); each time it exits at once naming the problem, and its
-# store still holds the 8 debts once restored. Then every agent runs with
-# a known_hosts that does not hold hmcsim's key: no command reaches
-# hmcsim, srcB powered off is not acted on, an alert is raised; with the
-# right known_hosts back, srcB fails over and srcA's debts are all there.
+# store still holds the 8 debts once restored; and a configuration others
+# can read (it holds fence passwords) is refused, naming the fix. Then
+# every agent runs with a known_hosts that does not list hmcsim (unknown),
+# then one that lists another key for it (changed): no agent logs in, no
+# command reaches hmcsim, srrd names the reason, an alert is raised, and
+# srcB powered off meanwhile is not acted on; with the right known_hosts
+# back, srcB fails over and srcA's debts are all there.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd_stack.sh"
 srr_begin 300 "$@"
 
-tap_plan 14
+tap_plan 18
 srr_init
 ALL="1 2 3"
 srr_up 3 || { echo "# the stack did not come up"; srr_diag; tap_done; }
@@ -32,6 +35,7 @@ refused() { [ "$RC" != 0 ] && [ "$RC" != 124 ] && grep -qiE "$1" <<<"$ERR"; }
 
 # ---- a configuration with an unknown key ----
 sed 's/^\[policy\]$/[policy]\nbogus_knob = 1/' "$D3/srrha.conf" >"$D3/bad.conf"
+chmod 0600 "$D3/bad.conf"
 line=$(grep -n '^bogus_knob' "$D3/bad.conf" | cut -d: -f1)
 srrd_try "$D3/bad.conf"
 tap_ok "unknown key: srrd exits at once, naming file, line $line and key" \
@@ -45,6 +49,15 @@ mv "$D3/srrha.conf" "$D3/open_id.conf"
 srr_conf_write 3
 srrd_try "$D3/open_id.conf"
 tap_ok "identity file mode 0644: srrd exits at once, naming it" refused "id_open"
+
+# ---- a configuration others can read (it holds fence passwords) ----
+install -m 0644 "$D3/srrha.conf" "$D3/open.conf"
+srrd_try "$D3/open.conf"
+tap_ok "configuration mode 0644: srrd exits at once, naming it and the fix" \
+	refused "open.conf: mode 0644 .*chmod 600"
+cl_exec 3 timeout 20 "$SRRD_BIN" --config-test "$D3/open.conf" >/dev/null 2>"$D3/try.err"
+tap_ok "configuration mode 0644: --config-test refuses it too" \
+	grep -q "open.conf: mode 0644" "$D3/try.err"
 
 # ---- a corrupt store ----
 db=$(srr_db 3)
@@ -63,26 +76,42 @@ tap_ok "the good store back: node 3 rejoins, its ledger equal to the others'" cl
 	'srrd_alive 3 && [ "$(srr_ledger 3)" = "$L3" ] && srr_ledgers_equal 1 2 3'
 tap_is "$(srr_log changes --peer "$CL_NET.3")" "" "command log: node 3 never sent a change"
 
-# ---- an unknown HMC host key, on every agent ----
-ssh-keygen -q -t ed25519 -N '' -f "$SRR_DIR/other_key"
-echo "$CL_NET.200 $(cut -d' ' -f1,2 "$SRR_DIR/other_key.pub")" >"$SRR_DIR/known_hosts.bad"
-for k in $ALL; do srrd_kill "$k" TERM; done
-for k in $ALL; do SRR_KNOWN_HOSTS=$SRR_DIR/known_hosts.bad srr_conf_write "$k"; srrd_start "$k"; done
+# ---- HMC host keys, on every agent: unknown, then changed ----
+# hostkey_round FILE WHAT PATTERN [SYS]: every agent on known_hosts FILE.
+# No agent may log in, srrd's stderr must match PATTERN and a new alert
+# must be raised. With SYS: SYS powered off meanwhile is not acted on, and
+# once the right file is back SYS fails over.
 logins() { srr_simctl status | awk '$1 == "logins" { n += $4 } END { print n + 0 }'; }
-T_BAD=$(cl_now_ms)
-n0=$(logins)
-sleep 4
-srr_set_state srcB "Power Off"
-sleep 8
-tap_is "$(srr_log count restart --sys srcB)" 0 "unknown host key: srcB powered off, no restart"
-tap_is "$(logins)/$(srr_log sent-by "$CL_NET.1" --since "$T_BAD")" "$n0/0" \
-	"unknown host key: no agent logged in, nothing reached hmcsim"
-tap_ok "unknown host key: srrd says so (stderr) and an alert is raised" eval \
-	'grep -qi "host key\|known_hosts\|hostkey" "$CL_DIR"/n*/srrd.err && srr_alerts | grep -qi "unreachable\|host key"'
-for k in $ALL; do srrd_kill "$k" TERM; done
-for k in $ALL; do srr_conf_write "$k"; srrd_start "$k"; done
-tap_ok "the right host key back: srcB failed over" \
-	cl_wait 60 srr_failed_over srcB "$SRR_ELIGIBLE_B" $ALL
+hostkey_round() {
+	local file=$1 what=$2 pat=$3 sys=${4:-} t n0 a0
+	for k in $ALL; do srrd_kill "$k" TERM; done
+	for k in $ALL; do : >"$CL_DIR/n$k/srrd.err"; done
+	a0=$(srr_alerts | wc -l)
+	for k in $ALL; do SRR_KNOWN_HOSTS=$file srr_conf_write "$k"; srrd_start "$k"; done
+	t=$(cl_now_ms)
+	n0=$(logins)
+	sleep 4
+	[ -n "$sys" ] && srr_set_state "$sys" "Power Off"
+	sleep 8
+	[ -n "$sys" ] && tap_is "$(srr_log count restart --sys "$sys")" 0 \
+		"$what host key: $sys powered off, no restart"
+	tap_is "$(logins)/$(srr_log sent-by "$CL_NET.1" --since "$t")" "$n0/0" \
+		"$what host key: no agent logged in, nothing reached hmcsim"
+	tap_ok "$what host key: srrd says so ('$pat') and a new alert is raised" eval \
+		'grep -q "$pat" "$CL_DIR"/n*/srrd.err && [ "$(srr_alerts | tail -n +$((a0 + 1)) | grep -ci "unreachable\|host key")" -gt 0 ]'
+	for k in $ALL; do srrd_kill "$k" TERM; done
+	for k in $ALL; do srr_conf_write "$k"; srrd_start "$k"; done
+	[ -n "$sys" ] && tap_ok "the right host key back: $sys failed over" \
+		cl_wait 60 srr_failed_over "$sys" "$SRR_ELIGIBLE_B" $ALL
+}
+ssh-keygen -q -t ed25519 -N '' -f "$SRR_DIR/other_key"
+other=$(cut -d' ' -f1,2 "$SRR_DIR/other_key.pub")
+# unknown: only another host is listed
+echo "$CL_NET.201 $other" >"$SRR_DIR/known_hosts.unknown"
+hostkey_round "$SRR_DIR/known_hosts.unknown" unknown "is unknown: not listed in"
+# changed: the HMC's address is listed with another key of the same type
+echo "$CL_NET.200 $other" >"$SRR_DIR/known_hosts.changed"
+hostkey_round "$SRR_DIR/known_hosts.changed" changed "is CHANGED" srcB
 tap_ok "nothing lost: srcA's 8 debts in all three stores, ledgers equal" eval \
 	'SRR_DEBT_SRC=srcA srr_all_debts "$SRR_ELIGIBLE" 1 2 3 && srr_ledgers_equal 1 2 3'
 [ "$TAP_FAIL" = 0 ] || srr_diag

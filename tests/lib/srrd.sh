@@ -109,6 +109,7 @@ srrd_conf() {
 		printf '[store]\npath = %s/ledger.db\nstate_dir = %s\n\n' "$dir" "$dir"
 		printf '%s\n' "$SRRD_EXTRA"
 	} > "$dir/srrd.conf"
+	chmod 0600 "$dir/srrd.conf"	# srrd refuses one others can read
 }
 
 srrd_start() {

@@ -211,6 +211,7 @@ srr_conf_write() {
 		printf '\n[store]\npath = %s\nstate_dir = %s\n' "$d/state/ledger.db" "$d/state"
 		[ -n "${SRR_CONF_EXTRA:-}" ] && printf '\n%s\n' "$SRR_CONF_EXTRA"
 	} >"$d/srrha.conf"
+	chmod 0600 "$d/srrha.conf"	# srrd refuses one others can read
 }
 
 # ------------------------------------------------------------- daemon
