@@ -18,7 +18,10 @@
 #include "sim.h"
 
 #define FIELDS_MAX 64
-#define VALUE_MAX 128
+/* The longest value is a name (system, partition, profile's partition):
+ * 128 bytes cut a longer partition name in every listing, so a client
+ * could not name it back (found by srrd_hostile_names.sh). */
+#define VALUE_MAX (SIM_NAME_MAX + 1)
 
 struct row {
 	const struct sim_sys *s;

@@ -22,13 +22,23 @@
 
 #include "sim.h"
 
-/* libinih cuts a section name at 49 characters and says nothing: a
- * longer "[lpar SYSTEM/NAME]" would silently define another partition.
- * A name that long may have been cut, so it is refused. */
-#define TOPO_SECTION_MAX	48
+/* libinih cuts a section name at 49 characters and a line at 199, and
+ * says nothing: a longer "[lpar SYSTEM/NAME]" would silently define
+ * another partition. So the lines go through topo_reader(), which keeps
+ * each section header whole (names up to SIM_NAME_MAX bytes, as an HMC
+ * may hold) and hands inih a short stand-in; any other line too long for
+ * inih is refused. */
+#define TOPO_LINE_MAX		198
 
 struct topo_ctx {
 	struct sim_model *m;
+	FILE *fp;
+	char *line;			/* getline()'s buffer */
+	size_t linecap;
+	int lineno;
+	int bad_line;			/* first line refused by the reader */
+	unsigned int header;		/* section headers read so far */
+	unsigned int header_seen;	/* the one the handler is in */
 	char section[2 * SIM_NAME_MAX + 16];
 	struct sim_sys *sys;
 	struct sim_lpar *lpar;
@@ -247,7 +257,6 @@ topo_section(struct topo_ctx *x, const char *section)
 	char buf[sizeof(x->section)], *slash;
 	int rc;
 
-	snprintf(x->section, sizeof(x->section), "%s", section);
 	x->sys = NULL;
 	x->lpar = NULL;
 	if (strcmp(section, "hmc") == 0)
@@ -296,13 +305,9 @@ topo_handler(void *user, const char *section, const char *name,
 	struct topo_ctx *x = user;
 	int rc = 0;
 
-	if (strlen(section) > TOPO_SECTION_MAX) {
-		snprintf(x->err, sizeof(x->err), "section [%.60s...]: longer "
-			 "than %d characters (the INI reader cuts it)", section,
-			 TOPO_SECTION_MAX);
-		return 0;
-	}
-	if (strcmp(section, x->section) != 0) {
+	section = x->section;	/* inih's is the reader's stand-in */
+	if (x->header != x->header_seen) {
+		x->header_seen = x->header;
 		rc = topo_section(x, section);
 		if (rc != 0) {
 			if (x->err[0] == '\0')
@@ -336,6 +341,50 @@ topo_handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
+/* inih's line reader: a section header is kept whole in X->section and
+ * inih gets "[s]"; a line inih would cut is refused (X->bad_line) and
+ * inih gets an empty line. */
+static char *
+topo_reader(char *buf, int num, void *stream)
+{
+	struct topo_ctx *x = stream;
+	ssize_t n;
+	char *p, *end;
+
+	n = getline(&x->line, &x->linecap, x->fp);
+	if (n < 0)
+		return NULL;
+	x->lineno++;
+	if (n > 0 && x->line[n - 1] == '\n')
+		x->line[--n] = '\0';
+	/* where inih would see a header: after a BOM (line 1) and blanks */
+	p = x->line;
+	if (x->lineno == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	p += strspn(p, " \t");
+	if (*p == '[' && (end = strchr(p, ']')) != NULL) {
+		if ((size_t)(end - p - 1) >= sizeof(x->section)) {
+			if (x->bad_line == 0)
+				x->bad_line = x->lineno;
+			snprintf(buf, (size_t)num, "\n");
+			return buf;
+		}
+		snprintf(x->section, sizeof(x->section), "%.*s",
+			 (int)(end - p - 1), p + 1);
+		x->header++;
+		snprintf(buf, (size_t)num, "[s]\n");
+		return buf;
+	}
+	if (n > TOPO_LINE_MAX || n + 2 > num) {
+		if (x->bad_line == 0)
+			x->bad_line = x->lineno;
+		snprintf(buf, (size_t)num, "\n");
+		return buf;
+	}
+	snprintf(buf, (size_t)num, "%s\n", x->line);
+	return buf;
+}
+
 int
 sim_topo_load(struct sim_model *m, const char *path, char *err, size_t errlen)
 {
@@ -345,10 +394,19 @@ sim_topo_load(struct sim_model *m, const char *path, char *err, size_t errlen)
 
 	memset(&x, 0, sizeof(x));
 	x.m = m;
-	line = ini_parse(path, topo_handler, &x);
-	if (line < 0) {
+	x.fp = fopen(path, "re");
+	if (x.fp == NULL) {
 		snprintf(err, errlen, "%s: cannot read", path);
 		return -ENOENT;
+	}
+	line = ini_parse_stream(topo_reader, &x, topo_handler, &x);
+	fclose(x.fp);
+	free(x.line);
+	if (x.bad_line != 0 && (line == 0 || x.bad_line < line)) {
+		snprintf(err, errlen, "%.200s:%d: a line longer than %d bytes, "
+			 "or a section name longer than %d", path, x.bad_line,
+			 TOPO_LINE_MAX, (int)sizeof(x.section) - 1);
+		return -EINVAL;
 	}
 	if (line > 0) {
 		snprintf(err, errlen, "%.200s:%d: %s", path, line,
