@@ -94,6 +94,7 @@ struct srrd_hmc {
 	int64_t last_ok_ms;		/* mono */
 	char last_error[SRR_MSG_LEN];
 	bool poll_busy;
+	bool poll_late;			/* its lateness is logged, once */
 	int64_t poll_started_ms;
 	int fails;			/* polls without an answer in a row */
 	int64_t fail_since_ms;

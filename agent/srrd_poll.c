@@ -424,7 +424,7 @@ poll_done(struct srrd *d, struct srrd_job *j)
 	bool cache = false;
 	int s;
 
-	m->poll_busy = false;
+	m->poll_busy = m->poll_late = false;
 	hmc_status(d, j->hmc, p);
 	if (p->rc < 0 && !d->stopping)
 		hmc_sees_nothing(d, j->hmc);
@@ -486,10 +486,15 @@ poll_submit(struct srrd *d, int h)
 	struct poll_job *p;
 	int s;
 
+	/* Logged once per late poll: a slow HMC holds one for up to its
+	 * timeout, and a line per tick would be a new text every second. */
 	if (m->poll_busy) {
-		dlog(LOG_WARNING, "HMC %s: the poll started %lld ms ago has not "
-		     "answered yet", d->conf.hmc[h].name,
-		     (long long)(now - m->poll_started_ms));
+		if (!m->poll_late)
+			dlog(LOG_WARNING, "HMC %s: the poll started %lld ms ago "
+			     "has not answered yet; the next waits for it",
+			     d->conf.hmc[h].name,
+			     (long long)(now - m->poll_started_ms));
+		m->poll_late = true;
 		return;
 	}
 	p = calloc(1, sizeof(*p));

@@ -191,11 +191,18 @@ enum sim_fault_kind {
 	SIM_FAULT_DROP,		/* connection dropped, no answer */
 	SIM_FAULT_GARBAGE,	/* unparseable output, exit 0 */
 	SIM_FAULT_RR_FAIL,	/* restart fails midway (needs recover) */
+	SIM_FAULT_SLOW,		/* arg: bytes per second (default 1) */
+	SIM_FAULT_HUGE,		/* arg: bytes the output is repeated up to */
 };
 
+#define SIM_SLOW_BPS_MAX	(100u * 1000 * 1000)
+#define SIM_HUGE_MAX		4000000000u
+
 struct sim_fault_hit {
-	bool latency, hang, fail, drop, garbage, rr_fail;
+	bool latency, hang, fail, drop, garbage, rr_fail, slow, huge;
 	unsigned int latency_ms;
+	unsigned int slow_bps;		/* the slowest matching rate */
+	unsigned int huge_bytes;	/* the largest matching size */
 	char code[HMC_CODE_LEN];
 };
 
@@ -212,6 +219,11 @@ void sim_fault_match(const char *verb, char *const *argv,
 		     struct sim_fault_hit *hit);
 /* Is a hang on VERB still in force (checked while hanging). */
 bool sim_fault_hang_active(const char *verb, char *const *argv);
+/* The stdout a huge fault makes of OUT (OUT itself without one), never
+ * built whole: its length, and bytes [OFF, OFF + N) of it into BUF. */
+uint64_t sim_fault_out_len(const struct sim_fault_hit *h, size_t out_len);
+void sim_fault_out_read(const struct sim_fault_hit *h, const char *out,
+			size_t out_len, uint64_t off, char *buf, size_t n);
 
 /* ------------------------------------------------------------------------ */
 /* sim_cmd.c, sim_cmd_ls.c, sim_cmd_ch.c, sim_rr.c: the HMC commands        */

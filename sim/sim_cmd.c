@@ -159,17 +159,19 @@ sleep_ms(unsigned int ms)
 }
 
 /* Apply the faults that change how the command answers. Returns -1 to go
- * on with the command, or the exit status to answer with. */
+ * on with the command, or the exit status to answer with. slow and huge
+ * stay in c->hit for the writer of the output (sim_ssh.c). */
 static int
 apply_faults(struct sim_ctx *c, char **argv)
 {
 	struct sim_fault_hit *h = &c->hit;
 
 	sim_fault_match(argv[0], argv, h);
-	snprintf(c->fault, sizeof(c->fault), "%s%s%s%s%s%s",
+	snprintf(c->fault, sizeof(c->fault), "%s%s%s%s%s%s%s%s",
 		 h->latency ? "latency " : "", h->hang ? "hang " : "",
 		 h->fail ? "fail " : "", h->drop ? "drop " : "",
-		 h->garbage ? "garbage " : "", h->rr_fail ? "rr-fail " : "");
+		 h->garbage ? "garbage " : "", h->rr_fail ? "rr-fail " : "",
+		 h->slow ? "slow " : "", h->huge ? "huge " : "");
 	if (h->latency)
 		sleep_ms(h->latency_ms);
 	if (h->hang) {

@@ -5,6 +5,11 @@
  * any: a command matches a system when one of its words is that system's
  * name, which is how -m/-t name it). It fires COUNT times (0: until
  * removed). Its own lock: faults are looked up before the model is.
+ *
+ * slow and huge change how the output is written, not what the command
+ * does: the session writes it at the fault's rate, and a huge output is
+ * generated here a slice at a time (a client must meet 100 MB without
+ * hmcsim holding 100 MB).
  */
 #include "config.h"
 
@@ -21,7 +26,7 @@ struct fault {
 	char verb[32];
 	char sys[SIM_NAME_MAX + 1];
 	enum sim_fault_kind kind;
-	unsigned int ms;
+	unsigned int num;		/* latency: ms; slow: bytes/s; huge: bytes */
 	char code[HMC_CODE_LEN];
 	unsigned int count;		/* 0: forever */
 	unsigned int fired;
@@ -39,7 +44,13 @@ static const char *const kind_names[] = {
 	[SIM_FAULT_DROP] = "drop",
 	[SIM_FAULT_GARBAGE] = "garbage",
 	[SIM_FAULT_RR_FAIL] = "rr-fail",
+	[SIM_FAULT_SLOW] = "slow",
+	[SIM_FAULT_HUGE] = "huge",
 };
+
+/* What huge repeats when the command printed nothing. */
+static const char huge_filler[] =
+	"name=filler,lpar_id=1,state=Running,lpar_env=aixlinux\n";
 
 void
 sim_faults_init(void)
@@ -74,6 +85,33 @@ code_valid(const char *s)
 	return true;
 }
 
+/* The number a kind takes: latency's milliseconds and huge's bytes are
+ * required, slow's bytes per second default to 1; none may be 0 but
+ * latency's. */
+static int
+num_parse(enum sim_fault_kind k, const char *arg, unsigned int *num)
+{
+	unsigned int max;
+
+	switch (k) {
+	case SIM_FAULT_LATENCY:
+		return sim_parse_uint(arg, 3600000, num);
+	case SIM_FAULT_SLOW:
+		max = SIM_SLOW_BPS_MAX;
+		if (arg == NULL)
+			arg = "1";
+		break;
+	case SIM_FAULT_HUGE:
+		max = SIM_HUGE_MAX;
+		break;
+	default:
+		return 0;
+	}
+	if (sim_parse_uint(arg, max, num) != 0 || *num == 0)
+		return -EINVAL;
+	return 0;
+}
+
 int
 sim_fault_add(const char *verb, const char *sys, enum sim_fault_kind k,
 	      const char *arg, unsigned int count)
@@ -83,8 +121,7 @@ sim_fault_add(const char *verb, const char *sys, enum sim_fault_kind k,
 
 	if (strlen(verb) >= sizeof(f.verb) || strlen(sys) > SIM_NAME_MAX)
 		return -EINVAL;
-	if (k == SIM_FAULT_LATENCY &&
-	    (arg == NULL || sim_parse_uint(arg, 3600000, &f.ms) != 0))
+	if (num_parse(k, arg, &f.num) != 0)
 		return -EINVAL;
 	if (k == SIM_FAULT_FAIL || k == SIM_FAULT_RR_FAIL) {
 		if (!code_valid(arg))
@@ -147,8 +184,9 @@ sim_fault_list(struct hmc_buf *b)
 
 		hmc_buf_printf(b, "%d %s %s %s", f->id, f->verb, f->sys,
 			       kind_names[f->kind]);
-		if (f->kind == SIM_FAULT_LATENCY)
-			hmc_buf_printf(b, " %u", f->ms);
+		if (f->kind == SIM_FAULT_LATENCY || f->kind == SIM_FAULT_SLOW ||
+		    f->kind == SIM_FAULT_HUGE)
+			hmc_buf_printf(b, " %u", f->num);
 		if (f->code[0])
 			hmc_buf_printf(b, " %s", f->code);
 		hmc_buf_printf(b, " count=%u fired=%u\n", f->count, f->fired);
@@ -177,7 +215,7 @@ fault_apply(const struct fault *f, struct sim_fault_hit *hit)
 	switch (f->kind) {
 	case SIM_FAULT_LATENCY:
 		hit->latency = true;
-		hit->latency_ms += f->ms;
+		hit->latency_ms += f->num;
 		break;
 	case SIM_FAULT_HANG:
 		hit->hang = true;
@@ -195,6 +233,16 @@ fault_apply(const struct fault *f, struct sim_fault_hit *hit)
 	case SIM_FAULT_RR_FAIL:
 		hit->rr_fail = true;
 		memcpy(hit->code, f->code, HMC_CODE_LEN);
+		break;
+	case SIM_FAULT_SLOW:
+		if (!hit->slow || f->num < hit->slow_bps)
+			hit->slow_bps = f->num;
+		hit->slow = true;
+		break;
+	case SIM_FAULT_HUGE:
+		if (f->num > hit->huge_bytes)
+			hit->huge_bytes = f->num;
+		hit->huge = true;
 		break;
 	}
 }
@@ -235,4 +283,39 @@ sim_fault_hang_active(const char *verb, char *const *argv)
 		    fault_matches(&faults[i], verb, argv);
 	pthread_mutex_unlock(&fault_lock);
 	return active;
+}
+
+uint64_t
+sim_fault_out_len(const struct sim_fault_hit *h, size_t out_len)
+{
+	return h->huge ? h->huge_bytes : out_len;
+}
+
+/* Huge: the output (or the filler) over and over, cut at the size, whose
+ * last byte is a newline: whole lines but the last, which is cut short. */
+void
+sim_fault_out_read(const struct sim_fault_hit *h, const char *out,
+		   size_t out_len, uint64_t off, char *buf, size_t n)
+{
+	const char *src = out;
+	size_t len = out_len, i = 0, k, m;
+
+	if (n == 0)
+		return;
+	if (!h->huge) {
+		memcpy(buf, out + off, n);
+		return;
+	}
+	if (len == 0) {
+		src = huge_filler;
+		len = sizeof(huge_filler) - 1;
+	}
+	while (i < n) {
+		k = (size_t)((off + i) % len);
+		m = len - k < n - i ? len - k : n - i;
+		memcpy(buf + i, src + k, m);
+		i += m;
+	}
+	if (off + n == h->huge_bytes)
+		buf[n - 1] = '\n';
 }

@@ -32,6 +32,8 @@
 #define EP_MAX		8
 #define LOGIN_PEERS_MAX	64
 #define INPUT_MAX	(64 * 1024)
+#define STREAM_CHUNK	(32 * 1024)	/* one write of a slow or huge output */
+#define STREAM_WAIT_MS	50		/* its longest pause between polls */
 
 struct sim_endpoint {
 	char addr[64];
@@ -401,31 +403,95 @@ sess_alive(void *arg)
 	    (ssh_get_status(x->s) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
 }
 
-/* Write BUF to the channel; on a terminal LF becomes CR LF. */
-static void
+/* Write BUF to the channel; on a terminal LF becomes CR LF. -EPIPE if
+ * the channel or the session is gone. */
+static int
 chan_write(struct sess *x, const char *s, size_t n, bool err)
 {
 	size_t i, start = 0;
+	int rc = 0;
 
-	if (x->chan == NULL || x->chan_closed || n == 0)
-		return;
+	if (x->chan == NULL || x->chan_closed)
+		return -EPIPE;
+	if (n == 0)
+		return 0;
 	if (!x->pty) {
 		if (err)
-			ssh_channel_write_stderr(x->chan, s, (uint32_t)n);
+			rc = ssh_channel_write_stderr(x->chan, s, (uint32_t)n);
 		else
-			ssh_channel_write(x->chan, s, (uint32_t)n);
-		return;
+			rc = ssh_channel_write(x->chan, s, (uint32_t)n);
+		return rc == SSH_ERROR ? -EPIPE : 0;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && rc != SSH_ERROR; i++) {
 		if (s[i] != '\n')
 			continue;
 		if (i > start)
-			ssh_channel_write(x->chan, s + start, (uint32_t)(i - start));
-		ssh_channel_write(x->chan, "\r\n", 2);
+			rc = ssh_channel_write(x->chan, s + start, (uint32_t)(i - start));
+		if (rc != SSH_ERROR)
+			rc = ssh_channel_write(x->chan, "\r\n", 2);
 		start = i + 1;
 	}
-	if (n > start)
-		ssh_channel_write(x->chan, s + start, (uint32_t)(n - start));
+	if (n > start && rc != SSH_ERROR)
+		rc = ssh_channel_write(x->chan, s + start, (uint32_t)(n - start));
+	return rc == SSH_ERROR ? -EPIPE : 0;
+}
+
+/* Bytes a slow fault lets out by now: one at once, then its rate. */
+static uint64_t
+stream_budget(const struct sim_fault_hit *h, sim_mono t0, uint64_t total)
+{
+	uint64_t ms, n;
+
+	if (!h->slow)
+		return total;
+	ms = (uint64_t)(sim_mono_now().ns - t0.ns) / 1000000;
+	n = 1 + ms * h->slow_bps / 1000;
+	return n < total ? n : total;
+}
+
+/* What may go out now: the rate's budget, the client's window (a write
+ * past it would block this thread on a client that stopped reading; a
+ * terminal's CR LF may double the bytes), one chunk. */
+static size_t
+stream_room(struct sess *x, uint64_t budget, uint64_t sent)
+{
+	uint64_t n = budget - sent;
+	uint32_t win = ssh_channel_window_size(x->chan);
+
+	if (x->pty)
+		win /= 2;
+	if (n > win)
+		n = win;
+	return n < STREAM_CHUNK ? (size_t)n : STREAM_CHUNK;
+}
+
+/* Stdout under a slow or huge fault, a slice at a time, polling the
+ * session in between: a client that closes the channel or leaves ends
+ * it within STREAM_WAIT_MS. */
+static void
+stream_out(struct sess *x, const struct sim_fault_hit *h,
+	   const struct hmc_buf *out)
+{
+	uint64_t total = sim_fault_out_len(h, out->len), sent = 0;
+	sim_mono t0 = sim_mono_now();
+	char buf[STREAM_CHUNK];
+	size_t n;
+
+	while (sent < total && x->chan != NULL && sess_alive(x)) {
+		n = stream_room(x, stream_budget(h, t0, total), sent);
+		if (n == 0) {
+			ssh_event_dopoll(x->ev, STREAM_WAIT_MS);
+			continue;
+		}
+		sim_fault_out_read(h, out->s, out->len, sent, buf, n);
+		if (chan_write(x, buf, n, false) < 0)
+			break;
+		sent += n;
+	}
+	if (sent < total)
+		sim_log(LOG_NOTICE, "%s: session %lu: client gone after %llu "
+			"of %llu bytes", x->ep->label, x->id,
+			(unsigned long long)sent, (unsigned long long)total);
 }
 
 /* Run one command line, write its output, log it. Returns the status
@@ -455,7 +521,10 @@ run_line(struct sess *x, const char *line, const char *mode)
 		x->kill = true;
 		shutdown(ssh_get_fd(x->s), SHUT_RDWR);
 	} else {
-		chan_write(x, out.s, out.len, false);
+		if (c.hit.slow || c.hit.huge)
+			stream_out(x, &c.hit, &out);
+		else
+			chan_write(x, out.s, out.len, false);
 		chan_write(x, err.s, err.len, true);
 	}
 	r.exit_status = rc;

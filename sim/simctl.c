@@ -20,6 +20,24 @@
 
 #define ANSWER_MAX (64 * 1024 * 1024)
 
+/* The commands are hmcsim(8)'s CONTROL section; the faults, the most
+ * used, in full. */
+static const char usage_text[] =
+"usage: simctl -s SOCKET COMMAND [ARG...]\n"
+"commands: status, dump, show, set-state, fault, endpoint, log,\n"
+"  hostkey rotate, time-scale, auto-cleanup, save (hmcsim(8), CONTROL)\n"
+"  fault add VERB SYS KIND [ARG] [count=N]   VERB, SYS: a name or '*'\n"
+"  fault list | fault del ID | fault clear\n"
+"fault kinds:\n"
+"  latency MS        answer MS milliseconds late\n"
+"  hang              never answer (until deleted or the client leaves)\n"
+"  fail HSCLxxxx     answer that error, exit 1, change nothing\n"
+"  drop              cut the connection without an answer\n"
+"  garbage           unparseable output, exit 0\n"
+"  rr-fail HSCLxxxx  a restart fails half way (needs recover)\n"
+"  slow [BPS]        write the output at BPS bytes a second (default 1)\n"
+"  huge BYTES        output repeated line by line up to BYTES, streamed\n";
+
 /* Append W to LINE as one word, quoted as hmc/ quotes names. */
 static int
 append_quoted(char *line, size_t cap, size_t *len, const char *w)
@@ -104,7 +122,7 @@ main(int argc, char **argv)
 	int fd, i, last;
 
 	if (argc < 4 || strcmp(argv[1], "-s") != 0) {
-		fprintf(stderr, "usage: simctl -s SOCKET COMMAND [ARG...]\n");
+		fputs(usage_text, stderr);
 		return 2;
 	}
 	for (i = 3; i < argc; i++)

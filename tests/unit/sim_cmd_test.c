@@ -396,6 +396,115 @@ test_faults(void **state)
 	hmc_buf_free(&out);
 }
 
+/* Add a fault; its answer ("fault N" and OK, or ERR) in OUT. */
+static bool
+fault_add(struct fx *f, const char *spec, struct hmc_buf *out)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "fault add %s", spec);
+	out->len = 0;
+	sim_ctl_exec(&f->m, line, out);
+	hmc_buf_append(out, "", 0);
+	return strstr(out->s, "OK\n") != NULL;
+}
+
+/* slow and huge parse their numbers strictly; the slowest rate and the
+ * largest size win; slow leaves the output as it is. */
+static void
+test_fault_slow_huge_args(void **state)
+{
+	struct fx *f = *state;
+	struct hmc_buf out = { 0 };
+	char *want;
+
+	assert_int_equal(run(f, "lssyscfg -r sys"), 0);
+	want = strdup(f->out.s);
+	assert_true(fault_add(f, "lssyscfg * slow", &out));
+	assert_false(fault_add(f, "lssyscfg * slow 0", &out));
+	assert_false(fault_add(f, "lssyscfg * slow 1x", &out));
+	assert_false(fault_add(f, "lssyscfg * slow 100000001", &out));
+	assert_false(fault_add(f, "lssyscfg * huge", &out));
+	assert_false(fault_add(f, "lssyscfg * huge 0", &out));
+	assert_false(fault_add(f, "lssyscfg * huge 4000000001", &out));
+	assert_true(fault_add(f, "lssyscfg * slow 5", &out));
+	out.len = 0;
+	sim_ctl_exec(&f->m, "fault list", &out);
+	hmc_buf_append(&out, "", 0);
+	assert_non_null(strstr(out.s, " lssyscfg * slow 1 count=0"));
+	assert_non_null(strstr(out.s, " lssyscfg * slow 5 count=0"));
+	assert_int_equal(run(f, "lssyscfg -r sys"), 0);
+	assert_string_equal(f->out.s, want);
+	assert_true(f->c.hit.slow);
+	assert_int_equal(f->c.hit.slow_bps, 1);
+	assert_false(f->c.hit.huge);
+	assert_int_equal(sim_fault_out_len(&f->c.hit, f->out.len), f->out.len);
+	assert_non_null(strstr(f->c.fault, "slow"));
+	assert_true(fault_add(f, "* p814-1 huge 3000", &out));
+	assert_true(fault_add(f, "* p814-1 huge 2000000", &out));
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1 -F name"), 0);
+	assert_true(f->c.hit.huge);
+	assert_int_equal(f->c.hit.huge_bytes, 2000000);
+	free(want);
+	hmc_buf_free(&out);
+}
+
+/* Read the huge output of HIT over OUT in odd slices; check that it is
+ * exactly its size, ends in a newline and that every line but the cut
+ * last one is a line of OUT (or the filler). Returns the line count. */
+static size_t
+huge_lines(const struct sim_fault_hit *hit, const char *out, size_t out_len,
+	   const char *filler_key)
+{
+	uint64_t len = sim_fault_out_len(hit, out_len), off;
+	char *all = malloc(len + 1), *line, *nl;
+	size_t n, lines = 0;
+
+	assert_non_null(all);
+	for (off = 0; off < len; off += n) {
+		n = len - off < 4093 ? (size_t)(len - off) : 4093;
+		sim_fault_out_read(hit, out, out_len, off, all + off, n);
+	}
+	all[len] = '\0';
+	assert_int_equal(all[len - 1], '\n');
+	for (line = all; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		*nl = '\0';
+		lines++;
+		if (nl + 1 == all + len)
+			break;	/* the last, cut short */
+		if (out_len > 0) {
+			char pat[256];
+
+			snprintf(pat, sizeof(pat), "%s\n", line);
+			assert_non_null(strstr(out, pat));
+		} else {
+			assert_non_null(strstr(line, filler_key));
+		}
+	}
+	free(all);
+	return lines;
+}
+
+static void
+test_fault_huge_output(void **state)
+{
+	struct fx *f = *state;
+	struct hmc_buf out = { 0 };
+	struct sim_fault_hit empty = { .huge = true, .huge_bytes = 1000 };
+	size_t real_lines = 0, i;
+
+	assert_true(fault_add(f, "lssyscfg * huge 1000000", &out));
+	assert_int_equal(run(f, "lssyscfg -r lpar -m p814-1 -F name,state"), 0);
+	for (i = 0; i < f->out.len; i++)
+		real_lines += f->out.s[i] == '\n';
+	assert_true(real_lines > 0);
+	assert_true(huge_lines(&f->c.hit, f->out.s, f->out.len, NULL) >
+		    1000000 / f->out.len * real_lines);
+	/* a command that printed nothing repeats a partition line */
+	assert_true(huge_lines(&empty, "", 0, "lpar_id=") > 10);
+	hmc_buf_free(&out);
+}
+
 static void
 test_auto_cleanup_and_persistence(void **state)
 {
@@ -493,17 +602,34 @@ test_bad_topology_says_where(void **state)
 	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "system nosys is not defined above"));
 	sim_model_free(&m);
-	/* A section name the INI reader would cut: refused, not another
-	 * partition named "dbprod0". */
+	/* A section name the INI reader would cut (49 characters) is kept
+	 * whole: "dbprod01-primary", not another partition "dbprod0". */
 	fp = fopen(path, "w");
 	fputs("[system Server-9080-MHE-SN1234567-production]\nmem_mb = 1024\n"
 	      "[lpar Server-9080-MHE-SN1234567-production/dbprod01-primary]\n"
 	      "id = 1\n", fp);
 	fclose(fp);
 	assert_int_equal(sim_model_init(&m), 0);
+	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), 0);
+	assert_int_equal(m.nsys, 1);
+	assert_non_null(sim_lpar_find(m.sys[0], "dbprod01-primary"));
+	sim_model_free(&m);
+	/* A key line inih would cut at 199 bytes: refused, with its line. */
+	fp = fopen(path, "w");
+	fprintf(fp, "[system a]\ntype_model = %0250d\n", 0);
+	fclose(fp);
+	assert_int_equal(sim_model_init(&m), 0);
 	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, ":4: section [lpar Server-9080-MHE-"));
-	assert_non_null(strstr(err, "longer than 48 characters"));
+	assert_non_null(strstr(err, ":2: a line longer than 198 bytes"));
+	sim_model_free(&m);
+	/* An indented header is a header (inih's reading): its keys are not
+	 * given to the section above. */
+	fp = fopen(path, "w");
+	fputs("[system a]\nmem_mb = 1024\n  [system b]\nmem_mb = 2048\n", fp);
+	fclose(fp);
+	assert_int_equal(sim_model_init(&m), 0);
+	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), 0);
+	assert_int_equal(m.nsys, 2);
 	sim_model_free(&m);
 	/* Found by sim_topo_fuzz: "=;x" reads as ";x", but the state file
 	 * would write "= ;x", which reads back as a comment (an empty
@@ -534,6 +660,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_remote_restart_life_cycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_slow_huge_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_huge_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destination_lost, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_cleanup_and_persistence, setup, teardown),
 		cmocka_unit_test(test_bad_topology_says_where),
