@@ -23,6 +23,29 @@ age_since(int64_t now, int64_t then_ms, char *out, size_t len)
 
 /* ------------------------------------------------------------- status */
 
+/* Peers' messages the cluster layer dropped as broken or hostile, when
+ * there are any (stale_epoch is left out: late messages of an older
+ * membership are normal after a change). */
+static void
+status_dropped(FILE *f, struct json_object *d)
+{
+	int64_t bad = jint(d, "malformed") + jint(d, "bad_version") +
+		      jint(d, "unknown_type") + jint(d, "merge_failed");
+	char line[256];
+
+	if (bad <= 0)
+		return;
+	snprintf(line, sizeof(line), "%lld messages from peers dropped "
+		 "(malformed %lld, other version %lld, unknown type %lld, "
+		 "merge refused %lld): a broken or hostile member of the group",
+		 (long long)bad, (long long)jint(d, "malformed"),
+		 (long long)jint(d, "bad_version"),
+		 (long long)jint(d, "unknown_type"),
+		 (long long)jint(d, "merge_failed"));
+	fputs("Dropped:  ", f);
+	srrctl_wrap(f, line, SRRCTL_YELLOW, 10);
+}
+
 /* The cluster's line, in red when this agent cannot act for the cluster
  * (corosync gone, not quorate), yellow when not synced. */
 static void
@@ -58,6 +81,7 @@ status_cluster(FILE *f, struct json_object *c)
 	fputs("Members:  ", f);
 	srrctl_wrap(f, members, jbool(c, "config_agree") ? NULL : SRRCTL_RED,
 		    10);
+	status_dropped(f, jget(c, "dropped"));
 }
 
 static void

@@ -27,6 +27,7 @@
 #include "agent/ledger.h"
 #include "agent/srrd_conf.h"
 #include "agent/store.h"
+#include "cluster/cluster.h"
 
 /* The IPC service name (libqb: abstract socket "srrd"). */
 #define SRRD_IPC_NAME		"srrd"
@@ -55,6 +56,9 @@ struct srrd_cluster_view {
 	char paused_why[SRR_MSG_LEN];
 	struct srr_wall paused_since;
 	int64_t stall_left_ms;		/* stall guard: 0 when none */
+	/* peers' messages dropped by the cluster layer (a hostile or broken
+	 * member of the CPG group, or a late one from an older epoch) */
+	struct cluster_stats dropped;
 };
 
 struct srrd_hmc_view {

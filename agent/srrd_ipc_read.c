@@ -82,6 +82,13 @@ status_cluster(const struct srrd_cluster_view *v)
 		json_object_array_add(m, json_object_new_int64(v->members[i]));
 	json_object_object_add(o, "members", m);
 	add_int(o, "stall_left_ms", v->stall_left_ms);
+	m = json_object_new_object();
+	add_int(m, "malformed", (int64_t)v->dropped.malformed);
+	add_int(m, "bad_version", (int64_t)v->dropped.bad_version);
+	add_int(m, "unknown_type", (int64_t)v->dropped.unknown_type);
+	add_int(m, "stale_epoch", (int64_t)v->dropped.stale_epoch);
+	add_int(m, "merge_failed", (int64_t)v->dropped.merge_failed);
+	json_object_object_add(o, "dropped", m);
 	return o;
 }
 

@@ -168,6 +168,19 @@ metrics_cluster(struct mx *m, const struct srrd *d)
 	gauge(m, "srrha_members", "Agents in the membership.",
 	      (double)v.nmembers);
 	gauge(m, "srrha_epoch", "The membership epoch.", (double)v.epoch);
+	family(m, "srrha_peer_messages_dropped_total", "counter", "Messages "
+	       "from the CPG group dropped, by reason (stale_epoch: from an "
+	       "older membership; the others: a broken or hostile peer).");
+	sample(m, "srrha_peer_messages_dropped_total", "reason", "malformed",
+	       (double)v.dropped.malformed);
+	sample(m, "srrha_peer_messages_dropped_total", "reason", "bad_version",
+	       (double)v.dropped.bad_version);
+	sample(m, "srrha_peer_messages_dropped_total", "reason",
+	       "unknown_type", (double)v.dropped.unknown_type);
+	sample(m, "srrha_peer_messages_dropped_total", "reason", "stale_epoch",
+	       (double)v.dropped.stale_epoch);
+	sample(m, "srrha_peer_messages_dropped_total", "reason",
+	       "merge_failed", (double)v.dropped.merge_failed);
 }
 
 static void

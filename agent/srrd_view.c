@@ -46,6 +46,8 @@ srrd_view_cluster(const struct srrd *d, struct srrd_cluster_view *v)
 	v->leader = d->cl ? cluster_leader(d->cl) : 0;
 	v->acting_leader = d->engine && srr_engine_is_acting_leader(d->engine);
 	v->config_agree = d->mem.config_agree;
+	if (d->cl != NULL)
+		cluster_get_stats(d->cl, &v->dropped);
 	v->nmembers = d->nmembers;
 	memcpy(v->members, d->members, d->nmembers * sizeof(d->members[0]));
 	if (d->engine) {
