@@ -363,6 +363,25 @@ srr_up() {
 	cl_start_all || return 1
 	cl_wait 60 cl_quorate 1 || return 1
 	SRR_LEADER=$(srrd_wait_leader 60) || return 1
+	# a slow start (sanitizers) can show an early leader that hands over
+	# once every agent has joined: wait until all N agree on one
+	cl_wait 60 srr_settled "$n" >/dev/null || return 1
+	SRR_LEADER=$(srr_settled "$n") || return 1
+}
+
+# srr_settled N: every agent 1..N is synced, sees N members and names the
+# same leader (srrctl status); prints it
+srr_settled() {
+	local n=$1 k got
+	got=$(for k in $(seq 1 "$n"); do
+		cl_exec "$k" "$SRRCTL_BIN" -c "$CL_DIR/n$k/srrha.conf" status --json 2>/dev/null |
+			python3 -c "import json, sys
+c = json.load(sys.stdin)['data']['cluster']
+if c['synced'] and len(c['members']) == $n and c['leader']:
+    print(c['leader'])" 2>/dev/null
+	done)
+	[ "$(wc -l <<<"$got")" = "$n" ] && [ "$(sort -u <<<"$got" | wc -l)" = 1 ] || return 1
+	head -n 1 <<<"$got"
 }
 
 # tap_plan's skip checks every srrd test shares
