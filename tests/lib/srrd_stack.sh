@@ -133,7 +133,7 @@ srr_sim_start() {
 	d=$SRR_DIR/$name
 	mkdir -p "$d"
 	first=${addrs%%,*}
-	if ! ip netns list | grep -q "^$CL_P-$name "; then
+	if ! ip netns list | grep -qE "^$CL_P-$name( |$)"; then
 		cl_attach "$CL_P-$name" "sim-$name" "$first" || return 1
 		for a in ${addrs//,/ }; do
 			[ "$a" = "$first" ] || ip -n "$CL_P-$name" addr add "$a/24" dev eth0 || return 1
