@@ -330,14 +330,3 @@ srr_engine_ignored_results(const struct srr_engine *e)
 	return e->ignored;
 }
 
-const char *
-srr_engine_last_refusal(const struct srr_engine *e, const char *lpar)
-{
-	size_t i;
-
-	for (i = 0; i < e->nops; i++)
-		if (strcmp(e->ops[i].rec.lpar, lpar) == 0 &&
-		    e->ops[i].refusal[0] != '\0')
-			return e->ops[i].refusal;
-	return NULL;
-}

@@ -277,8 +277,6 @@ const struct srr_action *srr_engine_actions(const struct srr_engine *e,
 /* Read-only views for srrctl and tests. */
 bool srr_engine_is_acting_leader(const struct srr_engine *e);
 bool srr_engine_sys_confirmed_down(const struct srr_engine *e, int sys);
-const char *srr_engine_last_refusal(const struct srr_engine *e,
-				    const char *lpar);
 /* Results and answers ignored because their tag was not the outstanding
  * one (late, duplicated, of an older attempt or epoch). */
 uint64_t srr_engine_ignored_results(const struct srr_engine *e);

@@ -178,7 +178,6 @@ int ops_change_state(struct srr_engine *e, struct eop *op,
 void ops_refuse(struct srr_engine *e, struct eop *op, enum srr_alert_kind k,
 		const char *why);
 bool ops_open(const struct eop *op);
-bool ops_restarting(const struct eop *op);
 void ops_record(struct srr_engine *e, const struct srr_record *r);
 void ops_new_epoch(struct srr_engine *e);
 void ops_new_term(struct srr_engine *e);

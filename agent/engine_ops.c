@@ -65,12 +65,6 @@ ops_open(const struct eop *op)
 	return st != SRR_OP_CLEANED && st != SRR_OP_ABANDONED;
 }
 
-bool
-ops_restarting(const struct eop *op)
-{
-	return cur_status(op) == SRR_OP_RESTARTING;
-}
-
 void
 ops_refuse(struct srr_engine *e, struct eop *op, enum srr_alert_kind k,
 	   const char *why)

@@ -177,7 +177,7 @@ ev_connection(void *ctx, bool up)
 
 	d->connected = up;
 	dlog(up ? LOG_NOTICE : LOG_WARNING, "corosync %s",
-	     up ? "connected" : "not reachable");
+	     up ? "connected" : "connection lost (the cluster layer logs why and reconnects)");
 	if (d->cl == NULL)
 		return;	/* inside cluster_init: srrd_cluster_start goes on */
 	if (up && srrd_engine_ready(d) < 0) {

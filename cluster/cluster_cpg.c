@@ -61,6 +61,7 @@ struct cluster {
 	uint64_t stall_said;		/* ms of waiting last logged */
 	uint32_t nodeid;
 	unsigned rejoin_ms;		/* next reconnect delay */
+	char conn_err[96];		/* the last failed connect, "" if none */
 	bool work_queued;		/* a core_work() job is in the loop */
 };
 
@@ -409,7 +410,7 @@ static void
 cl_disconnect(struct cluster *c, const char *why, cs_error_t err)
 {
 	if (why)
-		cl_log(LOG_WARNING, "%s: corosync error %d", why, err);
+		cl_log(LOG_WARNING, "%s: %s", why, cs_strerror(err));
 	if (c->cpg_fd >= 0)
 		qb_loop_poll_del(c->loop, c->cpg_fd);
 	if (c->q_fd >= 0)
@@ -430,6 +431,23 @@ cl_disconnect(struct cluster *c, const char *why, cs_error_t err)
 		arm_reconnect(c);
 }
 
+/* Why the last connection attempt failed, in corosync's own words (a
+ * permission error is not "not reachable"); logged when it changes, so a
+ * retry every second does not repeat it. -ENOTCONN. */
+static int
+conn_error(struct cluster *c, const char *call, cs_error_t err)
+{
+	char text[sizeof(c->conn_err)];
+
+	snprintf(text, sizeof(text), "%s: %s", call, cs_strerror(err));
+	if (strcmp(text, c->conn_err) != 0) {
+		cl_log(LOG_WARNING, "cannot connect to corosync (%s); retrying "
+		       "every second", text);
+		snprintf(c->conn_err, sizeof(c->conn_err), "%s", text);
+	}
+	return -ENOTCONN;
+}
+
 static int
 open_cpg(struct cluster *c)
 {
@@ -446,12 +464,14 @@ open_cpg(struct cluster *c)
 	err = cpg_model_initialize(&c->cpg, CPG_MODEL_V1,
 				   (cpg_model_data_t *)&model, c);
 	if (err != CS_OK)
-		return -ENOTCONN;
+		return conn_error(c, "cpg_initialize", err);
 	c->cpg_open = true;
-	if (cpg_local_get(c->cpg, &nodeid) != CS_OK ||
-	    cpg_join(c->cpg, &c->group) != CS_OK ||
-	    cpg_fd_get(c->cpg, &c->cpg_fd) != CS_OK)
-		return -ENOTCONN;
+	if ((err = cpg_local_get(c->cpg, &nodeid)) != CS_OK)
+		return conn_error(c, "cpg_local_get", err);
+	if ((err = cpg_join(c->cpg, &c->group)) != CS_OK)
+		return conn_error(c, "cpg_join", err);
+	if ((err = cpg_fd_get(c->cpg, &c->cpg_fd)) != CS_OK)
+		return conn_error(c, "cpg_fd_get", err);
 	c->nodeid = nodeid;
 	core_set_self(c->core, nodeid, (uint32_t)getpid());
 	if (qb_loop_poll_add(c->loop, QB_LOOP_MED, c->cpg_fd, POLLIN, c,
@@ -471,17 +491,20 @@ open_quorum(struct cluster *c, uint32_t *quorate)
 		.nodelist_notify_fn = on_nodelist,
 	};
 	uint32_t type;
+	cs_error_t err;
 	int q = 0;
 
-	if (quorum_model_initialize(&c->quorum, QUORUM_MODEL_V1,
-				    (quorum_model_data_t *)&model, &type,
-				    c) != CS_OK)
-		return -ENOTCONN;
+	err = quorum_model_initialize(&c->quorum, QUORUM_MODEL_V1,
+				      (quorum_model_data_t *)&model, &type, c);
+	if (err != CS_OK)
+		return conn_error(c, "quorum_initialize", err);
 	c->q_open = true;
-	if (quorum_getquorate(c->quorum, &q) != CS_OK ||
-	    quorum_trackstart(c->quorum, CS_TRACK_CHANGES) != CS_OK ||
-	    quorum_fd_get(c->quorum, &c->q_fd) != CS_OK)
-		return -ENOTCONN;
+	if ((err = quorum_getquorate(c->quorum, &q)) != CS_OK)
+		return conn_error(c, "quorum_getquorate", err);
+	if ((err = quorum_trackstart(c->quorum, CS_TRACK_CHANGES)) != CS_OK)
+		return conn_error(c, "quorum_trackstart", err);
+	if ((err = quorum_fd_get(c->quorum, &c->q_fd)) != CS_OK)
+		return conn_error(c, "quorum_fd_get", err);
 	if (qb_loop_poll_add(c->loop, QB_LOOP_MED, c->q_fd, POLLIN, c,
 			     quorum_ready) != 0) {
 		c->q_fd = -1;
@@ -501,6 +524,9 @@ cl_connect(struct cluster *c)
 		return -ENOTCONN;
 	}
 	c->rejoin_ms = 0;
+	if (c->conn_err[0] != '\0')
+		cl_log(LOG_NOTICE, "connected to corosync");
+	c->conn_err[0] = '\0';
 	core_connected(c->core, true);
 	quorum_seen(c, quorate != 0);
 	return 0;
@@ -585,10 +611,8 @@ cluster_init(qb_loop_t *loop, const struct cluster_config *cfg,
 	 * may already call the API with the handle (srrd asks for the local
 	 * nodeid there): hand it out first. */
 	*out = c;
-	if (cl_connect(c) < 0) {
-		cl_log(LOG_WARNING, "corosync not reachable; retrying every second");
+	if (cl_connect(c) < 0)
 		arm_reconnect(c);
-	}
 	tick_fire(c);
 	return 0;
 }

@@ -56,15 +56,17 @@ struct cw_hdr {
 	uint32_t length;
 };
 
+/* cw_decode()'s verdicts: their own range, below -1000, so that none is
+ * taken for a negative errno (-1..-7 were -EPERM..-E2BIG). */
 enum cw_error {
 	CW_OK = 0,
-	CW_ERR_SHORT = -1,	/* shorter than a header */
-	CW_ERR_MAGIC = -2,
-	CW_ERR_VERSION = -3,	/* valid header of another version */
-	CW_ERR_LENGTH = -4,	/* length field disagrees with the datagram */
-	CW_ERR_SIZE = -5,	/* length above CW_CHUNK_MAX */
-	CW_ERR_TYPE = -6,	/* unknown type */
-	CW_ERR_FLAGS = -7,	/* unknown flag bits */
+	CW_ERR_SHORT = -1001,	/* shorter than a header */
+	CW_ERR_MAGIC = -1002,
+	CW_ERR_VERSION = -1003,	/* valid header of another version */
+	CW_ERR_LENGTH = -1004,	/* length field disagrees with the datagram */
+	CW_ERR_SIZE = -1005,	/* length above CW_CHUNK_MAX */
+	CW_ERR_TYPE = -1006,	/* unknown type */
+	CW_ERR_FLAGS = -1007,	/* unknown flag bits */
 };
 
 void cw_encode_hdr(uint8_t *buf, const struct cw_hdr *h);

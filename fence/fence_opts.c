@@ -144,12 +144,6 @@ fence_cut(const char *s, char *out, size_t outlen)
 	snprintf(out, outlen, "%.*s...(%zu bytes)", head > 0 ? head : 0, s, n);
 }
 
-const char *
-fence_action_name(enum fence_action a)
-{
-	return (unsigned)a < FA_COUNT ? action_names[a] : "?";
-}
-
 int
 fence_action_parse(const char *s, enum fence_action *a)
 {

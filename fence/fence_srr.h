@@ -145,7 +145,6 @@ struct fence_cfg {
 	char separator;
 };
 
-const char *fence_action_name(enum fence_action a);
 /* "meta-data" is taken as "metadata". -EINVAL if unknown. */
 int fence_action_parse(const char *s, enum fence_action *a);
 /* The parameter for a stdin key or option name ('-' and '_' alike, old

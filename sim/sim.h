@@ -119,7 +119,6 @@ struct sim_lpar *sim_lpar_find_id(struct sim_sys *s, unsigned int id);
 int sim_sys_add(struct sim_model *m, const char *name, struct sim_sys **out);
 int sim_lpar_add(struct sim_sys *s, const char *name, struct sim_lpar **out);
 void sim_lpar_remove(struct sim_sys *s, struct sim_lpar *l);
-unsigned int sim_sys_free_id(const struct sim_sys *s, unsigned int from);
 /* Memory (MB) and processor units (x100) not used by active partitions. */
 unsigned int sim_sys_avail_mem(const struct sim_sys *s);
 unsigned int sim_sys_avail_pu(const struct sim_sys *s);

@@ -204,22 +204,6 @@ sim_lpar_remove(struct sim_sys *s, struct sim_lpar *l)
 	}
 }
 
-unsigned int
-sim_sys_free_id(const struct sim_sys *s, unsigned int from)
-{
-	unsigned int id;
-	size_t i;
-	bool taken;
-
-	for (id = from ? from : 1;; id++) {
-		taken = false;
-		for (i = 0; i < s->nlpars && !taken; i++)
-			taken = s->lpars[i]->id == id;
-		if (!taken)
-			return id;
-	}
-}
-
 /* A partition holds its memory and processors while it may execute. */
 static bool
 lpar_holds_resources(const struct sim_lpar *l)
