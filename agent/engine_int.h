@@ -136,6 +136,11 @@ int engine_sys_index(const struct srr_engine *e, const char *name);
 /* engine_results.c */
 void ops_mode_record(struct srr_engine *e, const struct srr_record *r);
 void ops_mode_new_term(struct srr_engine *e);
+void ops_deadlines(struct srr_engine *e);
+int ops_cmd_result(struct srr_engine *e, const struct srr_ev_cmd_result *r);
+int ops_query_result(struct srr_engine *e,
+		     const struct srr_ev_query_result *q);
+int ops_operator(struct srr_engine *e, const struct srr_ev_operator *o);
 
 /* engine_watch.c */
 void watch_tick(struct srr_engine *e, struct srr_mono now, struct srr_wall w);
@@ -184,17 +189,14 @@ void ops_new_term(struct srr_engine *e);
 void ops_plan(struct srr_engine *e, int s);
 /* true if the restart was taken (planned or marked manual) */
 bool ops_manual(struct srr_engine *e, int s, const char *lpar);
-void ops_step(struct srr_engine *e);
 bool ops_closed_this_outage(const struct srr_engine *e, const struct eop *o);
-void ops_deadlines(struct srr_engine *e);
+struct eop *ops_primary(struct srr_engine *e, const char *lpar, int src);
+
+/* engine_restart.c */
+void ops_step(struct srr_engine *e);
 void ops_query(struct srr_engine *e, struct eop *op);
 void ops_emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd,
 		  int dst);
-int ops_cmd_result(struct srr_engine *e, const struct srr_ev_cmd_result *r);
-int ops_query_result(struct srr_engine *e,
-		     const struct srr_ev_query_result *q);
-int ops_operator(struct srr_engine *e, const struct srr_ev_operator *o);
-struct eop *ops_primary(struct srr_engine *e, const char *lpar, int src);
 
 /* engine_cleanup.c */
 void cleanup_step(struct srr_engine *e, struct eop *op);

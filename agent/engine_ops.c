@@ -1,8 +1,8 @@
 /*
- * engine_ops.c: operations. The one transition function (ops_propose),
- * the ledger's view (ops_record), planning, the restart path with retries
- * and backoff, reconciliation of `restarting` operations, operator
- * requests.
+ * engine_ops.c: the operations table. The one transition function
+ * (ops_propose, ops_change_state), the ledger's view (ops_record, a new
+ * epoch or term), planning (ops_plan, ops_manual). Driving operations is
+ * in engine_restart.c, what comes back in engine_results.c.
  *
  * An operation's status changes only through the ledger: the engine
  * proposes the next record (a REPLICATE action) and acts on it once the

@@ -1,7 +1,9 @@
 /*
- * engine_restart.c: driving operations: the step after each event, the
- * restart path (validate, intent, gate, command), results with retries and
- * backoff, reconciliation, operator requests.
+ * engine_restart.c: driving operations: the step after each event
+ * (ops_step), the restart path (validate, intent, gate, command) with
+ * retries and backoff, the reconciliation query of an operation whose
+ * outcome is unknown (ops_query), and the one place a command is emitted
+ * (ops_emit_cmd). Results and operator requests: engine_results.c.
  */
 #include "config.h"
 
