@@ -172,7 +172,7 @@ engine_leader(const struct srr_engine *e)
 bool
 engine_acting(const struct srr_engine *e)
 {
-	bool quorate = e->quorate || (e->c.fault & SRR_FAULT_NO_QUORUM);
+	bool quorate = e->quorate || (e->fault & SRR_FAULT_NO_QUORUM);
 
 	return engine_leader(e) && e->synced == e->epoch && quorate &&
 	       e->have_tick;
@@ -322,6 +322,12 @@ srr_engine_sys_confirmed_down(const struct srr_engine *e, int sys)
 	if (sys < 0 || sys >= e->c.nsys)
 		return false;
 	return watch_down((struct srr_engine *)e, sys, why, sizeof(why));
+}
+
+void
+srr_engine_set_faults(struct srr_engine *e, unsigned mask)
+{
+	e->fault = mask;
 }
 
 uint64_t

@@ -34,15 +34,6 @@ struct srr_mono {
 #define SRR_MAX_LPARS	4096	/* per system inventory */
 #define SRR_ALERT_LEN	320
 
-/* Test-only switches that turn off one part of the gate, so that the
- * simulator can show it would catch the bug. Never set by srrd. */
-enum srr_fault {
-	SRR_FAULT_NO_QUORUM	= 1 << 0,	/* ignore quorum */
-	SRR_FAULT_NO_CONFIRM	= 1 << 1,	/* ambiguous counts as down */
-	SRR_FAULT_NO_DELIVERY	= 1 << 2,	/* act before the ledger agreed */
-	SRR_FAULT_NO_DEST_CHECK	= 1 << 3,	/* clean up without confirming */
-};
-
 struct srr_sys_conf {
 	char name[SRR_NAME_LEN];
 	int ndest;
@@ -87,7 +78,6 @@ struct srr_engine_conf {
 	int64_t cmd_timeout_ms;
 	/* A query with no answer after this long is asked again. 0: 120000 */
 	int64_t query_timeout_ms;
-	unsigned fault;			/* enum srr_fault; tests only */
 };
 
 /* ---------------------------------------------------------------- events */

@@ -52,7 +52,7 @@ cleanup_step(struct srr_engine *e, struct eop *op)
 	if (!watch_operating(e, op->src) || e->now < op->next_ms) {
 		op->delivered = false;
 	} else if (!cleanup_dest_fresh(e, op) &&
-		   !(e->c.fault & SRR_FAULT_NO_DEST_CHECK)) {
+		   !(e->fault & SRR_FAULT_NO_DEST_CHECK)) {
 		op->delivered = false;
 		ops_query(e, op);
 	} else if (op->delivered && op->rec.status == SRR_OP_CLEANING &&

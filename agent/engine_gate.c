@@ -25,7 +25,7 @@ gate_cluster(struct srr_engine *e)
 	if (e->synced != e->epoch)
 		REFUSE("gate: state sync of epoch %llu not complete",
 		       (unsigned long long)e->epoch);
-	if (!e->quorate && !(e->c.fault & SRR_FAULT_NO_QUORUM))
+	if (!e->quorate && !(e->fault & SRR_FAULT_NO_QUORUM))
 		REFUSE("gate: the partition of agents is not quorate");
 	if (!e->config_agree)
 		REFUSE("gate: members run different configurations");
@@ -126,7 +126,7 @@ static const char *
 gate_delivered(struct srr_engine *e, const struct eop *op, enum srr_op_status st,
 	       uint32_t attempt)
 {
-	if (e->c.fault & SRR_FAULT_NO_DELIVERY)
+	if (e->fault & SRR_FAULT_NO_DELIVERY)
 		return NULL;
 	if (!op->delivered || op->prop_epoch != e->epoch || !op->have_rec ||
 	    op->rec.status != st || op->prop.status != st ||
@@ -176,7 +176,7 @@ gate_cleanup(struct srr_engine *e, struct eop *op)
 	if (!watch_operating(e, op->src))
 		REFUSE("gate: source %s is not Operating or Standby on every "
 		       "HMC", e->c.sys[op->src].name);
-	if (!cleanup_dest_fresh(e, op) && !(e->c.fault & SRR_FAULT_NO_DEST_CHECK))
+	if (!cleanup_dest_fresh(e, op) && !(e->fault & SRR_FAULT_NO_DEST_CHECK))
 		REFUSE("gate: %.64s not confirmed active on %.64s lately",
 		       op->rec.lpar, op->rec.dst);
 	return gate_delivered(e, op, SRR_OP_CLEANING, op->prop.cl_attempts);

@@ -7,6 +7,7 @@
 #include <qb/qblog.h>
 
 #include "agent/engine.h"
+#include "agent/engine_fault.h"
 
 #define elog(prio, ...) qb_log(prio, "engine: " __VA_ARGS__)
 
@@ -87,6 +88,7 @@ struct esys {
 
 struct srr_engine {
 	struct srr_engine_conf c;
+	unsigned fault;			/* engine_fault.h; tests only */
 	struct srr_lpar_conf *lparc;
 	/* cluster */
 	uint64_t epoch;

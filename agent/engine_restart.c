@@ -158,7 +158,7 @@ drive_restart(struct srr_engine *e, struct eop *op)
 	snprintf(next.dst, sizeof(next.dst), "%s", e->c.sys[d].name);
 	op->dst = d;
 	if (ops_change_state(e, op, &next, "restart intent") == 0 &&
-	    (e->c.fault & SRR_FAULT_NO_DELIVERY)) {
+	    (e->fault & SRR_FAULT_NO_DELIVERY)) {
 		/* The broken gate under test: act before the ledger agreed. */
 		uint32_t keep = op->rec.attempts;
 

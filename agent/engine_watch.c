@@ -53,7 +53,7 @@ watch_tick(struct srr_engine *e, struct srr_mono now, struct srr_wall w)
 static bool
 is_down_state(const struct srr_engine *e, enum hmc_sys_state st)
 {
-	if (e->c.fault & SRR_FAULT_NO_CONFIRM)
+	if (e->fault & SRR_FAULT_NO_CONFIRM)
 		return hmc_sys_state_class(st) != HMC_CLASS_OPERATING;
 	return (unsigned)st < 32 && (e->c.down_mask & (1u << st)) &&
 	       hmc_sys_state_class(st) != HMC_CLASS_OPERATING;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "dsim.h"
+#include "agent/engine_fault.h"
 
 #define CHAOS_MS	30000
 #define CALM_MS		90000
@@ -38,6 +39,7 @@ agent_start(struct sim *s, int ai)
 	s->conf.nodeid = a->nodeid;
 	if (srr_engine_new(&s->conf, &a->eng) < 0)
 		abort();
+	srr_engine_set_faults(a->eng, s->fault);
 	if (s->sqlite && srr_store_open(a->path, &a->store, err, sizeof(err)) < 0) {
 		sim_violation(s, "agent %d: %s", ai + 1, err);
 		return;
@@ -348,7 +350,6 @@ setup_conf(struct sim *s)
 	c->backoff_max_ms = 8000;
 	c->cmd_timeout_ms = 40000;	/* restarts take up to 28 s */
 	c->query_timeout_ms = 5000;
-	c->fault = s->fault;
 	c->lpar = s->lconf;
 	c->nlpar = (size_t)s->nlp;
 }
