@@ -331,6 +331,12 @@ srr_engine_set_faults(struct srr_engine *e, unsigned mask)
 }
 
 uint64_t
+srr_engine_broken_rules(const struct srr_engine *e)
+{
+	return e->broken_rules;
+}
+
+uint64_t
 srr_engine_ignored_results(const struct srr_engine *e)
 {
 	return e->ignored;

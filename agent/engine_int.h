@@ -89,6 +89,7 @@ struct esys {
 struct srr_engine {
 	struct srr_engine_conf c;
 	unsigned fault;			/* engine_fault.h; tests only */
+	uint64_t broken_rules;		/* transitions refused (a bug) */
 	struct srr_lpar_conf *lparc;
 	/* cluster */
 	uint64_t epoch;

@@ -88,9 +88,12 @@ ops_change_state(struct srr_engine *e, struct eop *op, struct srr_record *next,
 	if (op->pending)
 		return -EBUSY;
 	if (op->have_rec && !srr_op_transition_ok(op->rec.status, next->status)) {
-		elog(LOG_CRIT, "op %s: refused transition %s -> %s (%s)", id,
+		e->broken_rules++;
+		elog(LOG_CRIT, "op %s: refused transition %s -> %s (%s); "
+		     "broken rules so far: %llu", id,
 		     srr_op_status_name(op->rec.status),
-		     srr_op_status_name(next->status), reason);
+		     srr_op_status_name(next->status), reason,
+		     (unsigned long long)e->broken_rules);
 		return -EINVAL;
 	}
 	next->updated = e->wall;

@@ -72,6 +72,18 @@ agent_start(struct sim *s, int ai)
 	push_tick(s, ai);
 }
 
+/* A refused status transition is a bug in the engine, whatever follows. */
+static void
+check_broken_rules(struct sim *s, int ai)
+{
+	uint64_t n = srr_engine_broken_rules(s->a[ai].eng);
+
+	if (n > 0)
+		sim_violation(s, "agent %d: %llu status transition%s refused "
+			      "(a broken rule, logged LOG_CRIT)", ai + 1,
+			      (unsigned long long)n, n == 1 ? "" : "s");
+}
+
 static void
 agent_crash(struct sim *s, int ai)
 {
@@ -79,6 +91,7 @@ agent_crash(struct sim *s, int ai)
 
 	a->up = false;
 	s->ignored += srr_engine_ignored_results(a->eng);
+	check_broken_rules(s, ai);
 	srr_engine_free(a->eng);
 	a->eng = NULL;
 	if (s->sqlite) {	/* memory is lost; the store is not */
@@ -593,6 +606,10 @@ static void
 check_final(struct sim *s)
 {
 	int i, k;
+
+	for (i = 0; i < s->na; i++)
+		if (s->a[i].eng != NULL)
+			check_broken_rules(s, i);
 
 	for (k = 0; k < s->nlp; k++) {
 		const struct tlpar *l = &s->lp[k];
