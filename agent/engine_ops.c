@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,14 +66,37 @@ ops_open(const struct eop *op)
 	return st != SRR_OP_CLEANED && st != SRR_OP_ABANDONED;
 }
 
+/* The same refusal, its numbers apart: "stall guard for 900 more ms" and
+ * "... 1900 more ms" are one state of the gate; the epoch or leader in
+ * "not the leader of epoch E (leader is L)" is detail, the part is not. */
+static bool
+same_refusal(const char *a, const char *b)
+{
+	while (*a != '\0' && *b != '\0') {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			while (isdigit((unsigned char)*a))
+				a++;
+			while (isdigit((unsigned char)*b))
+				b++;
+		} else if (*a++ != *b++) {
+			return false;
+		}
+	}
+	return *a == *b;
+}
+
+/* An alert when the refusing part changes, not at each new text; the
+ * view (srrctl) always shows the latest text, countdown included. */
 void
 ops_refuse(struct srr_engine *e, struct eop *op, enum srr_alert_kind k,
 	   const char *why)
 {
-	if (strcmp(op->refusal, why) == 0)
-		return;
+	bool same = same_refusal(op->refusal, why);
+
 	snprintf(op->refusal, sizeof(op->refusal), "%s", why);
-	engine_alert(e, k, "%s from %s: %s", op->rec.lpar, op->rec.src, why);
+	if (!same)
+		engine_alert(e, k, "%s from %s: %s", op->rec.lpar, op->rec.src,
+			     why);
 }
 
 /* The one place an operation's status changes: checks the lattice, logs,

@@ -1693,6 +1693,45 @@ test_stall_guard_holds_a_confirmed_source(void **state)
 	free_h(h);
 }
 
+static size_t
+alerts_with(struct h *h, const char *text)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->nacts; i++)
+		n += h->acts[i].type == SRR_ACT_ALERT &&
+		     strstr(h->acts[i].text, text) != NULL;
+	return n;
+}
+
+/* Alerts follow the refusing gate part, not its text: a stall guard of
+ * 15 s that counts down each second is one alert for the partition, not
+ * one a second. */
+static void
+test_stall_countdown_alerts_once(void **state)
+{
+	struct srr_engine_conf c;
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.confirm_t_ms = 15000;
+	h = estate_conf(&c);
+	poll(h);
+	h->st[SRC] = HMC_SYS_NO_CONNECTION;
+	poll(h); poll(h);
+	h->now += 5000;		/* the loop stalled */
+	poll(h);
+	opr(h, SRR_OPR_CONFIRM);
+	for (i = 0; i < 14; i++)
+		poll(h);
+	print_message("# db1's stall guard alerts over 15 s: %zu\n",
+		      alerts_with(h, "db1 from SRC: gate: stall guard"));
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	assert_int_equal(alerts_with(h, "db1 from SRC: gate: stall guard"), 1);
+	free_h(h);
+}
+
 /* The source dies; the planned records come back, the restart intent is
  * held back (returned: its index in h->held). */
 static size_t
@@ -2192,6 +2231,7 @@ main(void)
 		cmocka_unit_test(test_backoff_survives_a_new_epoch),
 		cmocka_unit_test(test_destination_check_ages),
 		cmocka_unit_test(test_stall_guard_holds_a_confirmed_source),
+		cmocka_unit_test(test_stall_countdown_alerts_once),
 		cmocka_unit_test(test_intent_void_when_leader_moves_inside_the_epoch),
 		cmocka_unit_test(test_cleanup_held_if_on_another_destination),
 		cmocka_unit_test(test_cleanup_unknown_outcome_keeps_debt),
