@@ -124,6 +124,8 @@ done
 echo "# soak: $round rounds in $MINUTES minutes, seed $SEED, violations $violations"
 for f in "${FAULTS[@]}"; do echo "#   $f: ${seen[$f]:-0} rounds"; done
 echo "# RSS (kB) of srrd 1 2 3: start $RSS0, end $(rss_all)"
+# a clean stop (under ASan, LeakSanitizer reports what was never freed)
+for k in $ALL; do srrd_kill "$k" TERM; done
 echo "1..$TAP_N"
 TAP_PLAN=$TAP_N
 tap_done
