@@ -55,6 +55,17 @@ P(const char *name)
 	return p;
 }
 
+/* SRR_TEST_TIME_FACTOR (tests/valgrind-test.sh sets 5): the bounds of the
+ * tests that time channels, for a client slowed down by valgrind. */
+static int64_t
+time_factor(void)
+{
+	const char *s = getenv("SRR_TEST_TIME_FACTOR");
+	long f = s != NULL ? strtol(s, NULL, 10) : 1;
+
+	return f >= 1 && f <= 20 ? f : 1;
+}
+
 static int64_t
 now_ms(void)
 {
@@ -541,8 +552,8 @@ test_channels_parallel(void **state)
 	for (i = 0; i < HMC_CHANNELS_MAX; i++)
 		assert_int_equal(hmc_conn_start(c, "sleep 1", &ch[i]), 0);
 	assert_int_equal(hmc_conn_start(c, "echo x", &extra), -EBUSY);
-	chans_wait(c, ch, HMC_CHANNELS_MAX, 10000);
-	assert_true(now_ms() - t0 < 4000);
+	chans_wait(c, ch, HMC_CHANNELS_MAX, 10000 * time_factor());
+	assert_true(now_ms() - t0 < 4000 * time_factor());
 	for (i = 0; i < HMC_CHANNELS_MAX; i++) {
 		assert_int_equal(hmc_chan_finish(ch[i], &r), 0);
 		assert_int_equal(r.exit_status, 0);
@@ -575,20 +586,20 @@ test_channels_drop_and_timeout(void **state)
 	int64_t t0;
 	int i;
 
-	o.command_timeout_ms = 1000;
+	o.command_timeout_ms = 1000 * time_factor();	/* < sleep 20 */
 	c = conn_with(&o);
 	assert_int_equal(hmc_conn_start(c, "sleep 20", &ch[0]), 0);
 	assert_int_equal(hmc_conn_start(c, "sleep 20", &ch[1]), 0);
 	assert_int_equal(hmc_conn_start(c, "drop", &ch[2]), 0);
-	chans_wait(c, ch, 3, 5000);
+	chans_wait(c, ch, 3, 5000 * time_factor());
 	for (i = 0; i < 3; i++)
 		assert_int_equal(hmc_chan_finish(ch[i], &r), -ECONNRESET);
 	assert_false(hmc_conn_connected(c));
 	t0 = now_ms();
 	assert_int_equal(hmc_conn_start(c, "sleep 20", &ch[0]), 0);
 	assert_int_equal(hmc_conn_start(c, "echo ok", &ch[1]), 0);
-	chans_wait(c, ch, 2, 5000);
-	assert_true(now_ms() - t0 >= 900);
+	chans_wait(c, ch, 2, 5000 * time_factor());
+	assert_true(now_ms() - t0 >= 900 * time_factor());
 	assert_int_equal(hmc_chan_finish(ch[0], &r), -ETIMEDOUT);
 	assert_int_equal(hmc_chan_finish(ch[1], &r), 0);
 	assert_string_equal(r.out, "ok\n");
