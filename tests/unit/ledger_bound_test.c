@@ -25,6 +25,16 @@
 
 #define N_BIG	40000
 
+/* The time bounds hold for the code as built, not for it under
+ * AddressSanitizer (build-sanitizers/), whose allocator makes the big
+ * realloc copies several times slower (648 ms for a 250 ms bound, seen
+ * in a CI run): there the times are printed, and the memory checked. */
+#ifdef __SANITIZE_ADDRESS__
+#define TIMED	0
+#else
+#define TIMED	1
+#endif
+
 static long
 rss_kb(void)
 {
@@ -115,7 +125,7 @@ test_hostile_delta_allocates_nothing(void **state)
 	       steps, ms);
 	assert_int_equal(rc, -EBADMSG);
 	assert_int_equal(srr_ledger_count(l), 0);
-	assert_true(ms < 250);
+	assert_true(!TIMED || ms < 250);
 	srr_ledger_free(l);
 	free(buf);
 	free(one);
@@ -157,7 +167,7 @@ test_big_merge_and_delta_are_fast(void **state)
 	       N_BIG, N_BIG, dms, xlen, mms);
 	assert_int_equal(srr_ledger_count(a), 2 * N_BIG);
 	/* quadratic took 5.7 s here; O(n log n) is tens of ms */
-	assert_true(dms < 1000 && mms < 1000);
+	assert_true(!TIMED || (dms < 1000 && mms < 1000));
 	free(dg);
 	free(delta);
 	srr_ledger_free(a);
@@ -182,7 +192,7 @@ test_merge_steps_bounded(void **state)
 	assert_int_equal(srr_ledger_count(a), 150001);
 	/* steps are 20 ms of work; the spikes are the ledger's array doubling
 	 * (a realloc copy of up to 165 MB here), not the walk */
-	assert_true(worst < 250);
+	assert_true(!TIMED || worst < 250);
 	/* broken by its last byte: refused, nothing merged */
 	delta[xlen - 1] ^= 0xff;
 	srr_ledger_free(a);
