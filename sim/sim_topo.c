@@ -342,8 +342,8 @@ topo_handler(void *user, const char *section, const char *name,
 }
 
 /* inih's line reader: a section header is kept whole in X->section and
- * inih gets "[s]"; a line inih would cut is refused (X->bad_line) and
- * inih gets an empty line. */
+ * inih gets "[s]"; a line inih would cut, or one holding a NUL byte, is
+ * refused (X->bad_line) and inih gets an empty line. */
 static char *
 topo_reader(char *buf, int num, void *stream)
 {
@@ -357,6 +357,12 @@ topo_reader(char *buf, int num, void *stream)
 	x->lineno++;
 	if (n > 0 && x->line[n - 1] == '\n')
 		x->line[--n] = '\0';
+	if (strlen(x->line) != (size_t)n) {	/* a NUL byte would cut it */
+		if (x->bad_line == 0)
+			x->bad_line = x->lineno;
+		snprintf(buf, (size_t)num, "\n");
+		return buf;
+	}
 	/* where inih would see a header: after a BOM (line 1) and blanks */
 	p = x->line;
 	if (x->lineno == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
@@ -403,9 +409,9 @@ sim_topo_load(struct sim_model *m, const char *path, char *err, size_t errlen)
 	fclose(x.fp);
 	free(x.line);
 	if (x.bad_line != 0 && (line == 0 || x.bad_line < line)) {
-		snprintf(err, errlen, "%.200s:%d: a line longer than %d bytes, "
-			 "or a section name longer than %d", path, x.bad_line,
-			 TOPO_LINE_MAX, (int)sizeof(x.section) - 1);
+		snprintf(err, errlen, "%.200s:%d: a NUL byte, a line longer "
+			 "than %d bytes, or a section name longer than %d", path,
+			 x.bad_line, TOPO_LINE_MAX, (int)sizeof(x.section) - 1);
 		return -EINVAL;
 	}
 	if (line > 0) {

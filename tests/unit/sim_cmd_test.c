@@ -620,7 +620,17 @@ test_bad_topology_says_where(void **state)
 	fclose(fp);
 	assert_int_equal(sim_model_init(&m), 0);
 	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, ":2: a line longer than 198 bytes"));
+	assert_non_null(strstr(err, ":2: a NUL byte, a line longer than 198 bytes"));
+	sim_model_free(&m);
+	/* A NUL byte in a line: refused, not read up to it. */
+	fp = fopen(path, "w");
+	fputs("[system a]\ntype_model = 9119", fp);
+	fputc('\0', fp);
+	fputs("-MME\n", fp);
+	fclose(fp);
+	assert_int_equal(sim_model_init(&m), 0);
+	assert_int_equal(sim_topo_load(&m, path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":2: a NUL byte"));
 	sim_model_free(&m);
 	/* An indented header is a header (inih's reading): its keys are not
 	 * given to the section above. */
