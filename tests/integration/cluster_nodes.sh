@@ -186,7 +186,7 @@ tap_is "$bad_input" 0 "no member counted a malformed message"
 
 if [ "$N" = 3 ]; then
 	# ---- a hostile peer in the group: malformed messages, then silence ----
-	JUNK_BIN=${TOP_BUILDDIR:-.}/cluster/cluster_junk
+	JUNK_BIN=${TOP_BUILDDIR:-.}/tests/cluster/cluster_junk
 	cl_kill 1 probe
 	probe_start 1	# back to the common digest
 	cl_wait 30 probe_agree $ALL

@@ -1,9 +1,9 @@
 #!/bin/bash
 # srrd_hostile_peer.sh: a hostile process joins srrd's CPG group
-# (cluster/cluster_junk on node 2) and multicasts 240 bad messages: random
-# bytes, truncated headers, lying lengths, spoofed senders, unknown types,
-# another version, 1 MB messages, well-formed ones of a stale epoch, and
-# current-epoch ones that break the protocol (a RECORD above the cap, a
+# (tests/cluster/cluster_junk on node 2) and multicasts 240 bad messages:
+# random bytes, truncated headers, lying lengths, spoofed senders, unknown
+# types, another version, 1 MB messages, well-formed ones of a stale epoch,
+# and current-epoch ones that break the protocol (a RECORD above the cap, a
 # chunked RECORD, a DIGEST without a HELLO); then it stays, silent. Every
 # srrd keeps running and counts the drops (srrctl status, the metrics),
 # its peak memory grows by a bounded amount (printed), the silent peer is
@@ -12,7 +12,7 @@
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd_stack.sh"
 srr_begin 240 "$@"
-JUNK_BIN=$TOP_BUILDDIR/cluster/cluster_junk
+JUNK_BIN=$TOP_BUILDDIR/tests/cluster/cluster_junk
 [ -x "$JUNK_BIN" ] || tap_skip_all "cluster_junk not built"
 
 tap_plan 9

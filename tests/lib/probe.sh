@@ -1,5 +1,5 @@
-# tests/lib/probe.sh: drive cluster_probe (cluster/cluster_probe.c) on the
-# nodes of tests/lib/cluster.sh (bash; source after cluster.sh).
+# tests/lib/probe.sh: drive cluster_probe (tests/cluster/cluster_probe.c)
+# on the nodes of tests/lib/cluster.sh (bash; source after cluster.sh).
 #   probe_start k [DIGEST]  start a probe on node k (group srrha-test);
 #                           PROBE_NAME (default probe) names a second one
 #                           on the same node (its log: NAME.log)
@@ -22,7 +22,7 @@
 #   probe_preflight         skip the whole test (TAP) without root, corosync
 #                           or a built probe
 # Every function takes k as N (the probe) or N:NAME (PROBE_NAME=NAME).
-PROBE_BIN=${PROBE_BIN:-${TOP_BUILDDIR:-.}/cluster/cluster_probe}
+PROBE_BIN=${PROBE_BIN:-${TOP_BUILDDIR:-.}/tests/cluster/cluster_probe}
 PROBE_DIGEST=${PROBE_DIGEST:-cfg-default}
 # probes exclude a member silent this long (cluster_config.hello_timeout_ms)
 PROBE_HELLO_TIMEOUT=${PROBE_HELLO_TIMEOUT:-10000}
