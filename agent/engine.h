@@ -267,8 +267,9 @@ const struct srr_action *srr_engine_actions(const struct srr_engine *e,
 /* Read-only views for srrctl and tests. */
 bool srr_engine_is_acting_leader(const struct srr_engine *e);
 bool srr_engine_sys_confirmed_down(const struct srr_engine *e, int sys);
-/* Status transitions the engine refused (ops_change_state): each is a
- * bug, logged LOG_CRIT; the simulator fails on any. */
+/* Status transitions the engine refused (ops_change_state) and phase
+ * moves outside the phase table (op_phase): each is a bug, logged
+ * LOG_CRIT; the simulator fails on any. */
 uint64_t srr_engine_broken_rules(const struct srr_engine *e);
 /* Results and answers ignored because their tag was not the outstanding
  * one (late, duplicated, of an older attempt or epoch). */

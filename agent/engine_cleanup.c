@@ -20,9 +20,10 @@ send_cleanup(struct srr_engine *e, struct eop *op)
 {
 	const char *why = gate_cleanup(e, op);
 
-	op->delivered = false;	/* now or never: see cleanup_step */
 	if (why != NULL) {
 		ops_refuse(e, op, SRR_ALERT_REFUSED, why);
+		op_settle(e, op, "cleanup intent refused by the gate: given "
+			  "back");	/* now or never: see cleanup_step */
 		return;
 	}
 	ops_emit_cmd(e, op, HMC_RR_CLEANUP, op->dst);
@@ -38,7 +39,7 @@ cleanup_dest_fresh(const struct srr_engine *e, const struct eop *op)
 	return op->dest_ok && e->now - op->dest_ok_at <= 3 * e->c.poll_ms;
 }
 
-/* A delivered cleanup intent is sent in the step of its delivery or
+/* An agreed cleanup intent is sent in the step of its agreement or
  * never, as a restart's is (send_restart): one held back (the source not
  * seen Operating lately, the destination check aged) and sent seconds
  * later went out from an agent that had not yet learned of a new
@@ -50,12 +51,11 @@ cleanup_step(struct srr_engine *e, struct eop *op)
 	struct srr_record next;
 
 	if (!watch_operating(e, op->src) || e->now < op->next_ms) {
-		op->delivered = false;
+		return;		/* an agreed intent is given back (step_op) */
 	} else if (!cleanup_dest_fresh(e, op) &&
 		   !(e->fault & SRR_FAULT_NO_DEST_CHECK)) {
-		op->delivered = false;
 		ops_query(e, op);
-	} else if (op->delivered && op->rec.status == SRR_OP_CLEANING &&
+	} else if (op->phase == PH_AGREED && op->rec.status == SRR_OP_CLEANING &&
 		   op->cl_intent == op->rec.cl_attempts) {
 		send_cleanup(e, op);
 	} else if (gate_cluster(e) == NULL) {
@@ -101,7 +101,7 @@ cleanup_cmd_result(struct srr_engine *e, struct eop *op,
 	struct srr_record next = op->rec;
 
 	op->dest_ok = false;
-	if (op->pending || op->rec.status != SRR_OP_CLEANING)
+	if (op->rec.status != SRR_OP_CLEANING)
 		return;
 	if (r->exit_status == 0 || strcmp(r->code, HSCL_NOT_FOUND) == 0) {
 		engine_alert(e, SRR_ALERT_DONE, "debt of %s on %s cleaned%s",

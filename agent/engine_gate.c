@@ -128,8 +128,8 @@ gate_delivered(struct srr_engine *e, const struct eop *op, enum srr_op_status st
 {
 	if (e->fault & SRR_FAULT_NO_DELIVERY)
 		return NULL;
-	if (!op->delivered || op->prop_epoch != e->epoch || !op->have_rec ||
-	    op->rec.status != st || op->prop.status != st ||
+	if (op->phase != PH_AGREED || op->prop_epoch != e->epoch ||
+	    !op->have_rec || op->rec.status != st || op->prop.status != st ||
 	    (st == SRR_OP_RESTARTING ? op->rec.attempts : op->rec.cl_attempts)
 	    != attempt)
 		REFUSE("gate: the %s intent for %.64s (attempt %u) is not yet in "

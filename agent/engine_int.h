@@ -11,30 +11,40 @@
 
 #define elog(prio, ...) qb_log(prio, "engine: " __VA_ARGS__)
 
-/* What this agent has asked of the HMC for an operation and not heard of. */
-enum inflight {
-	IF_NONE = 0,
-	IF_VALIDATE,
-	IF_RESTART,
-	IF_CLEANUP,
-	IF_QUERY,
+/*
+ * What this agent has out for an operation, and so what it waits for: its
+ * phase (doc/engine.md, "Phases"). The ledger's status says where the
+ * operation stands in the cluster; the phase is local, and changes only
+ * through op_phase(), which checks it against the table in engine_ops.c
+ * and logs it. Each waiting phase has a deadline (ops_deadlines).
+ */
+enum op_phase {
+	PH_IDLE = 0,		/* nothing out: the next step reads the status */
+	PH_PROPOSED,		/* a record proposed, not back from the cluster */
+	PH_AGREED,		/* our intent came back merged in its epoch,
+				 * uncontended: sent in this step or given back */
+	PH_VALIDATING,		/* rrstartlpar -o validate out */
+	PH_RESTART_OUT,		/* rrstartlpar -o restart out */
+	PH_CLEANUP_OUT,		/* rrstartlpar -o cleanup out */
+	PH_QUERYING,		/* where is the partition? (reconcile, cleanup) */
+	PH_RECONCILING,		/* restarting, outcome unknown here: a query due */
+	PH_COUNT
 };
 
 struct eop {
 	bool have_rec;			/* a merged copy exists */
 	struct srr_record rec;		/* the ledger's copy (merged) */
-	bool pending;			/* a proposal is out, not back yet */
-	struct srr_record prop;
+	enum op_phase phase;
+	int64_t phase_since;		/* when (mono ms) it entered the phase */
+	bool phase_alerted;		/* its deadline's alert is raised */
+	struct srr_record prop;		/* PH_PROPOSED: the record out */
 	uint64_t prop_epoch;
-	bool delivered;			/* prop came back merged in prop_epoch */
 	bool contended;			/* another copy of prop's step merged */
-	enum inflight inflight;
-	uint32_t inflight_attempt;
-	srr_tag tag;			/* of the command or query in flight */
-	uint64_t inflight_epoch;	/* the epoch it was sent in */
-	int inflight_dst;		/* the destination it was sent to */
-	int64_t inflight_since;		/* when (mono ms): its deadline */
-	uint64_t query_epoch;
+	/* The command or query out (PH_VALIDATING to PH_QUERYING). */
+	srr_tag tag;
+	uint32_t out_attempt;
+	uint64_t out_epoch;		/* the epoch it was sent in */
+	int out_dst;			/* the destination it was sent to */
 	bool validated;			/* validate passed for rec.dst */
 	int validated_dst;
 	bool dest_ok;			/* partition seen active on rec.dst */
@@ -43,14 +53,16 @@ struct eop {
 	 * debt is of this outage until the source is seen up after it. */
 	int64_t closed_seen;
 	uint32_t cl_intent;		/* cleanup attempt we proposed, 0 */
-	bool need_reconcile;
 	bool manual;			/* operator asked: skip the tiers */
 	int64_t next_ms;		/* backoff: not before */
 	uint32_t retry_base;		/* attempts when last replayed */
 	bool exhausted_alerted;
 	int src, dst;			/* system indices, -1 if unknown */
 	uint32_t mem_mb, proc_centi;	/* from the inventory, for placement */
+	/* The last refusal, and the phase it came in: an alert is raised
+	 * when either changes (ops_refuse), not at each new text. */
 	char refusal[SRR_ALERT_LEN];
+	enum op_phase refusal_phase;
 };
 
 struct ehmc {
@@ -177,6 +189,12 @@ bool place_caps_allow(const struct srr_engine *e, const struct eop *op,
 int place_choose(struct srr_engine *e, struct eop *op);
 
 /* engine_ops.c */
+void op_phase(struct srr_engine *e, struct eop *op, enum op_phase to,
+	      const char *why);
+void op_settle(struct srr_engine *e, struct eop *op, const char *why);
+bool op_busy(const struct eop *op);
+const char *op_phase_name(enum op_phase p);
+enum srr_op_status ops_cur_status(const struct eop *op);
 struct eop *ops_find(struct srr_engine *e, const struct srr_op_id *id);
 /* The next record: TO, with CODE (NULL: keep) and MSG (the reason). */
 int ops_propose(struct srr_engine *e, struct eop *op, enum srr_op_status to,

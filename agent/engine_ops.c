@@ -6,7 +6,9 @@
  *
  * An operation's status changes only through the ledger: the engine
  * proposes the next record (a REPLICATE action) and acts on it once the
- * record comes back merged in the same epoch (SRR_EV_RECORD).
+ * record comes back merged in the same epoch (SRR_EV_RECORD). What this
+ * agent has out for it is its phase (engine_int.h), which changes only
+ * through op_phase() and the table below.
  */
 #include "config.h"
 
@@ -52,16 +54,97 @@ ops_add(struct srr_engine *e, const struct srr_record *r)
 	return op;
 }
 
-static enum srr_op_status
-cur_status(const struct eop *op)
+#define P(x)	(1u << (x))
+
+/* The phases and the moves allowed from each (doc/engine.md, "Phases").
+ * Any phase that has nothing out may propose; a command or query out
+ * ends only by its result or its deadline (the results' handlers may
+ * propose at once); an agreed intent is sent in its step or given back. */
+static const struct {
+	const char *name;
+	unsigned to;
+} phases[PH_COUNT] = {
+	[PH_IDLE] = { "idle", P(PH_PROPOSED) | P(PH_VALIDATING) |
+		P(PH_QUERYING) | P(PH_RECONCILING) },
+	[PH_PROPOSED] = { "proposed", P(PH_AGREED) | P(PH_IDLE) |
+		P(PH_RECONCILING) },
+	[PH_AGREED] = { "agreed", P(PH_RESTART_OUT) | P(PH_CLEANUP_OUT) |
+		P(PH_PROPOSED) | P(PH_QUERYING) | P(PH_IDLE) |
+		P(PH_RECONCILING) },
+	[PH_VALIDATING] = { "validating", P(PH_PROPOSED) | P(PH_IDLE) |
+		P(PH_RECONCILING) },
+	[PH_RESTART_OUT] = { "restart out", P(PH_PROPOSED) | P(PH_IDLE) |
+		P(PH_RECONCILING) },
+	[PH_CLEANUP_OUT] = { "cleanup out", P(PH_PROPOSED) | P(PH_IDLE) |
+		P(PH_RECONCILING) },
+	[PH_QUERYING] = { "querying", P(PH_PROPOSED) | P(PH_IDLE) |
+		P(PH_RECONCILING) },
+	[PH_RECONCILING] = { "reconciling", P(PH_QUERYING) | P(PH_PROPOSED) |
+		P(PH_IDLE) },
+};
+
+const char *
+op_phase_name(enum op_phase p)
 {
-	return op->pending ? op->prop.status : op->rec.status;
+	return p < PH_COUNT ? phases[p].name : "?";
+}
+
+/* The one place a phase changes. A move outside the table is a broken
+ * rule: counted (the simulator fails on it) and logged; the phase still
+ * follows what the engine did, since the command or record is out. */
+void
+op_phase(struct srr_engine *e, struct eop *op, enum op_phase to,
+	 const char *why)
+{
+	enum op_phase from = op->phase;
+
+	if (from == to)
+		return;
+	if (!(phases[from].to & P(to))) {
+		e->broken_rules++;
+		elog(LOG_CRIT, "%s from %s: phase %s -> %s is not in the "
+		     "table (%s); broken rules so far: %llu", op->rec.lpar,
+		     op->rec.src, phases[from].name, phases[to].name, why,
+		     (unsigned long long)e->broken_rules);
+	} else {
+		elog(LOG_DEBUG, "%s from %s: %s -> %s (%s)", op->rec.lpar,
+		     op->rec.src, phases[from].name, phases[to].name, why);
+	}
+	op->phase = to;
+	op->phase_since = e->now;
+	op->phase_alerted = false;
+}
+
+/* Nothing out any more: a restarting operation whose command is not ours
+ * in flight has an outcome unknown here, and is reconciled; any other
+ * waits for the next step. */
+void
+op_settle(struct srr_engine *e, struct eop *op, const char *why)
+{
+	op_phase(e, op, op->have_rec && op->rec.status == SRR_OP_RESTARTING ?
+		 PH_RECONCILING : PH_IDLE, why);
+}
+
+/* A record, command or query is out: the operation waits for it. */
+bool
+op_busy(const struct eop *op)
+{
+	return op->phase == PH_PROPOSED || op->phase == PH_VALIDATING ||
+	       op->phase == PH_RESTART_OUT || op->phase == PH_CLEANUP_OUT ||
+	       op->phase == PH_QUERYING;
+}
+
+/* The status as this agent will have it: a proposal out counts. */
+enum srr_op_status
+ops_cur_status(const struct eop *op)
+{
+	return op->phase == PH_PROPOSED ? op->prop.status : op->rec.status;
 }
 
 bool
 ops_open(const struct eop *op)
 {
-	enum srr_op_status st = cur_status(op);
+	enum srr_op_status st = ops_cur_status(op);
 
 	return st != SRR_OP_CLEANED && st != SRR_OP_ABANDONED;
 }
@@ -85,15 +168,18 @@ same_refusal(const char *a, const char *b)
 	return *a == *b;
 }
 
-/* An alert when the refusing part changes, not at each new text; the
- * view (srrctl) always shows the latest text, countdown included. */
+/* An alert when the refusing part or the operation's phase changes, not
+ * at each new text; the view (srrctl) always shows the latest text,
+ * countdown included. */
 void
 ops_refuse(struct srr_engine *e, struct eop *op, enum srr_alert_kind k,
 	   const char *why)
 {
-	bool same = same_refusal(op->refusal, why);
+	bool same = op->refusal_phase == op->phase &&
+		    same_refusal(op->refusal, why);
 
 	snprintf(op->refusal, sizeof(op->refusal), "%s", why);
+	op->refusal_phase = op->phase;
 	if (!same)
 		engine_alert(e, k, "%s from %s: %s", op->rec.lpar, op->rec.src,
 			     why);
@@ -109,7 +195,7 @@ ops_change_state(struct srr_engine *e, struct eop *op, struct srr_record *next,
 	char id[64];
 
 	srr_op_id_str(&next->id, id, sizeof(id));
-	if (op->pending)
+	if (op->phase == PH_PROPOSED)
 		return -EBUSY;
 	if (op->have_rec && !srr_op_transition_ok(op->rec.status, next->status)) {
 		e->broken_rules++;
@@ -130,11 +216,10 @@ ops_change_state(struct srr_engine *e, struct eop *op, struct srr_record *next,
 	     srr_op_status_name(next->status), reason);
 	if (next->status == SRR_OP_CLEANED && op->src >= 0)
 		watch_source_back(e, op->src, next->lpar);
-	op->pending = true;
 	op->prop = *next;
 	op->prop_epoch = e->epoch;
-	op->delivered = false;
 	op->contended = false;
+	op_phase(e, op, PH_PROPOSED, reason);
 	a = engine_emit(e, SRR_ACT_REPLICATE);
 	a->op = next->id;
 	a->rec = *next;
@@ -155,13 +240,6 @@ ops_propose(struct srr_engine *e, struct eop *op, enum srr_op_status to,
 		snprintf(next.code, sizeof(next.code), "%s", code);
 	snprintf(next.msg, sizeof(next.msg), "%s", msg);
 	return ops_change_state(e, op, &next, msg);
-}
-
-static void
-record_reconcile_flag(struct eop *op)
-{
-	op->need_reconcile = op->rec.status == SRR_OP_RESTARTING &&
-			     op->inflight != IF_RESTART && !op->delivered;
 }
 
 /* Two records of the same step: status and attempt numbers. */
@@ -197,21 +275,33 @@ ops_record(struct srr_engine *e, const struct srr_record *r)
 	op->have_rec = true;
 	if (r->dst[0])
 		op->dst = engine_sys_index(e, r->dst);
-	/* Actionable only while the ledger holds exactly our proposal, and no
+	/* Agreed only while the ledger holds exactly our intent, and no
 	 * other agent proposed the same step meanwhile (another leader's
-	 * intent for the same attempt: its command may be out). */
-	op->delivered = false;
-	if (op->pending) {
+	 * intent for the same attempt: its command may be out). A command or
+	 * query out waits for its result whatever merges. */
+	switch (op->phase) {
+	case PH_PROPOSED:
 		c = srr_record_cmp(r, &op->prop);
 		if (c != 0 && same_step(r, &op->prop))
 			op->contended = true;
-		if (c >= 0) {
-			op->pending = false;
-			op->delivered = c == 0 && op->prop_epoch == e->epoch &&
-					!op->contended;
-		}
+		if (c < 0)
+			break;		/* an older record: ours still out */
+		if (c == 0 && op->prop_epoch == e->epoch && !op->contended &&
+		    (r->status == SRR_OP_RESTARTING ||
+		     r->status == SRR_OP_CLEANING))
+			op_phase(e, op, PH_AGREED, "intent agreed");
+		else
+			op_settle(e, op, c == 0 ? "proposal merged" :
+				  "proposal outranked by another record");
+		break;
+	case PH_IDLE:
+	case PH_AGREED:
+	case PH_RECONCILING:
+		op_settle(e, op, "another record merged");
+		break;
+	default:
+		break;
 	}
-	record_reconcile_flag(op);
 }
 
 /* Proposals of an old epoch, or of an earlier leader's term in this one,
@@ -227,12 +317,12 @@ ops_new_term(struct srr_engine *e)
 
 		if (!op->have_rec)
 			continue;	/* a planned proposal that never came back */
-		op->pending = false;
-		op->delivered = false;
 		op->dest_ok = false;
-		if (op->inflight == IF_QUERY)
-			op->inflight = IF_NONE;
-		record_reconcile_flag(op);
+		/* A command out keeps waiting for its result (its tag still
+		 * matches); proposals, agreements and queries are void. */
+		if (op->phase != PH_VALIDATING && op->phase != PH_RESTART_OUT &&
+		    op->phase != PH_CLEANUP_OUT)
+			op_settle(e, op, "new term");
 		/* A backoff outlives the epoch: a new view is no proof the
 		 * HMC is ready for another attempt. */
 		e->ops[j++] = *op;
@@ -271,8 +361,8 @@ ops_primary(struct srr_engine *e, const char *lpar, int src)
 		if (op->src != src || !ops_open(op) ||
 		    strcmp(op->rec.lpar, lpar) != 0)
 			continue;
-		if (best == NULL || cur_status(op) > cur_status(best) ||
-		    (cur_status(op) == cur_status(best) &&
+		if (best == NULL || ops_cur_status(op) > ops_cur_status(best) ||
+		    (ops_cur_status(op) == ops_cur_status(best) &&
 		     srr_op_id_cmp(&op->rec.id, &best->rec.id) < 0))
 			best = op;
 	}

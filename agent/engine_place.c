@@ -21,7 +21,7 @@
 static bool
 blocks_tier(const struct eop *op)
 {
-	enum srr_op_status st = op->pending ? op->prop.status : op->rec.status;
+	enum srr_op_status st = ops_cur_status(op);
 
 	return st == SRR_OP_PLANNED || st == SRR_OP_RESTARTING;
 }
@@ -29,7 +29,7 @@ blocks_tier(const struct eop *op)
 static bool
 restart_work(const struct eop *op)
 {
-	enum srr_op_status st = op->pending ? op->prop.status : op->rec.status;
+	enum srr_op_status st = ops_cur_status(op);
 
 	return st == SRR_OP_PLANNED || st == SRR_OP_RESTARTING ||
 	       st == SRR_OP_FAILED;
@@ -75,9 +75,9 @@ place_tier_allows(const struct srr_engine *e, const struct eop *op)
 static bool
 busy(const struct eop *op)
 {
-	enum srr_op_status st = op->pending ? op->prop.status : op->rec.status;
+	enum srr_op_status st = ops_cur_status(op);
 
-	return st == SRR_OP_RESTARTING || op->inflight == IF_VALIDATE;
+	return st == SRR_OP_RESTARTING || op->phase == PH_VALIDATING;
 }
 
 bool

@@ -28,13 +28,13 @@ ops_emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd, int dst)
 	a->dst = dst;
 	snprintf(a->lpar, sizeof(a->lpar), "%s", op->rec.lpar);
 	a->lpar_id = op->rec.lpar_id;
-	op->inflight = cmd == HMC_RR_VALIDATE ? IF_VALIDATE :
-		       cmd == HMC_RR_RESTART ? IF_RESTART : IF_CLEANUP;
-	op->inflight_attempt = a->attempt;
-	op->inflight_epoch = e->epoch;
-	op->inflight_dst = dst;
-	op->inflight_since = e->now;
+	op->out_attempt = a->attempt;
+	op->out_epoch = e->epoch;
+	op->out_dst = dst;
 	op->refusal[0] = '\0';
+	op_phase(e, op, cmd == HMC_RR_VALIDATE ? PH_VALIDATING :
+		 cmd == HMC_RR_RESTART ? PH_RESTART_OUT : PH_CLEANUP_OUT,
+		 "command sent");
 	if (cmd == HMC_RR_CLEANUP)
 		elog(LOG_NOTICE, "rrstartlpar -o cleanup %s on %s (attempt %u)",
 		     op->rec.lpar, op->rec.src, a->attempt);
@@ -57,14 +57,12 @@ ops_query(struct srr_engine *e, struct eop *op)
 	a = engine_emit(e, SRR_ACT_QUERY);
 	a->op = op->rec.id;
 	a->tag = op->tag = engine_tag(e);
-	op->inflight_epoch = e->epoch;
-	op->inflight_since = e->now;
+	op->out_epoch = e->epoch;
 	a->src = op->src;
 	a->dst = op->dst;
 	snprintf(a->lpar, sizeof(a->lpar), "%s", op->rec.lpar);
 	a->lpar_id = op->rec.lpar_id;
-	op->inflight = IF_QUERY;
-	op->query_epoch = e->epoch;
+	op_phase(e, op, PH_QUERYING, "query sent");
 }
 
 /* The intent is back from the ledger: the gate, then the command, at
@@ -81,7 +79,6 @@ send_restart(struct srr_engine *e, struct eop *op)
 	const char *why = gate_restart(e, op);
 	char msg[SRR_MSG_LEN];
 
-	op->delivered = false;
 	if (why == NULL) {
 		ops_emit_cmd(e, op, HMC_RR_RESTART, op->dst);
 		return;
@@ -159,10 +156,12 @@ drive_restart(struct srr_engine *e, struct eop *op)
 	op->dst = d;
 	if (ops_change_state(e, op, &next, "restart intent") == 0 &&
 	    (e->fault & SRR_FAULT_NO_DELIVERY)) {
-		/* The broken gate under test: act before the ledger agreed. */
+		/* The broken gate under test: act before the ledger agreed,
+		 * waiting for nothing (and so outside the phase table). */
 		uint32_t keep = op->rec.attempts;
 
 		op->rec.attempts = next.attempts;
+		op->phase = PH_IDLE;
 		ops_emit_cmd(e, op, HMC_RR_RESTART, d);
 		op->rec.attempts = keep;
 	}
@@ -178,17 +177,18 @@ reconcile(struct srr_engine *e, struct eop *op)
 	ops_query(e, op);
 }
 
+/* What the operation's phase and status call for; an agreed intent is
+ * acted on here or given back (send_restart, cleanup_step). */
 static void
 step_op(struct srr_engine *e, struct eop *op)
 {
-	if (op->pending || op->inflight != IF_NONE || !op->have_rec ||
-	    op->src < 0)
+	if (op_busy(op) || !op->have_rec || op->src < 0)
 		return;
 	switch (op->rec.status) {
 	case SRR_OP_RESTARTING:
-		if (op->need_reconcile)
+		if (op->phase == PH_RECONCILING)
 			reconcile(e, op);
-		else if (op->delivered)
+		else if (op->phase == PH_AGREED)
 			send_restart(e, op);
 		break;
 	case SRR_OP_PLANNED:
@@ -202,6 +202,9 @@ step_op(struct srr_engine *e, struct eop *op)
 	default:
 		break;
 	}
+	if (op->phase == PH_AGREED)
+		op_settle(e, op, "intent not sent in the step of its "
+			  "agreement: given back");
 }
 
 static void

@@ -31,8 +31,7 @@ failed(struct srr_engine *e, struct eop *op, const struct srr_ev_cmd_result *r,
 	ops_change_state(e, op, &next, "command failed");
 }
 
-/* Ours succeeded: a debt, whatever the ledger says meanwhile; it outranks
- * any proposal still out. The record is the attempt that was sent: its
+/* Ours succeeded: a debt, whatever the ledger says meanwhile. The record is the attempt that was sent: its
  * destination is the command's, not whatever a merge left in the ledger's
  * copy (a failed validate of another agent has none: the debt was then
  * recorded with no destination and never replayed, seeds 112309, 204229,
@@ -44,14 +43,13 @@ restarted(struct srr_engine *e, struct eop *op,
 	struct srr_record next = op->rec;
 
 	next.status = SRR_OP_RESTARTED;
-	if (op->inflight_dst >= 0) {
+	if (op->out_dst >= 0) {
 		snprintf(next.dst, sizeof(next.dst), "%s",
-			 e->c.sys[op->inflight_dst].name);
-		op->dst = op->inflight_dst;
+			 e->c.sys[op->out_dst].name);
+		op->dst = op->out_dst;
 	}
 	snprintf(next.code, sizeof(next.code), "%s", r->code);
 	snprintf(next.msg, sizeof(next.msg), "restarted");
-	op->pending = false;
 	engine_alert(e, SRR_ALERT_DONE, "%s restarted from %s on %s%s%s",
 		     op->rec.lpar, op->rec.src, next.dst,
 		     r->code[0] ? " with " : "", r->code);
@@ -78,14 +76,12 @@ restart_result(struct srr_engine *e, struct eop *op,
 		     op->rec.attempts);
 		/* ...but that attempt's outcome is still to be found out:
 		 * returning without it left the partition restarting forever
-		 * (dsim seed 606109534864, once merged with the tags). */
-		op->need_reconcile = op->rec.status == SRR_OP_RESTARTING;
+		 * (dsim seed 606109534864, once merged with the tags). The
+		 * caller settles it: restarting, so reconciling. */
 		return;
 	}
-	if (op->rec.status != SRR_OP_RESTARTING || op->pending) {
-		op->need_reconcile = op->rec.status == SRR_OP_RESTARTING;
+	if (op->rec.status != SRR_OP_RESTARTING)
 		return;
-	}
 	if (r->exit_status > 0) {
 		failed(e, op, r, op->rec.attempts);
 		/* Declined by the daemon at send time (the cluster gate closed
@@ -95,7 +91,7 @@ restart_result(struct srr_engine *e, struct eop *op,
 			op->retry_base++;
 	} else if (r->exit_status < 0) {
 		/* No exit status: it may or may not have run. Ask the HMC. */
-		op->need_reconcile = true;
+		op_phase(e, op, PH_RECONCILING, "restart outcome unknown");
 		engine_alert(e, SRR_ALERT_HOLD, "restart of %s: outcome unknown "
 			     "(%s): reconciling", op->rec.lpar, r->msg);
 	}
@@ -112,14 +108,13 @@ validate_result(struct srr_engine *e, struct eop *op,
 {
 	if (r->exit_status == 0) {
 		op->validated = true;
-		op->validated_dst = op->inflight_dst;
+		op->validated_dst = op->out_dst;
 		return;
 	}
 	op->validated = false;
-	if (op->pending || (op->rec.status != SRR_OP_PLANNED &&
-			    op->rec.status != SRR_OP_FAILED))
+	if (op->rec.status != SRR_OP_PLANNED && op->rec.status != SRR_OP_FAILED)
 		return;
-	if (r->exit_status < 0 || op->inflight_epoch != e->epoch ||
+	if (r->exit_status < 0 || op->out_epoch != e->epoch ||
 	    !engine_acting(e)) {
 		op->next_ms = e->now + engine_backoff(e, op->rec.attempts + 1);
 		elog(LOG_INFO, "validate of %s: %s: not recorded, asked again "
@@ -130,29 +125,32 @@ validate_result(struct srr_engine *e, struct eop *op,
 	failed(e, op, r, op->rec.attempts + 1);
 }
 
+/* A result counts only for the command out: same phase, tag and attempt.
+ * Its handler may propose the next record; if not, nothing is out. */
 int
 ops_cmd_result(struct srr_engine *e, const struct srr_ev_cmd_result *r)
 {
 	struct eop *op = ops_find(e, &r->op);
-	enum inflight want = r->cmd == HMC_RR_VALIDATE ? IF_VALIDATE :
-			     r->cmd == HMC_RR_RESTART ? IF_RESTART :
-			     r->cmd == HMC_RR_CLEANUP ? IF_CLEANUP : IF_NONE;
+	enum op_phase want = r->cmd == HMC_RR_VALIDATE ? PH_VALIDATING :
+			     r->cmd == HMC_RR_RESTART ? PH_RESTART_OUT :
+			     r->cmd == HMC_RR_CLEANUP ? PH_CLEANUP_OUT : PH_IDLE;
 
-	if (op == NULL || want == IF_NONE || op->inflight != want ||
-	    r->tag != op->tag || op->inflight_attempt != r->attempt) {
+	if (op == NULL || want == PH_IDLE || op->phase != want ||
+	    r->tag != op->tag || op->out_attempt != r->attempt) {
 		e->ignored++;
 		elog(LOG_WARNING, "ignored a %s result (tag %llu) for no command "
 		     "of ours in flight", hmc_rr_op_name(r->cmd),
 		     (unsigned long long)r->tag);
 		return 0;
 	}
-	op->inflight = IF_NONE;
-	if (want == IF_VALIDATE)
+	if (want == PH_VALIDATING)
 		validate_result(e, op, r);
-	else if (want == IF_RESTART)
+	else if (want == PH_RESTART_OUT)
 		restart_result(e, op, r);
 	else
 		cleanup_cmd_result(e, op, r);
+	if (op->phase == want)
+		op_settle(e, op, "command result");
 	return 0;
 }
 
@@ -209,57 +207,92 @@ ops_query_result(struct srr_engine *e, const struct srr_ev_query_result *q)
 
 	if (q->found_on >= e->c.nsys)
 		return -EINVAL;
-	if (op == NULL || op->inflight != IF_QUERY || q->tag != op->tag ||
-	    op->query_epoch != e->epoch) {
+	if (op == NULL || op->phase != PH_QUERYING || q->tag != op->tag ||
+	    op->out_epoch != e->epoch) {
 		e->ignored++;
 		elog(LOG_WARNING, "ignored a query answer (tag %llu) for no query "
 		     "of ours in flight", (unsigned long long)q->tag);
 		return 0;
 	}
-	op->inflight = IF_NONE;
-	if (op->pending)
-		return 0;
 	if (op->rec.status == SRR_OP_RESTARTING)
 		reconcile_result(e, op, q);
 	else if (op->rec.status == SRR_OP_RESTARTED ||
 		 op->rec.status == SRR_OP_CLEANING)
 		cleanup_query_result(e, op, q);
+	if (op->phase == PH_QUERYING)
+		op_settle(e, op, "query answered");
 	return 0;
+}
+
+/* Each waiting phase's deadline (doc/engine.md, "Phases"); 0: none. */
+static int64_t
+phase_deadline(const struct srr_engine *e, enum op_phase p)
+{
+	switch (p) {
+	case PH_VALIDATING:
+	case PH_RESTART_OUT:
+	case PH_CLEANUP_OUT:
+		return e->c.cmd_timeout_ms;
+	case PH_PROPOSED:	/* the cluster answers in milliseconds */
+	case PH_QUERYING:
+		return e->c.query_timeout_ms;
+	default:
+		return 0;	/* idle, agreed (this step), reconciling */
+	}
 }
 
 /* A command with no result by its deadline has an unknown outcome (the
  * result, if it comes, is then ignored); a query with no answer is asked
- * again. Without this an operation waits for ever while the same agent
- * leads. */
+ * again. A proposal not back waits on: only a new membership voids it
+ * (sending it again could contend with itself). Each raises an alert,
+ * deduplicated as refusals are (a restart's through its unknown outcome).
+ * Without this an operation waits for ever while the same agent leads. */
+static void
+phase_expired(struct srr_engine *e, struct eop *op, int64_t lim)
+{
+	struct srr_ev_cmd_result r;
+
+	char why[SRR_ALERT_LEN];
+
+	snprintf(why, sizeof(why), "%s for %lld ms, past its deadline: %s",
+		 op_phase_name(op->phase), (long long)lim,
+		 op->phase == PH_PROPOSED ? "waiting for the cluster" :
+		 op->phase == PH_QUERYING ? "asked again" :
+		 "outcome unknown");
+	elog(LOG_WARNING, "%s from %s: %s", op->rec.lpar, op->rec.src, why);
+	if (op->phase != PH_RESTART_OUT)
+		ops_refuse(e, op, SRR_ALERT_HOLD, why);
+	op->phase_alerted = true;
+	if (op->phase == PH_PROPOSED)
+		return;
+	if (op->phase == PH_QUERYING) {
+		op_settle(e, op, "query unanswered");
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.op = op->rec.id;
+	r.tag = op->tag;
+	r.cmd = op->phase == PH_VALIDATING ? HMC_RR_VALIDATE :
+		op->phase == PH_RESTART_OUT ? HMC_RR_RESTART : HMC_RR_CLEANUP;
+	r.attempt = op->out_attempt;
+	r.exit_status = -1;
+	snprintf(r.msg, sizeof(r.msg), "no result within %lld ms",
+		 (long long)lim);
+	ops_cmd_result(e, &r);
+}
+
 void
 ops_deadlines(struct srr_engine *e)
 {
-	struct srr_ev_cmd_result r;
 	size_t i;
 
 	for (i = 0; i < e->nops; i++) {
 		struct eop *op = &e->ops[i];
-		int64_t lim = op->inflight == IF_QUERY ? e->c.query_timeout_ms :
-			      e->c.cmd_timeout_ms;
+		int64_t lim = phase_deadline(e, op->phase);
 
-		if (op->inflight == IF_NONE || e->now - op->inflight_since < lim)
-			continue;
-		if (op->inflight == IF_QUERY) {
-			elog(LOG_WARNING, "query of %s: no answer in %lld ms",
-			     op->rec.lpar, (long long)lim);
-			op->inflight = IF_NONE;
-			continue;
-		}
-		memset(&r, 0, sizeof(r));
-		r.op = op->rec.id;
-		r.tag = op->tag;
-		r.cmd = op->inflight == IF_VALIDATE ? HMC_RR_VALIDATE :
-			op->inflight == IF_RESTART ? HMC_RR_RESTART : HMC_RR_CLEANUP;
-		r.attempt = op->inflight_attempt;
-		r.exit_status = -1;
-		snprintf(r.msg, sizeof(r.msg), "no result within %lld ms",
-			 (long long)lim);
-		ops_cmd_result(e, &r);
+		if (lim > 0 && !op->phase_alerted &&
+		    e->now - op->phase_since >= lim)
+			phase_expired(e, op, lim);
 	}
 }
 
@@ -271,7 +304,7 @@ abandon(struct srr_engine *e, const struct srr_ev_operator *o)
 
 	srr_op_id_str(&o->op, id, sizeof(id));
 	if (!engine_acting(e) || o->reason[0] == '\0' || op == NULL ||
-	    !op->have_rec || op->pending || op->inflight != IF_NONE ||
+	    !op->have_rec || op_busy(op) ||
 	    !srr_op_transition_ok(op->rec.status, SRR_OP_ABANDONED)) {
 		engine_alert(e, SRR_ALERT_OPERATOR, "abandon %s refused: %s", id,
 			     !engine_acting(e) ? "not the acting leader" :

@@ -72,16 +72,18 @@ agent_start(struct sim *s, int ai)
 	push_tick(s, ai);
 }
 
-/* A refused status transition is a bug in the engine, whatever follows. */
+/* A refused status transition or a phase move outside the table is a bug
+ * in the engine, whatever follows. */
 static void
 check_broken_rules(struct sim *s, int ai)
 {
 	uint64_t n = srr_engine_broken_rules(s->a[ai].eng);
 
 	if (n > 0)
-		sim_violation(s, "agent %d: %llu status transition%s refused "
-			      "(a broken rule, logged LOG_CRIT)", ai + 1,
-			      (unsigned long long)n, n == 1 ? "" : "s");
+		sim_violation(s, "agent %d: %llu status transition%s or phase "
+			      "move%s outside the rules (logged LOG_CRIT)", ai + 1,
+			      (unsigned long long)n, n == 1 ? "" : "s",
+			      n == 1 ? "" : "s");
 }
 
 static void

@@ -351,6 +351,137 @@ test_validate_failure_of_another_leader_not_recorded(void **state)
 	late_validate(1, 2);
 }
 
+/* Leader 1 validates; the leadership moves to agent 2 and back inside the
+ * epoch, and agent 2's restart intent merged meanwhile. The validate's
+ * failure, answered in the same epoch and with 1 acting again, is not
+ * recorded: a `failed` attempt 2 would hide the outcome of agent 2's
+ * attempt 1, and a second restart could follow it. It is reconciled. */
+static void
+test_validate_failure_after_another_leaders_intent(void **state)
+{
+	struct h *h = estate(true);
+	struct srr_action v = source_dies(h);
+	struct srr_event ev = { .type = SRR_EV_MEMBERSHIP };
+	struct srr_record r;
+	size_t nrep, nq;
+
+	assert_int_equal(v.cmd, HMC_RR_VALIDATE);
+	r = last(h, SRR_ACT_REPLICATE)->rec;		/* planned */
+	ev.u.mem = (struct srr_ev_membership){ 1, 2, true, true, 3 };
+	feed(h, &ev);
+	r.status = SRR_OP_RESTARTING;
+	r.attempts = 1;
+	r.att_epoch = 1;
+	strcpy(r.dst, "D2");
+	r.updated.ms += 10;
+	record(h, &r);
+	ev.u.mem = (struct srr_ev_membership){ 1, 1, true, true, 3 };
+	feed(h, &ev);
+	nrep = count(h, SRR_ACT_REPLICATE, 0);
+	nq = count(h, SRR_ACT_QUERY, 0);
+	result(h, &v, 1, "HSCLA9CE");
+	assert_int_equal(count(h, SRR_ACT_REPLICATE, 0), nrep);
+	assert_int_equal(count(h, SRR_ACT_QUERY, 0), nq + 1);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+/* Each waiting phase has a deadline and raises one alert past it. A
+ * reconciliation query never answered: one alert, asked again at each
+ * deadline, and no second alert for the same state. */
+static void
+test_query_deadline_alerts_once(void **state)
+{
+	struct srr_engine_conf c;
+	struct srr_action a;
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.cmd_timeout_ms = 5000;
+	c.query_timeout_ms = 3000;
+	h = estate_conf(&c);
+	a = source_dies(h);
+	assert_int_equal(a.cmd, HMC_RR_RESTART);
+	for (i = 0; i < 6; i++)
+		poll_round(h);
+	assert_int_equal(count(h, SRR_ACT_QUERY, 0), 1);
+	assert_int_equal(alerts_with(h, "past its deadline"), 0);
+	for (i = 0; i < 3; i++)
+		poll_round(h);
+	assert_int_equal(alerts_with(h, "querying for 3000 ms, past its "
+				     "deadline"), 1);
+	assert_int_equal(count(h, SRR_ACT_QUERY, 0), 2);
+	for (i = 0; i < 6; i++)
+		poll_round(h);
+	assert_int_equal(count(h, SRR_ACT_QUERY, 0), 4);
+	assert_int_equal(alerts_with(h, "past its deadline"), 1);
+	query_result(h, true, HMC_RRS_REMOTE_RESTARTED, D2);
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_RESTARTED);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 1);
+	free_h(h);
+}
+
+/* A validate with no result: one alert at its deadline, outcome unknown,
+ * nothing recorded, and a planned partition validated again at once. */
+static void
+test_validate_deadline_alerts(void **state)
+{
+	struct srr_engine_conf c;
+	struct h *h;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.cmd_timeout_ms = 5000;
+	c.validate_first = true;
+	h = estate_conf(&c);
+	assert_int_equal(source_dies(h).cmd, HMC_RR_VALIDATE);
+	for (i = 0; i < 4; i++)
+		poll_round(h);
+	assert_int_equal(alerts_with(h, "past its deadline"), 0);
+	poll_round(h);
+	poll_round(h);
+	assert_int_equal(alerts_with(h, "validating for 5000 ms, past its "
+				     "deadline: outcome unknown"), 1);
+	assert_int_equal(last(h, SRR_ACT_REPLICATE)->rec.status, SRR_OP_PLANNED);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_VALIDATE), 2);
+	assert_int_equal(count(h, SRR_ACT_COMMAND, HMC_RR_RESTART), 0);
+	free_h(h);
+}
+
+/* A proposal the cluster never gives back: one alert at its deadline; it
+ * waits on (sending it again would contend with itself), and goes on
+ * once it merges. */
+static void
+test_proposal_deadline_alerts_once(void **state)
+{
+	struct srr_engine_conf c;
+	struct h *h;
+	size_t n;
+	int i;
+
+	conf_init(&c, NULL, 0);
+	c.query_timeout_ms = 3000;
+	h = estate_conf(&c);
+	h->hold = true;
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll_round(h); poll_round(h); poll_round(h);
+	n = h->nheld;
+	assert_int_equal(n, 1);				/* planned */
+	for (i = 0; i < 3; i++)
+		poll_round(h);
+	assert_int_equal(alerts_with(h, "proposed for 3000 ms, past its "
+				     "deadline: waiting for the cluster"), 1);
+	for (i = 0; i < 5; i++)
+		poll_round(h);
+	assert_int_equal(alerts_with(h, "past its deadline"), 1);
+	assert_int_equal(h->nheld, 1);			/* not sent again */
+	h->hold = false;
+	record(h, &h->held[0]);
+	assert_int_equal(last(h, SRR_ACT_COMMAND)->cmd, HMC_RR_RESTART);
+	free_h(h);
+}
+
 /* Review (HIGH): a late answer to an older query is not the answer to a
  * newer one. The old answer says Remote Restartable (attempt 1 not yet
  * begun then); taken now, it would fail the attempt in progress and send
@@ -484,6 +615,10 @@ main(void)
 		cmocka_unit_test(test_restarted_debt_keeps_its_destination),
 		cmocka_unit_test(test_late_validate_failure_not_recorded),
 		cmocka_unit_test(test_validate_failure_of_another_leader_not_recorded),
+		cmocka_unit_test(test_validate_failure_after_another_leaders_intent),
+		cmocka_unit_test(test_query_deadline_alerts_once),
+		cmocka_unit_test(test_validate_deadline_alerts),
+		cmocka_unit_test(test_proposal_deadline_alerts_once),
 		cmocka_unit_test(test_query_answer_tied_to_its_query),
 		cmocka_unit_test(test_command_result_tied_to_its_command),
 		cmocka_unit_test(test_command_deadline_unknown_outcome),
