@@ -2,6 +2,8 @@
  * engine.c: the engine object, event dispatch, the action queue and the
  * cluster view (epoch, leader, quorum, sync).
  */
+#define SRR_LOG_TAG "engine"
+
 #include "config.h"
 
 #include <errno.h>
@@ -139,7 +141,7 @@ engine_alert(struct srr_engine *e, enum srr_alert_kind k, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(a->text, sizeof(a->text), fmt, ap);
 	va_end(ap);
-	elog(LOG_NOTICE, "%s", a->text);
+	srr_log(LOG_NOTICE, "%s", a->text);
 }
 
 /* A tag no other command or query of this engine carries: results echo
@@ -221,24 +223,24 @@ on_membership(struct srr_engine *e, const struct srr_ev_membership *m)
 		 * same attempt, and was sent again). */
 		if (moved)
 			ops_new_term(e);
-		elog(LOG_INFO, "epoch %llu: leader %u%s, %squorate, "
+		srr_log(LOG_INFO, "epoch %llu: leader %u%s, %squorate, "
 		     "configurations %s", (unsigned long long)m->epoch,
 		     m->leader, engine_leader(e) ? " (this agent)" : "",
 		     m->quorate ? "" : "not ", m->config_agree ? "agree" :
 		     "differ");
 		if (was && !engine_leader(e))
-			elog(LOG_NOTICE, "no longer the leader: actions stop");
+			srr_log(LOG_NOTICE, "no longer the leader: actions stop");
 		return;
 	}
 	e->epoch = m->epoch;
 	e->reconciled = false;
 	ops_new_epoch(e);
-	elog(LOG_INFO, "epoch %llu: leader %u%s, %squorate, %d members",
+	srr_log(LOG_INFO, "epoch %llu: leader %u%s, %squorate, %d members",
 	     (unsigned long long)m->epoch, m->leader,
 	     engine_leader(e) ? " (this agent)" : "", m->quorate ? "" : "not ",
 	     m->members);
 	if (was && !engine_leader(e))
-		elog(LOG_NOTICE, "no longer the leader: actions stop");
+		srr_log(LOG_NOTICE, "no longer the leader: actions stop");
 }
 
 static void

@@ -9,7 +9,7 @@
 #include "agent/engine.h"
 #include "agent/engine_fault.h"
 
-#define elog(prio, ...) qb_log(prio, "engine: " __VA_ARGS__)
+#include "include/srr_log.h"
 
 /*
  * What this agent has out for an operation, and so what it waits for: its

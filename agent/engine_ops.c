@@ -10,6 +10,8 @@
  * agent has out for it is its phase (engine_int.h), which changes only
  * through op_phase() and the table below.
  */
+#define SRR_LOG_TAG "engine"
+
 #include "config.h"
 
 #include <ctype.h>
@@ -102,12 +104,12 @@ op_phase(struct srr_engine *e, struct eop *op, enum op_phase to,
 		return;
 	if (!(phases[from].to & P(to))) {
 		e->broken_rules++;
-		elog(LOG_CRIT, "%s from %s: phase %s -> %s is not in the "
+		srr_log(LOG_CRIT, "%s from %s: phase %s -> %s is not in the "
 		     "table (%s); broken rules so far: %llu", op->rec.lpar,
 		     op->rec.src, phases[from].name, phases[to].name, why,
 		     (unsigned long long)e->broken_rules);
 	} else {
-		elog(LOG_DEBUG, "%s from %s: %s -> %s (%s)", op->rec.lpar,
+		srr_log(LOG_DEBUG, "%s from %s: %s -> %s (%s)", op->rec.lpar,
 		     op->rec.src, phases[from].name, phases[to].name, why);
 	}
 	op->phase = to;
@@ -199,7 +201,7 @@ ops_change_state(struct srr_engine *e, struct eop *op, struct srr_record *next,
 		return -EBUSY;
 	if (op->have_rec && !srr_op_transition_ok(op->rec.status, next->status)) {
 		e->broken_rules++;
-		elog(LOG_CRIT, "op %s: refused transition %s -> %s (%s); "
+		srr_log(LOG_CRIT, "op %s: refused transition %s -> %s (%s); "
 		     "broken rules so far: %llu", id,
 		     srr_op_status_name(op->rec.status),
 		     srr_op_status_name(next->status), reason,
@@ -211,7 +213,7 @@ ops_change_state(struct srr_engine *e, struct eop *op, struct srr_record *next,
 	 * (the wall clock may stand still or step back). */
 	if (op->have_rec && srr_record_cmp(next, &op->rec) <= 0)
 		next->updated.ms = op->rec.updated.ms + 1;
-	elog(LOG_INFO, "op %s %s: %s -> %s (%s)", id, next->lpar,
+	srr_log(LOG_INFO, "op %s %s: %s -> %s (%s)", id, next->lpar,
 	     op->have_rec ? srr_op_status_name(op->rec.status) : "new",
 	     srr_op_status_name(next->status), reason);
 	if (next->status == SRR_OP_CLEANED && op->src >= 0)

@@ -10,6 +10,8 @@
  * most free memory that fits the partition's memory and processor units,
  * after what is already on its way there.
  */
+#define SRR_LOG_TAG "engine"
+
 #include "config.h"
 
 #include <stdio.h>
@@ -59,7 +61,7 @@ place_tiers(struct srr_engine *e, int s)
 	if (blocked && e->now - y->tier_since < e->c.tier_timeout_ms)
 		return;
 	if (blocked)
-		elog(LOG_NOTICE, "%s: tier %u timed out, starting tier %u",
+		srr_log(LOG_NOTICE, "%s: tier %u timed out, starting tier %u",
 		     e->c.sys[s].name, y->tier, next);
 	y->tier = next;
 	y->tier_since = e->now;

@@ -5,6 +5,8 @@
  * outcome is unknown (ops_query), and the one place a command is emitted
  * (ops_emit_cmd). Results and operator requests: engine_results.c.
  */
+#define SRR_LOG_TAG "engine"
+
 #include "config.h"
 
 #include <errno.h>
@@ -36,10 +38,10 @@ ops_emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd, int dst)
 		 cmd == HMC_RR_RESTART ? PH_RESTART_OUT : PH_CLEANUP_OUT,
 		 "command sent");
 	if (cmd == HMC_RR_CLEANUP)
-		elog(LOG_NOTICE, "rrstartlpar -o cleanup %s on %s (attempt %u)",
+		srr_log(LOG_NOTICE, "rrstartlpar -o cleanup %s on %s (attempt %u)",
 		     op->rec.lpar, op->rec.src, a->attempt);
 	else
-		elog(LOG_NOTICE, "rrstartlpar -o %s %s from %s%s%s (attempt %u)",
+		srr_log(LOG_NOTICE, "rrstartlpar -o %s %s from %s%s%s (attempt %u)",
 		     hmc_rr_op_name(cmd), op->rec.lpar, op->rec.src,
 		     dst >= 0 ? " to " : "", dst >= 0 ? e->c.sys[dst].name : "",
 		     a->attempt);
@@ -172,7 +174,7 @@ reconcile(struct srr_engine *e, struct eop *op)
 {
 	if (e->now < op->next_ms)
 		return;
-	elog(LOG_INFO, "reconciling %s from %s (restarting, attempt %u)",
+	srr_log(LOG_INFO, "reconciling %s from %s (restarting, attempt %u)",
 	     op->rec.lpar, op->rec.src, op->rec.attempts);
 	ops_query(e, op);
 }

@@ -2,6 +2,8 @@
  * engine_results.c: what comes back: command results, query results
  * (reconciliation of `restarting` operations), operator requests.
  */
+#define SRR_LOG_TAG "engine"
+
 #include "config.h"
 
 #include <errno.h>
@@ -71,7 +73,7 @@ restart_result(struct srr_engine *e, struct eop *op,
 		 * failure is not that attempt's: recorded against it, it hid
 		 * the attempt's unknown outcome and the debt was lost (found
 		 * by the spin model, doc/model.md). */
-		elog(LOG_INFO, "restart of %s: result of attempt %u not recorded, "
+		srr_log(LOG_INFO, "restart of %s: result of attempt %u not recorded, "
 		     "the ledger holds attempt %u", op->rec.lpar, r->attempt,
 		     op->rec.attempts);
 		/* ...but that attempt's outcome is still to be found out:
@@ -117,7 +119,7 @@ validate_result(struct srr_engine *e, struct eop *op,
 	if (r->exit_status < 0 || op->out_epoch != e->epoch ||
 	    !engine_acting(e)) {
 		op->next_ms = e->now + engine_backoff(e, op->rec.attempts + 1);
-		elog(LOG_INFO, "validate of %s: %s: not recorded, asked again "
+		srr_log(LOG_INFO, "validate of %s: %s: not recorded, asked again "
 		     "later", op->rec.lpar, r->exit_status < 0 ?
 		     "outcome unknown" : "answer of another view");
 		return;
@@ -138,7 +140,7 @@ ops_cmd_result(struct srr_engine *e, const struct srr_ev_cmd_result *r)
 	if (op == NULL || want == PH_IDLE || op->phase != want ||
 	    r->tag != op->tag || op->out_attempt != r->attempt) {
 		e->ignored++;
-		elog(LOG_WARNING, "ignored a %s result (tag %llu) for no command "
+		srr_log(LOG_WARNING, "ignored a %s result (tag %llu) for no command "
 		     "of ours in flight", hmc_rr_op_name(r->cmd),
 		     (unsigned long long)r->tag);
 		return 0;
@@ -210,7 +212,7 @@ ops_query_result(struct srr_engine *e, const struct srr_ev_query_result *q)
 	if (op == NULL || op->phase != PH_QUERYING || q->tag != op->tag ||
 	    op->out_epoch != e->epoch) {
 		e->ignored++;
-		elog(LOG_WARNING, "ignored a query answer (tag %llu) for no query "
+		srr_log(LOG_WARNING, "ignored a query answer (tag %llu) for no query "
 		     "of ours in flight", (unsigned long long)q->tag);
 		return 0;
 	}
@@ -259,7 +261,7 @@ phase_expired(struct srr_engine *e, struct eop *op, int64_t lim)
 		 op->phase == PH_PROPOSED ? "waiting for the cluster" :
 		 op->phase == PH_QUERYING ? "asked again" :
 		 "outcome unknown");
-	elog(LOG_WARNING, "%s from %s: %s", op->rec.lpar, op->rec.src, why);
+	srr_log(LOG_WARNING, "%s from %s: %s", op->rec.lpar, op->rec.src, why);
 	if (op->phase != PH_RESTART_OUT)
 		ops_refuse(e, op, SRR_ALERT_HOLD, why);
 	op->phase_alerted = true;
@@ -431,7 +433,7 @@ ops_mode_record(struct srr_engine *e, const struct srr_record *r)
 	e->pause_pending = false;
 	mode_update(e);
 	if (was != e->paused)
-		elog(LOG_NOTICE, "automatic mode %s by %s (record of agent %u, "
+		srr_log(LOG_NOTICE, "automatic mode %s by %s (record of agent %u, "
 		     "version %u): %s", e->paused ? "paused" : "resumed",
 		     r->dst, r->id.node, r->attempts, r->msg);
 }

@@ -8,6 +8,8 @@
  * counts with an operator's confirmation or a fence that succeeded, and
  * never while any HMC reports the system operating.
  */
+#define SRR_LOG_TAG "engine"
+
 #include "config.h"
 
 #include <errno.h>
@@ -103,7 +105,7 @@ watch_forget_confirm(struct srr_engine *e, int s, const char *why)
 	struct esys *y = &e->sys[s];
 
 	if (y->op_confirmed || y->fenced)
-		elog(LOG_INFO, "%s %s: confirmation withdrawn",
+		srr_log(LOG_INFO, "%s %s: confirmation withdrawn",
 		     e->c.sys[s].name, why);
 	y->op_confirmed = false;
 	y->fenced = false;
@@ -128,7 +130,7 @@ watch_source_back(struct srr_engine *e, int s, const char *lpar)
 		y->hmc[h].notop_run = 0;
 	}
 	if (had)
-		elog(LOG_NOTICE, "%s: the debt of %s was cleaned, so it was up "
+		srr_log(LOG_NOTICE, "%s: the debt of %s was cleaned, so it was up "
 		     "after the polls that confirmed it down: it must be "
 		     "confirmed down again", e->c.sys[s].name, lpar);
 	watch_forget_confirm(e, s, "had a debt cleaned");
@@ -151,7 +153,7 @@ watch_inventory(struct srr_engine *e, const struct srr_ev_inventory *iv)
 	 * be compared past their end, or planned and never sendable. */
 	for (i = 0; i < iv->n; i++)
 		if (hmc_name_check(iv->lpars[i].name) < 0) {
-			elog(LOG_WARNING, "inventory of %s refused: partition %zu "
+			srr_log(LOG_WARNING, "inventory of %s refused: partition %zu "
 			     "has no valid name", e->c.sys[iv->sys].name, i);
 			return -EINVAL;
 		}
@@ -337,7 +339,7 @@ watch_fence(struct srr_engine *e, int s)
 
 	/* A fence with no result by the command deadline: run it again. */
 	if (y->fence_inflight && e->now - y->fence_sent >= e->c.cmd_timeout_ms) {
-		elog(LOG_WARNING, "fence of %s: no result in %lld ms",
+		srr_log(LOG_WARNING, "fence of %s: no result in %lld ms",
 		     e->c.sys[s].name, (long long)e->c.cmd_timeout_ms);
 		y->fence_inflight = false;
 	}
@@ -375,7 +377,7 @@ watch_fence(struct srr_engine *e, int s)
 	y->fence_tag = a->tag;
 	y->fence_inflight = true;
 	y->fence_sent = e->now;
-	elog(LOG_NOTICE, "%s ambiguous for a whole window: fencing",
+	srr_log(LOG_NOTICE, "%s ambiguous for a whole window: fencing",
 	     e->c.sys[s].name);
 }
 
@@ -393,7 +395,7 @@ watch_fence_result(struct srr_engine *e, const struct srr_ev_fence_result *f)
 	 * a restart while the source ran). */
 	if (!y->fence_inflight || f->tag != y->fence_tag) {
 		e->ignored++;
-		elog(LOG_WARNING, "ignored a fence result for %s (tag %llu): "
+		srr_log(LOG_WARNING, "ignored a fence result for %s (tag %llu): "
 		     "not the fence in flight", e->c.sys[f->sys].name,
 		     (unsigned long long)f->tag);
 		return 0;
@@ -403,14 +405,14 @@ watch_fence_result(struct srr_engine *e, const struct srr_ev_fence_result *f)
 	 * nothing about the system now (a late success must not re-arm the
 	 * gate for a source that was powered on again). */
 	if (f->success && y->up_mono >= y->fence_sent && y->up_mono > 0) {
-		elog(LOG_WARNING, "fence of %s reported success after it was "
+		srr_log(LOG_WARNING, "fence of %s reported success after it was "
 		     "seen up: not counted", e->c.sys[f->sys].name);
 		return 0;
 	}
 	if (f->success) {
 		y->fenced = true;
 		y->fenced_at = e->now;
-		elog(LOG_NOTICE, "fence of %s succeeded", e->c.sys[f->sys].name);
+		srr_log(LOG_NOTICE, "fence of %s succeeded", e->c.sys[f->sys].name);
 	} else {
 		y->fence_next = e->now + e->c.confirm_t_ms;
 		engine_alert(e, SRR_ALERT_REFUSED, "fence of %s failed: "

@@ -2,6 +2,8 @@
  * ledger.c: the status lattice, the merge order and the ledger object with
  * the replication callbacks (digest, delta, merge).
  */
+#define SRR_LOG_TAG "ledger"
+
 #include "config.h"
 
 #include <errno.h>
@@ -13,6 +15,7 @@
 
 #include <qb/qblog.h>
 
+#include "include/srr_log.h"
 #include "agent/ledger.h"
 #include "agent/store.h"
 
@@ -342,7 +345,7 @@ srr_ledger_put(struct srr_ledger *l, const struct srr_record *r,
 	if (l->store != NULL) {
 		rc = srr_store_put(l->store, r, from, reason ? reason : "merged");
 		if (rc < 0) {
-			qb_log(LOG_ERR, "ledger: cannot store record: %s",
+			srr_log(LOG_ERR, "cannot store record: %s",
 			       srr_store_error(l->store));
 			return rc;
 		}
@@ -492,7 +495,7 @@ srr_ledger_merge(void *ctx, const uint8_t *data, size_t len)
 	int rc = srr_records_each(data, len, NULL, NULL);
 
 	if (rc < 0) {
-		qb_log(LOG_WARNING, "ledger: refused a malformed peer buffer "
+		srr_log(LOG_WARNING, "refused a malformed peer buffer "
 		       "(%zu bytes): nothing merged", len);
 		return rc;
 	}
@@ -514,7 +517,7 @@ srr_ledger_merge_step(void *ctx, const uint8_t *data, size_t len,
 	rc = srr_records_walk(data, len, &w, SRR_MERGE_STEP_MS,
 			      merging ? merge_one : NULL, ctx);
 	if (rc == -EBADMSG && !merging)
-		qb_log(LOG_WARNING, "ledger: refused a malformed peer buffer "
+		srr_log(LOG_WARNING, "refused a malformed peer buffer "
 		       "(%zu bytes): nothing merged", len);
 	if (rc < 0)
 		return rc;

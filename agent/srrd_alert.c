@@ -12,6 +12,8 @@
  * At most SRRD_MAX_CHILDREN agents run at once; more wait in a bounded
  * queue; past it an alert is dropped and logged (never the loop blocked).
  */
+#define SRR_LOG_TAG "srrd"
+
 #include "config.h"
 
 #include <errno.h>
@@ -52,7 +54,7 @@ alert_done(struct srrd *d, struct srrd_child *c, int status, bool timed_out)
 {
 	if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		d->counters.alerts_failed++;
-		dlog(LOG_WARNING, "%s: %s", c->what, timed_out ? "timed out" :
+		srr_log(LOG_WARNING, "%s: %s", c->what, timed_out ? "timed out" :
 		     WIFEXITED(status) ? "exit status not 0" : "killed");
 	}
 	free(c);
@@ -106,7 +108,7 @@ enqueue(struct srrd *d, struct srrd_alert_item *it)
 	struct srrd_alert_item **p = &d->alertq;
 
 	if (d->nalertq >= SRRD_ALERTQ_MAX) {
-		dlog(LOG_ERR, "alert queue full: alert dropped (%s)", it->env[6]);
+		srr_log(LOG_ERR, "alert queue full: alert dropped (%s)", it->env[6]);
 		free(it);
 		return;
 	}
@@ -200,7 +202,7 @@ srrd_alert(struct srrd *d, enum srrd_alert_kind kind, const char *event,
 	vsnprintf(desc, sizeof(desc), fmt, ap);
 	va_end(ap);
 	x.desc = desc;
-	dlog(LOG_INFO, "alert %s: %s", event, desc);
+	srr_log(LOG_INFO, "alert %s: %s", event, desc);
 	raise_all(d, &x);
 }
 

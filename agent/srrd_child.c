@@ -6,6 +6,8 @@
  * in the foreground, the journal under systemd). Exits are reaped from
  * SIGCHLD through libqb's signal pipe, never with a blocking waitpid.
  */
+#define SRR_LOG_TAG "srrd"
+
 #include "config.h"
 
 #include <errno.h>
@@ -69,7 +71,7 @@ child_timeout(void *data)
 {
 	struct srrd_child *c = data;
 
-	dlog(LOG_WARNING, "%s (pid %d) timed out: killed", c->what, (int)c->pid);
+	srr_log(LOG_WARNING, "%s (pid %d) timed out: killed", c->what, (int)c->pid);
 	c->killed = true;
 	kill(-c->pid, SIGKILL);
 }
@@ -126,12 +128,12 @@ srrd_child_spawn(struct srrd *d, struct srrd_child *c, char *const argv[],
 	if (rc == 0 && fds[1] >= 0) {
 		fcntl(fds[1], F_SETFL, O_NONBLOCK);
 		if (write(fds[1], input, len) != (ssize_t)len)
-			dlog(LOG_WARNING, "%s: stdin not fully written", c->what);
+			srr_log(LOG_WARNING, "%s: stdin not fully written", c->what);
 	}
 	if (fds[1] >= 0)
 		close(fds[1]);
 	if (rc < 0) {
-		dlog(LOG_ERR, "%s: cannot run %s: %s", c->what, argv[0],
+		srr_log(LOG_ERR, "%s: cannot run %s: %s", c->what, argv[0],
 		     strerror(-rc));
 		return rc;
 	}

@@ -11,6 +11,8 @@
  *
  * The engine is fed through srrd_post(): never from inside a callback.
  */
+#define SRR_LOG_TAG "srrd"
+
 #include "config.h"
 
 #include <errno.h>
@@ -147,7 +149,7 @@ membership_changed(struct srrd *d)
 		return;
 	d->mem = m;
 	ev.u.mem = m;
-	dlog(LOG_NOTICE, "membership: epoch %016llx leader %u quorate %d "
+	srr_log(LOG_NOTICE, "membership: epoch %016llx leader %u quorate %d "
 	     "config %s members %d", (unsigned long long)m.epoch, m.leader,
 	     m.quorate, m.config_agree ? "agreed" : "MISMATCH", m.members);
 	if (d->have_mem && old_q != m.quorate)
@@ -176,12 +178,12 @@ ev_connection(void *ctx, bool up)
 	struct srrd *d = ctx;
 
 	d->connected = up;
-	dlog(up ? LOG_NOTICE : LOG_WARNING, "corosync %s",
+	srr_log(up ? LOG_NOTICE : LOG_WARNING, "corosync %s",
 	     up ? "connected" : "connection lost (the cluster layer logs why and reconnects)");
 	if (d->cl == NULL)
 		return;	/* inside cluster_init: srrd_cluster_start goes on */
 	if (up && srrd_engine_ready(d) < 0) {
-		dlog(LOG_CRIT, "cannot start the engine: stopping");
+		srr_log(LOG_CRIT, "cannot start the engine: stopping");
 		qb_loop_stop(d->loop);
 		return;
 	}
@@ -221,7 +223,7 @@ ev_synced(void *ctx, uint64_t epoch)
 	membership_changed(d);
 	d->synced_epoch = epoch;
 	ev.u.synced_epoch = epoch;
-	dlog(LOG_INFO, "epoch %016llx synced", (unsigned long long)epoch);
+	srr_log(LOG_INFO, "epoch %016llx synced", (unsigned long long)epoch);
 	srrd_post(d, &ev);
 }
 
@@ -240,7 +242,7 @@ ev_may_lead(void *ctx, uint64_t epoch, bool may)
 {
 	struct srrd *d = ctx;
 
-	dlog(LOG_NOTICE, "cluster gate %s (epoch %016llx)", may ? "open: this "
+	srr_log(LOG_NOTICE, "cluster gate %s (epoch %016llx)", may ? "open: this "
 	     "agent may lead" : "closed", (unsigned long long)epoch);
 	membership_changed(d);
 }
@@ -261,7 +263,7 @@ ev_mismatch(void *ctx, uint64_t epoch, uint32_t nodeid, bool version)
 {
 	struct srrd *d = ctx;
 
-	dlog(LOG_WARNING, "node %u runs another %s: no agent acts until "
+	srr_log(LOG_WARNING, "node %u runs another %s: no agent acts until "
 	     "every member agrees", nodeid, version ? "protocol version" :
 	     "configuration (digest)");
 	d->mismatch = true;
@@ -298,7 +300,7 @@ srrd_cluster_start(struct srrd *d)
 
 	rc = cluster_init(d->loop, &cfg, &d->cl);
 	if (rc < 0) {
-		dlog(LOG_ERR, "cluster: %s", strerror(-rc));
+		srr_log(LOG_ERR, "cluster: %s", strerror(-rc));
 		return rc;
 	}
 	/* connected during cluster_init: the engine needs d->cl set */

@@ -9,6 +9,8 @@
  * during a sync come before the SYNCED that follows them). Each event is
  * stamped with the monotonic time when it is fed.
  */
+#define SRR_LOG_TAG "srrd"
+
 #include "config.h"
 
 #include <errno.h>
@@ -61,7 +63,7 @@ srrd_post(struct srrd *d, const struct srr_event *ev)
 		if (cap > SRRD_EVQ_MAX || (v = calloc(cap, sizeof(*v))) == NULL) {
 			/* losing an event would desynchronise the engine from
 			 * the ledger: a broken invariant, loudly */
-			dlog(LOG_CRIT, "event queue full (%zu): aborting", q->n);
+			srr_log(LOG_CRIT, "event queue full (%zu): aborting", q->n);
 			abort();
 		}
 		for (i = 0; i < q->n; i++)
@@ -125,7 +127,7 @@ do_action(struct srrd *d, const struct srr_action *a)
 	switch (a->type) {
 	case SRR_ACT_REPLICATE:
 		if (srrd_cluster_replicate(d, &a->rec) < 0)
-			dlog(LOG_WARNING, "record of %s not sent (no view): the "
+			srr_log(LOG_WARNING, "record of %s not sent (no view): the "
 			     "next sync carries the proposal again", a->rec.lpar);
 		break;
 	case SRR_ACT_COMMAND:
@@ -164,7 +166,7 @@ feed_one(struct srrd *d, struct srr_event *ev, struct srr_action **acts,
 	}
 	d->in_engine = false;
 	if (rc < 0)
-		dlog(LOG_ERR, "the engine refused event %d: %s", ev->type,
+		srr_log(LOG_ERR, "the engine refused event %d: %s", ev->type,
 		     strerror(-rc));
 	for (i = 0; rc == 0 && i < n; i++)
 		do_action(d, &copy[i]);
@@ -259,7 +261,7 @@ feed_stored(struct srrd *d)
 		ev.u.rec = *srr_ledger_at(d->ledger, i);
 		srrd_post(d, &ev);
 	}
-	dlog(LOG_INFO, "%zu records from the store fed to the engine", n);
+	srr_log(LOG_INFO, "%zu records from the store fed to the engine", n);
 	return srrd_inv_cache_load(d);
 }
 
@@ -278,11 +280,11 @@ srrd_engine_ready(struct srrd *d)
 		return 0;
 	d->nodeid = cluster_local_nodeid(d->cl);
 	if ((rc = engine_new(d)) < 0) {
-		dlog(LOG_ERR, "engine: %s", strerror(-rc));
+		srr_log(LOG_ERR, "engine: %s", strerror(-rc));
 		return rc;
 	}
 	srr_ledger_on_change(d->ledger, on_change, d);
-	dlog(LOG_NOTICE, "engine started as node %u", d->nodeid);
+	srr_log(LOG_NOTICE, "engine started as node %u", d->nodeid);
 	return feed_stored(d);
 }
 
@@ -301,7 +303,7 @@ srrd_start(struct srrd *d)
 		if ((rc = srrd_pool_start(d, &d->hmc[h].poll, h, "poll", 1, 0)) < 0 ||
 		    (rc = srrd_pool_start(d, &d->hmc[h].exec, h, "exec", n,
 					  HMC_CHANNELS_MAX)) < 0) {
-			dlog(LOG_ERR, "HMC %s: %s", d->conf.hmc[h].name,
+			srr_log(LOG_ERR, "HMC %s: %s", d->conf.hmc[h].name,
 			     strerror(-rc));
 			return rc;
 		}

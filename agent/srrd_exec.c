@@ -7,6 +7,8 @@
  * session) is reported as exit -1, never as failed. Names go through
  * hmc/'s builder only.
  */
+#define SRR_LOG_TAG "srrd"
+
 #include "config.h"
 
 #include <errno.h>
@@ -221,7 +223,7 @@ exec_done(struct srrd *d, struct srrd_job *j)
 	if (x->query) {
 		ev = (struct srr_event){ .type = SRR_EV_QUERY_RESULT };
 		ev.u.query = x->qres;
-		dlog(LOG_INFO, "query %s: ok %d on source %d (%s) found on %s",
+		srr_log(LOG_INFO, "query %s: ok %d on source %d (%s) found on %s",
 		     x->lpar, x->qres.ok, x->qres.src_present,
 		     hmc_rr_status_name(x->qres.src_rrs),
 		     x->qres.found_on >= 0 ?
@@ -231,7 +233,7 @@ exec_done(struct srrd *d, struct srrd_job *j)
 		cmd_alert(d, x, false);
 		ev = (struct srr_event){ .type = SRR_EV_CMD_RESULT };
 		ev.u.res = x->res;
-		dlog(x->res.exit_status == 0 ? LOG_NOTICE : LOG_WARNING,
+		srr_log(x->res.exit_status == 0 ? LOG_NOTICE : LOG_WARNING,
 		     "%s: exit %d %s %s (%lld ms)", x->cmd[0],
 		     x->res.exit_status, x->res.code, x->res.msg,
 		     (long long)(srrd_mono_ms() - x->started_ms));
@@ -296,7 +298,7 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 	    !srrd_may_act(d)) {
 		/* the lease ran out since the engine decided: not sent (a
 		 * known non-run the next leader's query will confirm) */
-		dlog(LOG_WARNING, "rrstartlpar %s of %s not sent: this agent "
+		srr_log(LOG_WARNING, "rrstartlpar %s of %s not sent: this agent "
 		     "may not lead now (cluster gate)", hmc_rr_op_name(a->cmd),
 		     a->lpar);
 		x->res.exit_status = 1;
@@ -307,7 +309,7 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 	}
 	if (rc < 0) {
 		/* never sent: a known failure, not an unknown outcome */
-		dlog(LOG_ERR, "rrstartlpar %s of %s: the builder refused it: %s",
+		srr_log(LOG_ERR, "rrstartlpar %s of %s: the builder refused it: %s",
 		     hmc_rr_op_name(a->cmd), a->lpar, strerror(-rc));
 		x->res.exit_status = 1;
 		x->res.not_sent = true;
@@ -318,7 +320,7 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 	snprintf(x->cmd[0], sizeof(x->cmd[0]), "%s", cmd.line);
 	x->job.cmdline = x->cmd[0];
 	x->job.result = cmd_result;
-	dlog(LOG_NOTICE, "HMC %s: %s", d->conf.hmc[h].name, cmd.line);
+	srr_log(LOG_NOTICE, "HMC %s: %s", d->conf.hmc[h].name, cmd.line);
 	submit(d, x, h, &d->hmc[h].exec);
 	cmd_alert(d, x, true);
 	return 0;
@@ -367,7 +369,7 @@ exec_query(struct srrd *d, struct srrd_exec_job *x)
 		x->ncmd++;
 	}
 	if (rc < 0) {
-		dlog(LOG_ERR, "query of %s: %s", a->lpar, strerror(-rc));
+		srr_log(LOG_ERR, "query of %s: %s", a->lpar, strerror(-rc));
 		return rc;
 	}
 	/* a few listings in a row: on the poller's session */

@@ -5,6 +5,8 @@
  * anything else (a failure, a hang killed at the timeout, no agent) is a
  * failed fence, and the engine keeps waiting.
  */
+#define SRR_LOG_TAG "srrd"
+
 #include "config.h"
 
 #include <errno.h>
@@ -37,7 +39,7 @@ fence_done(struct srrd *d, struct srrd_child *c, int status, bool timed_out)
 	const char *name = d->conf.sys[c->sys].name;
 
 	d->sys[c->sys].fence_busy = false;
-	dlog(ok ? LOG_NOTICE : LOG_ERR, "fence of %s: %s", name,
+	srr_log(ok ? LOG_NOTICE : LOG_ERR, "fence of %s: %s", name,
 	     ok ? "success" : timed_out ? "timed out" : "failed");
 	srrd_alert(d, SRRD_AK_FENCING, ok ? "fence_ok" : "fence_failed", NULL,
 		   "off", rc, "Operation off of %s by %s: %s", name,
@@ -77,13 +79,13 @@ srrd_fence_run(struct srrd *d, int sys, srr_tag tag)
 	if (d->sys[sys].fence_busy)
 		return 0;	/* its result will answer this one too */
 	if (!srrd_may_act(d)) {
-		dlog(LOG_WARNING, "fence of %s not run: this agent may not lead "
+		srr_log(LOG_WARNING, "fence of %s not run: this agent may not lead "
 		     "now (cluster gate)", sc->name);
 		post_result(d, sys, false);
 		return -EPERM;
 	}
 	if (!sc->has_fence || fence_input(&sc->fence, input, sizeof(input)) < 0) {
-		dlog(LOG_ERR, "fence of %s asked for, but none is configured",
+		srr_log(LOG_ERR, "fence of %s asked for, but none is configured",
 		     sc->name);
 		post_result(d, sys, false);
 		return -ENOENT;
@@ -96,7 +98,7 @@ srrd_fence_run(struct srrd *d, int sys, srr_tag tag)
 	snprintf(c->what, sizeof(c->what), "fence of %.64s", sc->name);
 	argv[0] = (char *)sc->fence.agent;
 	argv[1] = NULL;
-	dlog(LOG_NOTICE, "fencing %s with %s (timeout %lld ms)", sc->name,
+	srr_log(LOG_NOTICE, "fencing %s with %s (timeout %lld ms)", sc->name,
 	     sc->fence.agent, (long long)sc->fence.timeout_ms);
 	rc = srrd_child_spawn(d, c, argv, envp, input, sc->fence.timeout_ms);
 	if (rc < 0) {

@@ -10,6 +10,8 @@
  * asks for it (Accept: application/openmetrics-text), else the Prometheus
  * text format.
  */
+#define SRR_LOG_TAG "ipc"
+
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -94,7 +96,7 @@ static void
 http_run(struct srrd_http *h)
 {
 	if (MHD_run(h->mhd) != MHD_YES)
-		ipc_log(LOG_WARNING, "metrics endpoint: MHD_run failed");
+		srr_log(LOG_WARNING, "metrics endpoint: MHD_run failed");
 }
 
 static int32_t
@@ -144,7 +146,7 @@ srrd_http_start(struct srrd *d, uint16_t port, struct srrd_http **out)
 	h->d = d;
 	h->loop = loop;
 	if ((h->mhd = http_daemon(h, port)) == NULL) {
-		ipc_log(LOG_ERR, "metrics endpoint: cannot listen on "
+		srr_log(LOG_ERR, "metrics endpoint: cannot listen on "
 			"127.0.0.1:%u", (unsigned)port);
 		free(h);
 		return -EADDRINUSE;
@@ -160,7 +162,7 @@ srrd_http_start(struct srrd *d, uint16_t port, struct srrd_http **out)
 	}
 	qb_loop_timer_add(loop, QB_LOOP_LOW, HTTP_TICK_MS * 1000000ULL, h,
 			  http_tick, &h->timer);
-	ipc_log(LOG_INFO, "metrics endpoint on http://127.0.0.1:%u/metrics",
+	srr_log(LOG_INFO, "metrics endpoint on http://127.0.0.1:%u/metrics",
 		(unsigned)port);
 	*out = h;
 	return 0;

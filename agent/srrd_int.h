@@ -21,7 +21,7 @@
 #include "agent/srrd.h"
 #include "cluster/cluster.h"
 
-#define dlog(prio, ...) qb_log(prio, "srrd: " __VA_ARGS__)
+#include "include/srr_log.h"
 
 #define SRRD_MAX_SESSIONS	16	/* executor sessions per HMC */
 #define SRRD_EVQ_MAX		65536	/* events waiting for the engine */

@@ -15,6 +15,8 @@
  * with the connection held; a client that goes away first has its request
  * cancelled.
  */
+#define SRR_LOG_TAG "ipc"
+
 #include "config.h"
 
 #include <errno.h>
@@ -102,7 +104,7 @@ peer_allowed(const struct srrd_conf *conf, uid_t uid, gid_t gid)
 	if (conf == NULL || conf->ipc_group[0] == '\0')
 		return false;
 	if (!group_gid(conf->ipc_group, &want)) {
-		ipc_log(LOG_WARNING, "[ipc] group %s does not exist: root only",
+		srr_log(LOG_WARNING, "[ipc] group %s does not exist: root only",
 			conf->ipc_group);
 		return false;
 	}
@@ -131,7 +133,7 @@ ipc_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 	struct ipc_conn *conn;
 
 	if (!peer_allowed(conf, uid, gid)) {
-		ipc_log(LOG_NOTICE, "refused a client uid %u gid %u: only "
+		srr_log(LOG_NOTICE, "refused a client uid %u gid %u: only "
 			"root%s%s may use srrd", (unsigned)uid, (unsigned)gid,
 			conf && conf->ipc_group[0] ? " or group " : "",
 			conf ? conf->ipc_group : "");
@@ -153,7 +155,7 @@ ipc_closed(qb_ipcs_connection_t *c)
 	struct ipc_conn *conn = qb_ipcs_context_get(c);
 
 	if (conn != NULL && conn->pending) {
-		ipc_log(LOG_INFO, "%s went away: its %s request is cancelled",
+		srr_log(LOG_INFO, "%s went away: its %s request is cancelled",
 			conn->user, conn->command);
 		srrd_request_cancel(conn->ipc->d, conn);
 		conn->pending = false;
@@ -221,7 +223,7 @@ reply_send(struct ipc_conn *conn, const char *command, int rc,
 	if (cap > 0 && sizeof(h) + blen + 1024 > (size_t)cap) {
 		snprintf(why, sizeof(why), "the reply (%zu bytes) exceeds the "
 			 "connection's %d bytes: narrow the query", blen, cap);
-		ipc_log(LOG_INFO, "%s: %s", command, why);
+		srr_log(LOG_INFO, "%s: %s", command, why);
 		json_object_put(o);
 		o = reply_error(conn->ipc, command, -EMSGSIZE, 0, why);
 		json_object_object_add(o, "size", json_object_new_int64(
@@ -236,7 +238,7 @@ reply_send(struct ipc_conn *conn, const char *command, int rc,
 	iov[1] = (struct iovec){ (void *)body, blen };
 	sent = qb_ipcs_response_sendv(conn->c, iov, 2);
 	if (sent < 0)
-		ipc_log(LOG_WARNING, "cannot send the %s reply to %s: %s",
+		srr_log(LOG_WARNING, "cannot send the %s reply to %s: %s",
 			command, conn->user, strerror((int)-sent));
 	json_object_put(o);
 }
@@ -245,7 +247,7 @@ static void
 reply_fail(struct ipc_conn *conn, const char *command, int rc,
 	   const char *text)
 {
-	ipc_log(LOG_INFO, "%s from %s refused: %s", command, conn->user, text);
+	srr_log(LOG_INFO, "%s from %s refused: %s", command, conn->user, text);
 	reply_send(conn, command, rc,
 		   reply_error(conn->ipc, command, rc, 0, text));
 }
@@ -272,7 +274,7 @@ write_done(void *ctx, int rc, uint32_t answered_by, const char *text)
 				       json_object_new_string(text));
 		json_object_object_add(o, "data", data);
 	}
-	ipc_log(LOG_INFO, "%s from %s: %s%s%s", conn->command, conn->user,
+	srr_log(LOG_INFO, "%s from %s: %s%s%s", conn->command, conn->user,
 		rc < 0 ? srrd_ipc_errno_name(rc) : "done",
 		text[0] ? ": " : "", text);
 	reply_send(conn, conn->command, rc, o);
@@ -315,7 +317,7 @@ write_start(struct ipc_conn *conn, const char *command,
 	}
 	snprintf(req.user, sizeof(req.user), "%s", conn->user);
 	snprintf(conn->command, sizeof(conn->command), "%s", command);
-	ipc_log(LOG_NOTICE, "%s requested by %s%s%s", command, conn->user,
+	srr_log(LOG_NOTICE, "%s requested by %s%s%s", command, conn->user,
 		req.reason[0] ? ", reason: " : "", req.reason);
 	conn->pending = true;
 	qb_ipcs_connection_ref(conn->c);
@@ -552,13 +554,13 @@ srrd_ipc_start(struct srrd *d, qb_loop_t *loop, struct srrd_ipc **out)
 	qb_ipcs_service_context_set(ipc->svc, ipc);
 	qb_ipcs_poll_handlers_set(ipc->svc, &polls);
 	if ((rc = qb_ipcs_run(ipc->svc)) < 0) {
-		ipc_log(LOG_ERR, "cannot serve IPC '%s': %s", srrd_ipc_name(),
+		srr_log(LOG_ERR, "cannot serve IPC '%s': %s", srrd_ipc_name(),
 			strerror(-rc));
 		qb_ipcs_destroy(ipc->svc);
 		free(ipc);
 		return rc;
 	}
-	ipc_log(LOG_INFO, "serving '%s' (root and group '%s')",
+	srr_log(LOG_INFO, "serving '%s' (root and group '%s')",
 		srrd_ipc_name(), srrd_config(d) ? srrd_config(d)->ipc_group : "");
 	*out = ipc;
 	return 0;

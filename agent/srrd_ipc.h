@@ -28,7 +28,7 @@
 #include "agent/srrd.h"
 
 /* every IPC and metrics log line carries the tag "ipc" */
-#define ipc_log(prio, fmt, ...) qb_log(prio, "ipc: " fmt, ##__VA_ARGS__)
+#include "include/srr_log.h"
 
 #define SRRD_IPC_VERSION	1
 #define SRRD_IPC_MSG_REQUEST	1

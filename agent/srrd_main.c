@@ -12,6 +12,8 @@
  * new digest goes through the cluster's configuration agreement like any
  * joining member's, and no half-applied configuration ever exists.
  */
+#define SRR_LOG_TAG "srrd"
+
 #include "config.h"
 
 #include <errno.h>
@@ -77,7 +79,7 @@ on_stop(int sig, void *data)
 {
 	struct srrd *d = data;
 
-	dlog(LOG_NOTICE, "signal %d: stopping", sig);
+	srr_log(LOG_NOTICE, "signal %d: stopping", sig);
 	sd_notify(0, "STOPPING=1");
 	qb_loop_stop(d->loop);
 	return 0;
@@ -96,12 +98,12 @@ on_reload(int sig, void *data)
 	if (rc == 0)
 		rc = srrd_conf_load(d->conf_path, &c, err, sizeof(err));
 	if (rc < 0) {
-		dlog(LOG_ERR, "reload refused, the running configuration is "
+		srr_log(LOG_ERR, "reload refused, the running configuration is "
 		     "kept: %s", err[0] ? err : strerror(-rc));
 		return 0;
 	}
 	srrd_conf_digest(&c, dg);
-	dlog(LOG_NOTICE, "reload: configuration %s: restarting in place",
+	srr_log(LOG_NOTICE, "reload: configuration %s: restarting in place",
 	     memcmp(dg, d->digest, sizeof(dg)) ? "changed (new digest)" :
 	     "checked (same digest)");
 	srrd_conf_free(&c);
@@ -119,7 +121,7 @@ load(struct srrd *d, const char *path)
 	int rc;
 
 	if (strlen(path) >= sizeof(d->conf_path)) {
-		dlog(LOG_ERR, "configuration path too long");
+		srr_log(LOG_ERR, "configuration path too long");
 		return -ENAMETOOLONG;
 	}
 	memcpy(d->conf_path, path, strlen(path) + 1);
@@ -127,7 +129,7 @@ load(struct srrd *d, const char *path)
 	if (rc == 0)
 		rc = srrd_conf_load(path, &d->conf, err, sizeof(err));
 	if (rc < 0) {
-		dlog(LOG_ERR, "%s", err[0] ? err : strerror(-rc));
+		srr_log(LOG_ERR, "%s", err[0] ? err : strerror(-rc));
 		return rc;
 	}
 	rc = srrd_conf_digest(&d->conf, d->digest);
@@ -153,16 +155,16 @@ run(struct srrd *d)
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGHUP, d, on_reload, &h);
 	rc = srrd_start(d);
 	if (rc == 0 && (rc = srrd_ipc_start(d, d->loop, &d->ipc)) < 0) {
-		dlog(LOG_WARNING, "IPC server: %s (srrctl will not reach this "
+		srr_log(LOG_WARNING, "IPC server: %s (srrctl will not reach this "
 		     "agent)", strerror(-rc));
 		rc = 0;
 	}
 	if (rc == 0 && d->conf.metrics_port != 0 &&
 	    srrd_http_start(d, d->conf.metrics_port, &d->http) < 0)
-		dlog(LOG_WARNING, "metrics endpoint on port %u not started",
+		srr_log(LOG_WARNING, "metrics endpoint on port %u not started",
 		     d->conf.metrics_port);
 	if (rc == 0) {
-		dlog(LOG_NOTICE, "srrd %s running (config %s)", PACKAGE_VERSION,
+		srr_log(LOG_NOTICE, "srrd %s running (config %s)", PACKAGE_VERSION,
 		     d->conf_path);
 		sd_notifyf(0, "READY=1\nSTATUS=running, %d HMC, %d systems",
 			   d->conf.nhmc, d->conf.nsys);
@@ -214,15 +216,15 @@ main(int argc, char **argv)
 		return 1;
 	rc = run(&srrd);
 	if (rc < 0) {
-		dlog(LOG_ERR, "not running: %s", strerror(-rc));
+		srr_log(LOG_ERR, "not running: %s", strerror(-rc));
 		return 1;
 	}
 	if (reexec) {
 		execv("/proc/self/exe", saved_argv);
-		dlog(LOG_ERR, "reload: exec failed: %s", strerror(errno));
+		srr_log(LOG_ERR, "reload: exec failed: %s", strerror(errno));
 		return 1;
 	}
-	dlog(LOG_NOTICE, "stopped");
+	srr_log(LOG_NOTICE, "stopped");
 	qb_log_fini();
 	return 0;
 }

@@ -9,6 +9,8 @@
  *
  * An HMC that stops answering is logged and alerted once per change.
  */
+#define SRR_LOG_TAG "srrd"
+
 #include "config.h"
 
 #include <errno.h>
@@ -286,7 +288,7 @@ hmc_status(struct srrd *d, int h, const struct poll_job *p)
 
 	if (p->rc == 0) {
 		if (!m->reachable)
-			dlog(LOG_NOTICE, "HMC %s answers", name);
+			srr_log(LOG_NOTICE, "HMC %s answers", name);
 		if (m->alerted_down)
 			srrd_alert(d, SRRD_AK_NODE, "hmc_back", NULL, NULL, 0,
 				   "HMC %s answers again", name);
@@ -297,7 +299,7 @@ hmc_status(struct srrd *d, int h, const struct poll_job *p)
 		return;
 	}
 	if (m->reachable || strcmp(m->last_error, p->err) != 0)
-		dlog(LOG_WARNING, "HMC %s: %s", name, p->err);
+		srr_log(LOG_WARNING, "HMC %s: %s", name, p->err);
 	if (!m->alerted_down)
 		srrd_alert(d, SRRD_AK_NODE, "hmc_unreachable", NULL, NULL, p->rc,
 			   "HMC %s unreachable: %s", name, p->err);
@@ -321,7 +323,7 @@ sys_state(struct srrd *d, int s)
 			st = h_st;
 	}
 	if (st != d->sys[s].state) {
-		dlog(LOG_NOTICE, "system %s: %s -> %s", d->conf.sys[s].name,
+		srr_log(LOG_NOTICE, "system %s: %s -> %s", d->conf.sys[s].name,
 		     hmc_sys_state_name(d->sys[s].state), hmc_sys_state_name(st));
 		d->sys[s].state = st;
 		d->sys[s].since_wall = srrd_wall_ms();
@@ -360,7 +362,7 @@ feed_inventory(struct srrd *d, int h, int s, struct poll_inv *pi)
 		y->ninv = pi->n;
 		y->inv_hmc = h;
 		y->inv_wall = srrd_wall_ms();
-		dlog(LOG_INFO, "inventory of %s: %zu partitions (HMC %s)",
+		srr_log(LOG_INFO, "inventory of %s: %zu partitions (HMC %s)",
 		     d->conf.sys[s].name, pi->n, d->conf.hmc[h].name);
 	}
 	pi->lpars = NULL;
@@ -401,7 +403,7 @@ hmc_sees_nothing(struct srrd *d, int h)
 	    now - m->fail_since_ms < d->conf.confirm_t_ms)
 		return;
 	if (!m->silent)
-		dlog(LOG_WARNING, "HMC %s silent for %lld ms: it sees no system "
+		srr_log(LOG_WARNING, "HMC %s silent for %lld ms: it sees no system "
 		     "until it answers", d->conf.hmc[h].name,
 		     (long long)(now - m->fail_since_ms));
 	m->silent = true;
@@ -490,7 +492,7 @@ poll_submit(struct srrd *d, int h)
 	 * timeout, and a line per tick would be a new text every second. */
 	if (m->poll_busy) {
 		if (!m->poll_late)
-			dlog(LOG_WARNING, "HMC %s: the poll started %lld ms ago "
+			srr_log(LOG_WARNING, "HMC %s: the poll started %lld ms ago "
 			     "has not answered yet; the next waits for it",
 			     d->conf.hmc[h].name,
 			     (long long)(now - m->poll_started_ms));

@@ -10,6 +10,8 @@
  * Wire form of 'Q' and 'A': a fixed little struct, version-checked and
  * length-checked; every agent of one cluster runs the same srrd.
  */
+#define SRR_LOG_TAG "srrd"
+
 #include "config.h"
 
 #include <errno.h>
@@ -404,7 +406,7 @@ leader_answer(void *data)
 	a.origin = lj->w.origin;
 	a.answered_by = d->nodeid;
 	a.rc = decide(d, &lj->w.req, a.text, sizeof(a.text));
-	dlog(LOG_NOTICE, "request from node %u (%s): %d %s", lj->sender,
+	srr_log(LOG_NOTICE, "request from node %u (%s): %d %s", lj->sender,
 	     lj->w.req.user, a.rc, a.text);
 	srrd_cluster_send_msg(d, SRRD_MSG_REPLY, &a, sizeof(a));
 	free(lj);
@@ -425,7 +427,7 @@ leader_side(struct srrd *d, uint32_t sender, const uint8_t *body, size_t len)
 	    memchr(w.req.sys, 0, sizeof(w.req.sys)) == NULL ||
 	    memchr(w.req.lpar, 0, sizeof(w.req.lpar)) == NULL ||
 	    (unsigned)w.req.kind >= SRRD_REQ_VALIDATE) {
-		dlog(LOG_WARNING, "malformed request from node %u dropped", sender);
+		srr_log(LOG_WARNING, "malformed request from node %u dropped", sender);
 		return;
 	}
 	lj = malloc(sizeof(*lj));

@@ -8,6 +8,8 @@
  * inventory is per agent). Written whole to a temporary file, synced and
  * renamed, so a crash leaves the old or the new one.
  */
+#define SRR_LOG_TAG "srrd"
+
 #include "config.h"
 
 #include <errno.h>
@@ -32,14 +34,14 @@ srrd_lock(struct srrd *d)
 	int fd, n;
 
 	if (mkdir(d->conf.state_dir, 0750) < 0 && errno != EEXIST) {
-		dlog(LOG_ERR, "state directory %s: %s", d->conf.state_dir,
+		srr_log(LOG_ERR, "state directory %s: %s", d->conf.state_dir,
 		     strerror(errno));
 		return -errno;
 	}
 	snprintf(path, sizeof(path), "%s/srrd.lock", d->conf.state_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0) {
-		dlog(LOG_ERR, "%s: %s", path, strerror(errno));
+		srr_log(LOG_ERR, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -48,14 +50,14 @@ srrd_lock(struct srrd *d)
 		n = (int)pread(fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		dlog(LOG_ERR, "another srrd (pid %s) holds %s: exactly one srrd "
+		srr_log(LOG_ERR, "another srrd (pid %s) holds %s: exactly one srrd "
 		     "runs per host", pid[0] ? pid : "?", path);
 		close(fd);
 		return -EBUSY;
 	}
 	n = snprintf(path, sizeof(path), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, path, (size_t)n, 0) != n)
-		dlog(LOG_WARNING, "cannot write our pid in the lock file");
+		srr_log(LOG_WARNING, "cannot write our pid in the lock file");
 	d->lock_fd = fd;
 	return 0;
 }
@@ -69,18 +71,18 @@ srrd_open_store(struct srrd *d)
 
 	rc = srr_store_open(d->conf.store_path, &d->store, err, sizeof(err));
 	if (rc < 0) {
-		dlog(LOG_ERR, "store %s: %s: not starting (the ledger is never "
+		srr_log(LOG_ERR, "store %s: %s: not starting (the ledger is never "
 		     "replaced by an empty one)", d->conf.store_path,
 		     err[0] ? err : strerror(-rc));
 		return rc;
 	}
 	rc = srr_ledger_new(d->store, &d->ledger);
 	if (rc < 0) {
-		dlog(LOG_ERR, "store %s: loading the ledger: %s: not starting",
+		srr_log(LOG_ERR, "store %s: loading the ledger: %s: not starting",
 		     d->conf.store_path, srr_store_error(d->store));
 		return rc;
 	}
-	dlog(LOG_INFO, "store %s: %zu records", d->conf.store_path,
+	srr_log(LOG_INFO, "store %s: %zu records", d->conf.store_path,
 	     srr_ledger_count(d->ledger));
 	return 0;
 }
@@ -143,7 +145,7 @@ srrd_inv_cache_save(struct srrd *d)
 	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 ||
 	    rename(tmp, path) < 0) {
 		rc = -errno;
-		dlog(LOG_ERR, "inventory cache %s: %s", path, strerror(errno));
+		srr_log(LOG_ERR, "inventory cache %s: %s", path, strerror(errno));
 	}
 	if (fd >= 0)
 		close(fd);
@@ -249,7 +251,7 @@ srrd_inv_cache_load(struct srrd *d)
 	if (root == NULL || !get_int(root, "version", CACHE_VERSION,
 				     CACHE_VERSION, &v) ||
 	    !json_object_object_get_ex(root, "systems", &sys)) {
-		dlog(LOG_ERR, "inventory cache %s unreadable: ignored (%s)",
+		srr_log(LOG_ERR, "inventory cache %s unreadable: ignored (%s)",
 		     path, json_util_get_last_err() ? json_util_get_last_err() :
 		     "bad content");
 		json_object_put(root);
@@ -259,7 +261,7 @@ srrd_inv_cache_load(struct srrd *d)
 		if (!json_object_object_get_ex(sys, d->conf.sys[s].name, &o))
 			continue;
 		if (load_sys(d, s, o) < 0) {
-			dlog(LOG_ERR, "inventory cache %s: system %s unreadable: "
+			srr_log(LOG_ERR, "inventory cache %s: system %s unreadable: "
 			     "ignored", path, d->conf.sys[s].name);
 			free(d->sys[s].inv);
 			d->sys[s].inv = NULL;
@@ -269,6 +271,6 @@ srrd_inv_cache_load(struct srrd *d)
 		n++;
 	}
 	json_object_put(root);
-	dlog(LOG_INFO, "inventory cache: %d systems fed to the engine", n);
+	srr_log(LOG_INFO, "inventory cache: %d systems fed to the engine", n);
 	return 0;
 }

@@ -9,6 +9,8 @@
  * runs on the loop. A worker touches only its own connection and the job
  * it took; everything else is the loop's.
  */
+#define SRR_LOG_TAG "srrd"
+
 #include "config.h"
 
 #include <errno.h>
@@ -171,7 +173,7 @@ chan_worker(struct srrd_pool *p, int i)
 			if (rc == -EBUSY && n > 0) {
 				/* the server's channel limit: nothing sent */
 				if (cap != n)
-					qb_log(LOG_INFO, "srrd: HMC session %d "
+					srr_log(LOG_INFO, "HMC session %d "
 					       "takes %d channels: %s", i, n,
 					       hmc_conn_error(conn));
 				cap = n;

@@ -6,6 +6,8 @@
  * first query is the test) and runs quick_check: a corrupt store stops the
  * daemon with the reason instead of starting with an empty ledger.
  */
+#define SRR_LOG_TAG "store"
+
 #include "config.h"
 
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <sqlite3.h>
 #include <qb/qblog.h>
 
+#include "include/srr_log.h"
 #include "agent/store.h"
 
 struct srr_store {
@@ -50,7 +53,7 @@ store_fail(struct srr_store *s, int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->err, sizeof(s->err), fmt, ap);
 	va_end(ap);
-	qb_log(LOG_ERR, "store: %s", s->err);
+	srr_log(LOG_ERR, "%s", s->err);
 	return rc;
 }
 

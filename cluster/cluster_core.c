@@ -5,6 +5,8 @@
  * and delivered messages, and it multicasts through core_transport.
  * See cluster.h for the protocol.
  */
+#define SRR_LOG_TAG "cluster"
+
 #include "config.h"
 
 #include <errno.h>
@@ -235,7 +237,7 @@ set_leader(struct cluster_core *c, enum cluster_leader_kind kind,
 	c->leader_kind = kind;
 	c->leader = nodeid;
 	/* a refusal the operator must fix is loud */
-	cl_log(kind == CLUSTER_LEADER_NONE && c->quorate && c->epoch &&
+	srr_log(kind == CLUSTER_LEADER_NONE && c->quorate && c->epoch &&
 	       why != NULL && strstr(why, "refuse") ? LOG_CRIT : LOG_NOTICE,
 	       "epoch %016" PRIx64 ": leader %s %" PRIu32 " (%s)",
 	       c->epoch, kind == CLUSTER_LEADER_SELF ? "self" :
@@ -342,7 +344,7 @@ report_mismatches(struct cluster_core *c)
 	size_t i;
 
 	if (d != 0)
-		cl_log(LOG_CRIT, "epoch %016" PRIx64 ": nodeid %" PRIu32 " appears "
+		srr_log(LOG_CRIT, "epoch %016" PRIx64 ": nodeid %" PRIu32 " appears "
 		       "twice in the view (two agents on one node): no member "
 		       "leads while it does", c->epoch, d);
 
@@ -355,7 +357,7 @@ report_mismatches(struct cluster_core *c)
 		if (!ver && same_digest(&pr->info, c->cfg_digest,
 					c->p.config_digest_len))
 			continue;
-		cl_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32
+		srr_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32
 		       " runs %s %s; it cannot lead with this node",
 		       c->epoch, pr->m.nodeid,
 		       ver ? "protocol version" : "a configuration digest",
@@ -387,7 +389,7 @@ start_epoch(struct cluster_core *c)
 	c->epoch_start = c->stuck_logged = cc_now(c);
 	if (c->p.transport.flush)
 		c->p.transport.flush(c->p.transport.tctx);
-	cl_log(LOG_NOTICE, "epoch %016" PRIx64 ": %zu members", c->epoch, c->n);
+	srr_log(LOG_NOTICE, "epoch %016" PRIx64 ": %zu members", c->epoch, c->n);
 	EV(c, membership, c->epoch, ids, c->n);
 	cc_compute_leader(c);
 
@@ -400,7 +402,7 @@ start_epoch(struct cluster_core *c)
 		return cs_fail(c, "computing the state digest", rc);
 	if (dlen > CLUSTER_SYNC_MAX) {
 		free(d);
-		cl_log(LOG_CRIT, "the state digest is %zu bytes, above the %u "
+		srr_log(LOG_CRIT, "the state digest is %zu bytes, above the %u "
 		       "byte cap every peer enforces: this member cannot sync",
 		       dlen, CLUSTER_SYNC_MAX);
 		return cs_fail(c, "state digest above CLUSTER_SYNC_MAX",
@@ -462,7 +464,7 @@ core_members(struct cluster_core *c, const struct core_member *m, size_t n)
 	if (n > CORE_MEMBERS_MAX) {
 		/* Not the old view either: keeping it would let this member
 		 * lead while others it cannot see may lead too. */
-		cl_log(LOG_ERR, "view of %zu members exceeds %d: no view, no "
+		srr_log(LOG_ERR, "view of %zu members exceeds %d: no view, no "
 		       "leader until a smaller one", n, CORE_MEMBERS_MAX);
 		c->n = 0;
 		c->members_known = false;
@@ -481,7 +483,7 @@ core_quorum(struct cluster_core *c, bool quorate)
 {
 	if (c->quorate != quorate) {
 		c->quorate = quorate;
-		cl_log(LOG_NOTICE, "%s", quorate ? "quorate" : "not quorate");
+		srr_log(LOG_NOTICE, "%s", quorate ? "quorate" : "not quorate");
 		EV(c, quorum, quorate);
 	}
 	cc_compute_leader(c);
@@ -507,7 +509,7 @@ core_connected(struct cluster_core *c, bool up)
 		}
 		cc_compute_leader(c);
 	}
-	cl_log(up ? LOG_NOTICE : LOG_WARNING, "%s", up ? "connected to corosync" :
+	srr_log(up ? LOG_NOTICE : LOG_WARNING, "%s", up ? "connected to corosync" :
 	       "no cluster: corosync connection lost; acting disabled");
 	EV(c, connection, up);
 }
@@ -518,7 +520,7 @@ void
 cc_bad_input(struct cluster_core *c, uint32_t nodeid, const char *why)
 {
 	c->stats.malformed++;
-	cl_log(LOG_WARNING, "dropped a message from node %" PRIu32 ": %s",
+	srr_log(LOG_WARNING, "dropped a message from node %" PRIu32 ": %s",
 	       nodeid, why);
 }
 
@@ -568,7 +570,7 @@ rx_record(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 	rc = c->p.sync->merge(c->p.sync_ctx, p, h->length);
 	if (rc < 0) {
 		c->stats.merge_failed++;
-		cl_log(LOG_ERR, "record from node %" PRIu32 " refused by merge: %s",
+		srr_log(LOG_ERR, "record from node %" PRIu32 " refused by merge: %s",
 		       pr->m.nodeid, strerror(-rc));
 		return;
 	}

@@ -7,6 +7,8 @@
  * votequorum's settings come from a reader thread (cluster_reader.c):
  * nothing here makes a synchronous request to corosync from the loop.
  */
+#define SRR_LOG_TAG "cluster"
+
 #include "config.h"
 
 #include <errno.h>
@@ -115,7 +117,7 @@ queue_run(struct cluster *c)
 		}
 		if (err != CS_OK) {
 			/* maybe inside cpg_dispatch: finalize from the loop */
-			cl_log(LOG_WARNING, "cpg_mcast_joined: corosync error %d", err);
+			srr_log(LOG_WARNING, "cpg_mcast_joined: corosync error %d", err);
 			if (!c->reconnect_armed &&
 			    qb_loop_timer_add(c->loop, QB_LOOP_HIGH, 0, c,
 					      drop_fire, &c->reconnect_t) == 0)
@@ -252,7 +254,7 @@ reader_stall_check(struct cluster *c)
 
 	if (busy < STALL_FIRST_MS) {
 		if (c->stall_said != 0)
-			cl_log(LOG_NOTICE, "corosync answered the read of "
+			srr_log(LOG_NOTICE, "corosync answered the read of "
 			       "votequorum's settings again");
 		c->stall_said = 0;
 		return;
@@ -260,7 +262,7 @@ reader_stall_check(struct cluster *c)
 	if (c->stall_said != 0 && busy < c->stall_said + STALL_EVERY_MS)
 		return;
 	c->stall_said = busy;
-	cl_log(LOG_WARNING, "reading votequorum's settings from corosync has "
+	srr_log(LOG_WARNING, "reading votequorum's settings from corosync has "
 	       "waited %llu ms (corosync busy?); the last settings read stay in "
 	       "force", (unsigned long long)busy);
 }
@@ -410,7 +412,7 @@ static void
 cl_disconnect(struct cluster *c, const char *why, cs_error_t err)
 {
 	if (why)
-		cl_log(LOG_WARNING, "%s: %s", why, cs_strerror(err));
+		srr_log(LOG_WARNING, "%s: %s", why, cs_strerror(err));
 	if (c->cpg_fd >= 0)
 		qb_loop_poll_del(c->loop, c->cpg_fd);
 	if (c->q_fd >= 0)
@@ -441,7 +443,7 @@ conn_error(struct cluster *c, const char *call, cs_error_t err)
 
 	snprintf(text, sizeof(text), "%s: %s", call, cs_strerror(err));
 	if (strcmp(text, c->conn_err) != 0) {
-		cl_log(LOG_WARNING, "cannot connect to corosync (%s); retrying "
+		srr_log(LOG_WARNING, "cannot connect to corosync (%s); retrying "
 		       "every second", text);
 		snprintf(c->conn_err, sizeof(c->conn_err), "%s", text);
 	}
@@ -525,7 +527,7 @@ cl_connect(struct cluster *c)
 	}
 	c->rejoin_ms = 0;
 	if (c->conn_err[0] != '\0')
-		cl_log(LOG_NOTICE, "connected to corosync");
+		srr_log(LOG_NOTICE, "connected to corosync");
 	c->conn_err[0] = '\0';
 	core_connected(c->core, true);
 	quorum_seen(c, quorate != 0);
@@ -553,7 +555,7 @@ arm_reconnect(struct cluster *c)
 			      reconnect_fire, &c->reconnect_t) == 0)
 		c->reconnect_armed = true;
 	else
-		cl_log(LOG_ERR, "cannot arm the reconnect timer");
+		srr_log(LOG_ERR, "cannot arm the reconnect timer");
 }
 
 /* ---- public API ---- */
@@ -600,7 +602,7 @@ cluster_init(qb_loop_t *loop, const struct cluster_config *cfg,
 					POLLIN, c, reader_ready) != 0)
 		rc = -EIO;
 	if (rc < 0) {
-		cl_log(LOG_ERR, "cannot start the votequorum reader thread");
+		srr_log(LOG_ERR, "cannot start the votequorum reader thread");
 		cv_reader_stop(c->reader, READER_JOIN_MS);
 		core_free(c->core);
 		free(c);
@@ -632,7 +634,7 @@ cluster_free(struct cluster *c)
 	if (c->reader_polled)
 		qb_loop_poll_del(c->loop, cv_reader_fd(c->reader));
 	if (!cv_reader_stop(c->reader, READER_JOIN_MS))
-		cl_log(LOG_WARNING, "the votequorum reader thread is still "
+		srr_log(LOG_WARNING, "the votequorum reader thread is still "
 		       "waiting on corosync after %u ms: left behind",
 		       READER_JOIN_MS);
 	core_free(c->core);

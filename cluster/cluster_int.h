@@ -17,7 +17,7 @@
 #include "cluster/cluster.h"
 
 /* every cluster/ log line carries the subsystem tag "cluster" */
-#define cl_log(prio, fmt, ...) qb_log(prio, "cluster: " fmt, ##__VA_ARGS__)
+#include "include/srr_log.h"
 
 /* ---- cluster_wire.c ------------------------------------------------------
  * Header, network byte order, 24 bytes:

@@ -4,6 +4,8 @@
  * node was lost, the leader's own heartbeat, and the may_lead event. See
  * doc/cluster.md ("Lease").
  */
+#define SRR_LOG_TAG "cluster"
+
 #include "config.h"
 
 #include <errno.h>
@@ -72,7 +74,7 @@ core_left(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
 		return;
 	c->hold_until = cc_now(c) + (wait ? wait : 10000u);
 	c->holding = true;
-	cl_log(LOG_WARNING, "lease: %s %" PRIu32 " (pid %" PRIu32 ") lost "
+	srr_log(LOG_WARNING, "lease: %s %" PRIu32 " (pid %" PRIu32 ") lost "
 	       "with its node: no member may lead for %" PRIu64 " ms "
 	       "(token + consensus)", was_leader ? "leader" : "member",
 	       nodeid, pid, wait ? wait : 10000u);
@@ -84,7 +86,7 @@ hold_tick(struct cluster_core *c, uint64_t now)
 	if (!c->holding || now < c->hold_until)
 		return;
 	c->holding = false;
-	cl_log(LOG_NOTICE, "lease: the lost leader's lease has run out");
+	srr_log(LOG_NOTICE, "lease: the lost leader's lease has run out");
 }
 
 void
@@ -100,10 +102,10 @@ core_quorum_policy(struct cluster_core *c, bool safe, const char *why)
 	if (!changed)
 		return;
 	if (safe)
-		cl_log(LOG_NOTICE, "quorum configuration keeps one quorate side "
+		srr_log(LOG_NOTICE, "quorum configuration keeps one quorate side "
 		       "of a split%s%s", why && *why ? ": " : "", why ? why : "");
 	else
-		cl_log(LOG_CRIT, "quorum configuration lets both sides of a split "
+		srr_log(LOG_CRIT, "quorum configuration lets both sides of a split "
 		       "be quorate: %s", why);
 	cc_compute_leader(c);
 }
@@ -115,7 +117,7 @@ core_timing(struct cluster_core *c, unsigned token_ms, unsigned consensus_ms)
 		return;
 	c->token_ms = token_ms;
 	c->consensus_ms = consensus_ms;
-	cl_log(LOG_INFO, "corosync token %u ms, consensus %u ms: a lost "
+	srr_log(LOG_INFO, "corosync token %u ms, consensus %u ms: a lost "
 	       "leader's successor waits %u ms, a leader's heartbeat lease is "
 	       "%u ms", token_ms, consensus_ms, token_ms + consensus_ms,
 	       cle_lease_ms(c));
@@ -131,7 +133,7 @@ cle_gate_check(struct cluster_core *c)
 	if (g == c->gate_said)
 		return;
 	c->gate_said = g;
-	cl_log(LOG_NOTICE, "epoch %016" PRIx64 ": this member %s lead",
+	srr_log(LOG_NOTICE, "epoch %016" PRIx64 ": this member %s lead",
 	       c->epoch, g ? "may" : "may no longer");
 	EV(c, may_lead, c->epoch, g);
 }

@@ -4,6 +4,8 @@
  * holds it up, and leaving and joining again when this member's own sync
  * fails. See cluster.h and doc/cluster.md ("Sync timeouts").
  */
+#define SRR_LOG_TAG "cluster"
+
 #include "config.h"
 
 #include <errno.h>
@@ -48,7 +50,7 @@ ask_rejoin(struct cluster_core *c)
 	c->fail_streak++;
 	if (c->p.transport.rejoin == NULL)
 		return;
-	cl_log(LOG_WARNING, "epoch %016" PRIx64 ": leaving the group, joining "
+	srr_log(LOG_WARNING, "epoch %016" PRIx64 ": leaving the group, joining "
 	       "again in %u ms", c->epoch, delay);
 	c->p.transport.rejoin(c->p.transport.tctx, delay);
 }
@@ -58,7 +60,7 @@ cs_fail(struct cluster_core *c, const char *what, int rc)
 {
 	if (c->sync_failed)
 		return;
-	cl_log(LOG_ERR, "epoch %016" PRIx64 ": sync cannot complete: %s: %s",
+	srr_log(LOG_ERR, "epoch %016" PRIx64 ": sync cannot complete: %s: %s",
 	       c->epoch, what, strerror(-rc));
 	c->sync_failed = true;
 	EV(c, sync_failed, c->epoch, what, rc);
@@ -99,7 +101,7 @@ cs_check_synced(struct cluster_core *c)
 			return;
 	c->synced = true;
 	c->fail_streak = 0;
-	cl_log(LOG_NOTICE, "epoch %016" PRIx64 ": synced (%zu members) in %"
+	srr_log(LOG_NOTICE, "epoch %016" PRIx64 ": synced (%zu members) in %"
 	       PRIu64 " ms", c->epoch, c->n, cc_now(c) - c->epoch_start);
 	EV(c, synced, c->epoch);
 	cle_heartbeat(c, cc_now(c));
@@ -120,7 +122,7 @@ send_delta(struct cluster_core *c, struct peer *pr)
 		return cs_fail(c, "computing a delta", rc);
 	if (dlen > CLUSTER_SYNC_MAX) {
 		free(d);
-		cl_log(LOG_CRIT, "the delta for node %" PRIu32 " is %zu bytes, "
+		srr_log(LOG_CRIT, "the delta for node %" PRIu32 " is %zu bytes, "
 		       "above the %u byte cap every peer enforces", pr->m.nodeid,
 		       dlen, CLUSTER_SYNC_MAX);
 		return cs_fail(c, "delta above CLUSTER_SYNC_MAX", -EMSGSIZE);
@@ -267,7 +269,7 @@ cs_exclude(struct cluster_core *c, struct peer *pr, const char *why)
 
 	if (pr->exclude_sent || pr->excluded || cc_is_self(c, pr))
 		return;
-	cl_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32 " (pid %"
+	srr_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32 " (pid %"
 	       PRIu32 "): %s: asking to exclude it", c->epoch, pr->m.nodeid,
 	       pr->m.pid, why);
 	cc_wr32(pl, pr->m.nodeid);
@@ -292,12 +294,12 @@ cs_rx_exclude(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 	t->hello = true;
 	t->excluded = true;
 	t->compatible = false;
-	cl_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32 " (pid %"
+	srr_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32 " (pid %"
 	       PRIu32 ") excluded from this epoch at node %" PRIu32 "'s request"
 	       " (no leadership, not waited for)", c->epoch, t->m.nodeid,
 	       t->m.pid, pr->m.nodeid);
 	if (cc_is_self(c, t)) {
-		cl_log(LOG_ERR, "epoch %016" PRIx64 ": this member was excluded;"
+		srr_log(LOG_ERR, "epoch %016" PRIx64 ": this member was excluded;"
 		       " it names no leader until it joins again", c->epoch);
 		c->self_excluded = true;
 		c->sync_failed = true;
@@ -365,7 +367,7 @@ cs_tick(struct cluster_core *c, uint64_t now)
 				 "%" PRIu64 " ms", phase_names[ph], idle);
 			cs_exclude(c, pr, why);
 		} else if (log && idle >= CORE_STUCK_LOG_MS) {
-			cl_log(LOG_WARNING, "epoch %016" PRIx64 ": sync stuck on "
+			srr_log(LOG_WARNING, "epoch %016" PRIx64 ": sync stuck on "
 			       "member %" PRIu32 ", phase %s, for %" PRIu64 " ms "
 			       "(excluded at %u ms)", c->epoch, pr->m.nodeid,
 			       phase_names[ph], idle, phase_timeout(c, ph));

@@ -15,6 +15,8 @@
  * A session that timed out or dropped is thrown away: the next command must
  * never read what was left of the previous one.
  */
+#define SRR_LOG_TAG "hmc-ssh"
+
 #include "config.h"
 
 #include <errno.h>
@@ -36,6 +38,7 @@
 #include <qb/qblog.h>
 
 #include "hmc.h"
+#include "include/srr_log.h"
 
 #define HMC_SSH_PORT			22
 #define HMC_CONNECT_TIMEOUT_MS		10000
@@ -47,7 +50,6 @@
 #define HMC_POLL_SLICE_MS		100
 #define HMC_READ_CHUNK			16384
 
-#define ssh_log(prio, fmt, ...) qb_log(prio, "hmc-ssh: " fmt, ##__VA_ARGS__)
 
 struct hmc_conn {
 	char *host;
@@ -111,7 +113,7 @@ set_error(struct hmc_conn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->error, sizeof(c->error), fmt, ap);
 	va_end(ap);
-	ssh_log(LOG_WARNING, "%s", c->error);
+	srr_log(LOG_WARNING, "%s", c->error);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -352,7 +354,7 @@ check_host_key(struct hmc_conn *c, ssh_session s)
 	ssh_clean_pubkey_hash(&hash);
 	st = ssh_session_is_known_server(s);
 	if (st == SSH_KNOWN_HOSTS_OK) {
-		ssh_log(LOG_DEBUG, "host key of %s:%u is %s (known)", c->host, c->port, fp);
+		srr_log(LOG_DEBUG, "host key of %s:%u is %s (known)", c->host, c->port, fp);
 		ssh_string_free_char(fp);
 		return 0;
 	}
@@ -487,7 +489,7 @@ conn_connect(struct hmc_conn *c)
 	c->backoff_ms = 0;
 	c->retry_at_ms = 0;
 	c->connects++;
-	ssh_log(LOG_INFO, "connected to %s:%u as %s (connection %u)", c->host,
+	srr_log(LOG_INFO, "connected to %s:%u as %s (connection %u)", c->host,
 		c->port, c->user, c->connects);
 	return 0;
 }
@@ -697,7 +699,7 @@ hmc_conn_run(struct hmc_conn *c, const char *cmdline, struct hmc_result *res)
 	if (rc == -ENOTCONN) {
 		/* The HMC closed the session while it was idle; the command
 		 * was never sent, so one fresh connection is safe. */
-		ssh_log(LOG_INFO, "session to %s:%u closed while idle; reconnecting",
+		srr_log(LOG_INFO, "session to %s:%u closed while idle; reconnecting",
 			c->host, c->port);
 		session_drop(c);
 		rc = conn_connect(c);
@@ -711,7 +713,7 @@ hmc_conn_run(struct hmc_conn *c, const char *cmdline, struct hmc_result *res)
 	if (rc < 0)
 		hmc_result_free(res);
 	else if (res->exit_status != 0)
-		ssh_log(LOG_DEBUG, "command on %s:%u exited %d %s", c->host, c->port,
+		srr_log(LOG_DEBUG, "command on %s:%u exited %d %s", c->host, c->port,
 			res->exit_status, res->code);
 	return rc;
 }

@@ -9,6 +9,8 @@
  *          [--login-grace-time SECS] [--max-startups N] [--max-sessions N]
  *          [--max-auth-tries N] [--auth-fail-delay MS]
  */
+#define SRR_LOG_TAG "hmcsim"
+
 #include "config.h"
 
 #include <errno.h>
@@ -52,7 +54,7 @@ parse_seconds(const char *v, double max, double *out)
 
 	*out = strtod(v, &end);
 	if (end == v || *end != '\0' || !(*out > 0 && *out <= max)) {
-		sim_log(LOG_ERR, "bad value %s (0 < x <= %g)", v, max);
+		srr_log(LOG_ERR, "bad value %s (0 < x <= %g)", v, max);
 		return -EINVAL;
 	}
 	return 0;
@@ -68,7 +70,7 @@ parse_limit(int ch, const char *v, struct opts *o)
 
 	if (sim_parse_uint(v, ch == 'D' ? 60000 : 100000, dst) != 0 ||
 	    (ch != 'D' && *dst == 0)) {
-		sim_log(LOG_ERR, "bad value %s for a connection limit", v);
+		srr_log(LOG_ERR, "bad value %s for a connection limit", v);
 		return -EINVAL;
 	}
 	return 0;
@@ -145,11 +147,11 @@ load_model(struct sim_model *m, const struct opts *o)
 	if (o->state != NULL && access(o->state, R_OK) == 0)
 		path = o->state;
 	if (path == NULL) {
-		sim_log(LOG_ERR, "no topology, and no state in %s", o->state);
+		srr_log(LOG_ERR, "no topology, and no state in %s", o->state);
 		return -ENOENT;
 	}
 	if (sim_topo_load(m, path, err, sizeof(err)) != 0) {
-		sim_log(LOG_ERR, "%s", err);
+		srr_log(LOG_ERR, "%s", err);
 		return -EINVAL;
 	}
 	if (o->time_scale > 0)
@@ -159,7 +161,7 @@ load_model(struct sim_model *m, const struct opts *o)
 	if (o->state != NULL) {
 		m->state_path = strdup(o->state);
 		if (m->state_path == NULL || sim_topo_save(m, o->state) != 0) {
-			sim_log(LOG_ERR, "cannot write state %s", o->state);
+			srr_log(LOG_ERR, "cannot write state %s", o->state);
 			return -EIO;
 		}
 	}
@@ -182,7 +184,7 @@ listen_all(const char *spec)
 			return -EINVAL;
 		*colon = '\0';
 		if (sim_parse_uint(colon + 1, 65535, &port) != 0 || port == 0) {
-			sim_log(LOG_ERR, "bad port in --listen: %s", colon + 1);
+			srr_log(LOG_ERR, "bad port in --listen: %s", colon + 1);
 			return -EINVAL;
 		}
 		if (sim_endpoint_add(item, port) != 0)
@@ -209,7 +211,7 @@ server_start(struct sim_model *m, const struct opts *o)
 		colon = strchr(o->password, ':');
 		if (colon == NULL || colon == o->password ||
 		    (size_t)(colon - o->password) >= sizeof(user)) {
-			sim_log(LOG_ERR, "--password takes USER:PASSWORD");
+			srr_log(LOG_ERR, "--password takes USER:PASSWORD");
 			return -EINVAL;
 		}
 		snprintf(user, sizeof(user), "%.*s", (int)(colon - o->password),
@@ -252,18 +254,18 @@ main(int argc, char **argv)
 	if (sim_model_init(&m) != 0 || load_model(&m, &o) != 0)
 		return 1;
 	if (o.log != NULL && sim_log_open(o.log) != 0) {
-		sim_log(LOG_ERR, "cannot open log %s", o.log);
+		srr_log(LOG_ERR, "cannot open log %s", o.log);
 		return 1;
 	}
 	if (o.control != NULL && sim_ctl_start(&m, o.control) != 0) {
-		sim_log(LOG_ERR, "cannot open control socket %s", o.control);
+		srr_log(LOG_ERR, "cannot open control socket %s", o.control);
 		return 1;
 	}
 	if (server_start(&m, &o) != 0)
 		return 1;
-	sim_log(LOG_INFO, "%zu systems, serving %s", m.nsys, o.listen);
+	srr_log(LOG_INFO, "%zu systems, serving %s", m.nsys, o.listen);
 	sigwait(&set, &sig);
-	sim_log(LOG_INFO, "signal %d, stopping", sig);
+	srr_log(LOG_INFO, "signal %d, stopping", sig);
 	sim_ctl_stop();
 	idle = sim_server_stop();
 	pthread_mutex_lock(&m.lock);

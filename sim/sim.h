@@ -24,7 +24,7 @@
 #include "hmc/hmc.h"
 
 /* Every component logs through libqb with its own tag. */
-#define sim_log(prio, fmt, ...) qb_log(prio, "hmcsim: " fmt, ##__VA_ARGS__)
+#include "include/srr_log.h"
 
 #define SIM_NAME_MAX	HMC_NAME_MAX
 #define SIM_PROF_MAX	64

@@ -4,6 +4,8 @@
  * or "ERR reason". simctl(8) is its client; the commands are in hmcsim(8).
  * Words are split like HMC command lines, so a state with spaces is quoted.
  */
+#define SRR_LOG_TAG "hmcsim"
+
 #include "config.h"
 
 #include <errno.h>
@@ -40,7 +42,7 @@ ctl_fault(char **av, int ac, struct hmc_buf *out)
 		return 0;
 	}
 	if (ac == 2 && strcmp(av[1], "clear") == 0) {
-		sim_log(LOG_NOTICE, "control: faults cleared");
+		srr_log(LOG_NOTICE, "control: faults cleared");
 		sim_fault_clear();
 		return 0;
 	}
@@ -69,7 +71,7 @@ ctl_fault(char **av, int ac, struct hmc_buf *out)
 	id = sim_fault_add(av[2], av[3], k, arg, count);
 	if (id < 0)
 		return id;
-	sim_log(LOG_NOTICE, "control: fault %d: %s on %s %s%s%s", id, av[4],
+	srr_log(LOG_NOTICE, "control: fault %d: %s on %s %s%s%s", id, av[4],
 		av[2], av[3], arg ? " " : "", arg ? arg : "");
 	hmc_buf_printf(out, "fault %d\n", id);
 	return 0;
@@ -119,7 +121,7 @@ ctl_model(struct sim_model *m, char **av, int ac, struct hmc_buf *out)
 		st = hmc_sys_state_parse(av[2]);
 		if (s == NULL || st == HMC_SYS_UNKNOWN)
 			return -EINVAL;
-		sim_log(LOG_NOTICE, "control: %s set to %s (was %s)", s->name,
+		srr_log(LOG_NOTICE, "control: %s set to %s (was %s)", s->name,
 			hmc_sys_state_name(st), hmc_sys_state_name(s->state));
 		sim_sys_set_state(m, s, st);
 		sim_changed(m);

@@ -11,6 +11,8 @@
  * are recorded with a monotonic deadline and applied lazily by sim_tick(),
  * which every command and control request calls first: no timer thread.
  */
+#define SRR_LOG_TAG "hmcsim"
+
 #include "config.h"
 
 #include <errno.h>
@@ -381,7 +383,7 @@ sim_changed(struct sim_model *m)
 	m->generation++;
 	pthread_cond_broadcast(&m->cond);
 	if (m->state_path != NULL && sim_topo_save(m, m->state_path) != 0)
-		sim_log(LOG_ERR, "cannot save state to %s", m->state_path);
+		srr_log(LOG_ERR, "cannot save state to %s", m->state_path);
 }
 
 bool

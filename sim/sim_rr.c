@@ -10,6 +10,8 @@
  * Running on the destination. The model lock is released while it waits,
  * so restarts overlap up to the per-system limit.
  */
+#define SRR_LOG_TAG "hmcsim"
+
 #include "config.h"
 
 #include <stdio.h>
@@ -173,7 +175,7 @@ rr_abort(struct sim_ctx *c, struct sim_rr *rr)
 	rr_undo(rr, cancelled ? HMC_RRS_REMOTE_RESTARTABLE :
 		HMC_RRS_SOURCE_RESTARTING);
 	rr_end(c, rr);
-	sim_log(LOG_NOTICE, "restart of %s from %s %s", lpar, src,
+	srr_log(LOG_NOTICE, "restart of %s from %s %s", lpar, src,
 		cancelled ? "cancelled" : fault ? "failed (fault)" :
 		"failed (destination lost)");
 	if (cancelled)
@@ -197,7 +199,7 @@ rr_finish(struct sim_ctx *c, struct sim_rr *rr)
 	dl->rrs = HMC_RRS_REMOTE_RESTARTABLE;
 	l->rrs = HMC_RRS_REMOTE_RESTARTED;
 	l->state = HMC_LPAR_NOT_ACTIVATED;
-	sim_log(lost ? LOG_NOTICE : LOG_INFO, "restart of %s from %s to %s %s "
+	srr_log(lost ? LOG_NOTICE : LOG_INFO, "restart of %s from %s to %s %s "
 		"(id %u)", l->name, rr->src->name, dst->name,
 		lost ? "ended with the destination lost" : "done", dl->id);
 	if (lost) {
@@ -237,7 +239,7 @@ rr_restart(struct sim_ctx *c, struct sim_sys *src, struct sim_sys *dst,
 	}
 	l->rr = rr;
 	l->rrs = HMC_RRS_SOURCE_RESTARTING;
-	sim_log(LOG_INFO, "restart of %s from %s to %s begins (source %s)",
+	srr_log(LOG_INFO, "restart of %s from %s to %s begins (source %s)",
 		l->name, src->name, dst->name, hmc_sys_state_name(src->state));
 	src->rr_active++;
 	dst->rr_active++;
@@ -306,7 +308,7 @@ rr_cleanup(struct sim_ctx *c, const struct rr_args *a, struct sim_sys *src,
 	*rr = (struct sim_rr){ RR_CLEANUP, src, src, l, NULL, false, true };
 	l->rr = rr;
 	rr_sleep(c, rr, c->m->t.cleanup);
-	sim_log(LOG_INFO, "cleanup of %s on %s done", l->name, src->name);
+	srr_log(LOG_INFO, "cleanup of %s on %s done", l->name, src->name);
 	sim_lpar_remove(src, l);
 	free(rr);
 	sim_changed(c->m);

@@ -9,6 +9,8 @@
  * such as fence_lpar (echo, CR/LF, backspace, ^C, ^D). Several channels may
  * follow one another on one session (the srrha transport does that).
  */
+#define SRR_LOG_TAG "hmcsim"
+
 #include "config.h"
 
 #include <errno.h>
@@ -130,7 +132,7 @@ sim_hostkey_rotate(void)
 	rc = hostkey_write_new(srv.o.host_key);
 	if (rc == 0)
 		srv.key_gen++;
-	sim_log(rc ? LOG_ERR : LOG_NOTICE, "host key rotation %s (generation %u)",
+	srr_log(rc ? LOG_ERR : LOG_NOTICE, "host key rotation %s (generation %u)",
 		rc ? "failed" : "done", srv.key_gen);
 	pthread_mutex_unlock(&srv.lock);
 	return rc;
@@ -183,12 +185,12 @@ static int
 auth_denied(struct sess *x, const char *user, const char *what, bool slow)
 {
 	x->auth_failures++;
-	sim_log(LOG_WARNING, "%s: %s of %s refused (%u of %u)", x->ep->label,
+	srr_log(LOG_WARNING, "%s: %s of %s refused (%u of %u)", x->ep->label,
 		what, user, x->auth_failures, srv.o.max_auth_tries);
 	if (slow)
 		poll(NULL, 0, (int)srv.o.auth_fail_delay_ms);
 	if (x->auth_failures >= srv.o.max_auth_tries) {
-		sim_log(LOG_WARNING, "%s: too many authentication failures for "
+		srr_log(LOG_WARNING, "%s: too many authentication failures for "
 			"%s: disconnected", x->ep->label, user);
 		x->kill = true;
 	}
@@ -489,7 +491,7 @@ stream_out(struct sess *x, const struct sim_fault_hit *h,
 		sent += n;
 	}
 	if (sent < total)
-		sim_log(LOG_NOTICE, "%s: session %lu: client gone after %llu "
+		srr_log(LOG_NOTICE, "%s: session %lu: client gone after %llu "
 			"of %llu bytes", x->ep->label, x->id,
 			(unsigned long long)sent, (unsigned long long)total);
 }
@@ -515,7 +517,7 @@ run_line(struct sess *x, const char *line, const char *mode)
 	r.end_wall_us = sim_wall_us();
 	r.fault = c.fault[0] ? c.fault : NULL;
 	if (c.dropped) {
-		sim_log(LOG_NOTICE, "%s: session %lu dropped by a fault (%s)",
+		srr_log(LOG_NOTICE, "%s: session %lu dropped by a fault (%s)",
 			x->ep->label, x->id, line);
 		rc = -1;
 		x->kill = true;
@@ -734,7 +736,7 @@ sess_start(struct sim_endpoint *ep, ssh_session s)
 	cap = sess_over_cap();
 	if (cap != NULL) {
 		srv.refused++;
-		sim_log(LOG_WARNING, "%s: connection refused: %u sessions, %u "
+		srr_log(LOG_WARNING, "%s: connection refused: %u sessions, %u "
 			"not logged in (%s reached)", ep->label, srv.n_sessions,
 			srv.n_unauthed, cap);
 		pthread_mutex_unlock(&srv.lock);
@@ -775,7 +777,7 @@ sess_reap(struct sim_endpoint *ep)
 		    now - x->accepted.ns > grace_ns) {
 			x->kill = true;
 			srv.reaped++;
-			sim_log(LOG_WARNING, "%s: session %lu not logged in after "
+			srr_log(LOG_WARNING, "%s: session %lu not logged in after "
 				"%g s: disconnected (login grace time)",
 				ep->label, x->id, srv.o.login_grace_s);
 			shutdown(ssh_get_fd(x->s), SHUT_RDWR);
@@ -815,7 +817,7 @@ bind_open(struct sim_endpoint *ep)
 	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_BINDPORT_STR, port) != SSH_OK ||
 	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_HOSTKEY, srv.o.host_key) != SSH_OK ||
 	    ssh_bind_listen(b) != SSH_OK) {
-		sim_log(LOG_ERR, "cannot listen on %s: %s", ep->label,
+		srr_log(LOG_ERR, "cannot listen on %s: %s", ep->label,
 			ssh_get_error(b));
 		ssh_bind_free(b);
 		return NULL;
@@ -897,7 +899,7 @@ sim_server_init(struct sim_model *m, const struct sim_server_opts *o)
 	if (access(o->host_key, R_OK) != 0) {
 		rc = hostkey_write_new(o->host_key);
 		if (rc != 0) {
-			sim_log(LOG_ERR, "cannot write host key %s",
+			srr_log(LOG_ERR, "cannot write host key %s",
 				o->host_key);
 			return rc;
 		}
@@ -948,7 +950,7 @@ sim_endpoint_set_up(size_t idx, bool up)
 	pthread_mutex_lock(&srv.lock);
 	srv.eps[idx].want_up = up;
 	pthread_mutex_unlock(&srv.lock);
-	sim_log(LOG_NOTICE, "endpoint %zu (%s) %s", idx, srv.eps[idx].label,
+	srr_log(LOG_NOTICE, "endpoint %zu (%s) %s", idx, srv.eps[idx].label,
 		up ? "up" : "down: its sessions are cut");
 	return 0;
 }
