@@ -251,8 +251,10 @@ watch_down(struct srr_engine *e, int s, char *why, size_t len)
 			continue;
 		}
 		seeing++;
+		/* K polls that span T themselves (DESIGN.md): time passed
+		 * since the last of them is no observation. */
 		if (m->down_run < e->c.confirm_k ||
-		    e->now - m->down_start < e->c.confirm_t_ms)
+		    m->polled - m->down_start < e->c.confirm_t_ms)
 			definite = false;
 		if (m->notop_run == 0)
 			notop = false;
@@ -353,7 +355,7 @@ watch_fence(struct srr_engine *e, int s)
 		if (!m->seen || !m->visible)
 			continue;
 		if (m->notop_run < e->c.confirm_k ||
-		    e->now - m->notop_start < e->c.confirm_t_ms)
+		    m->polled - m->notop_start < e->c.confirm_t_ms)
 			return;
 		seeing++;
 	}
