@@ -224,10 +224,10 @@ on_membership(struct srr_engine *e, const struct srr_ev_membership *m)
 		if (moved)
 			ops_new_term(e);
 		srr_log(LOG_INFO, "epoch %llu: leader %u%s, %squorate, "
-		     "configurations %s", (unsigned long long)m->epoch,
-		     m->leader, engine_leader(e) ? " (this agent)" : "",
-		     m->quorate ? "" : "not ", m->config_agree ? "agree" :
-		     "differ");
+			"configurations %s", (unsigned long long)m->epoch,
+			m->leader, engine_leader(e) ? " (this agent)" : "",
+			m->quorate ? "" : "not ", m->config_agree ? "agree" :
+			"differ");
 		if (was && !engine_leader(e))
 			srr_log(LOG_NOTICE, "no longer the leader: actions stop");
 		return;
@@ -236,9 +236,9 @@ on_membership(struct srr_engine *e, const struct srr_ev_membership *m)
 	e->reconciled = false;
 	ops_new_epoch(e);
 	srr_log(LOG_INFO, "epoch %llu: leader %u%s, %squorate, %d members",
-	     (unsigned long long)m->epoch, m->leader,
-	     engine_leader(e) ? " (this agent)" : "", m->quorate ? "" : "not ",
-	     m->members);
+		(unsigned long long)m->epoch, m->leader,
+		engine_leader(e) ? " (this agent)" : "", m->quorate ? "" : "not ",
+		m->members);
 	if (was && !engine_leader(e))
 		srr_log(LOG_NOTICE, "no longer the leader: actions stop");
 }

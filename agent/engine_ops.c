@@ -105,12 +105,12 @@ op_phase(struct srr_engine *e, struct eop *op, enum op_phase to,
 	if (!(phases[from].to & P(to))) {
 		e->broken_rules++;
 		srr_log(LOG_CRIT, "%s from %s: phase %s -> %s is not in the "
-		     "table (%s); broken rules so far: %llu", op->rec.lpar,
-		     op->rec.src, phases[from].name, phases[to].name, why,
-		     (unsigned long long)e->broken_rules);
+			"table (%s); broken rules so far: %llu", op->rec.lpar,
+			op->rec.src, phases[from].name, phases[to].name, why,
+			(unsigned long long)e->broken_rules);
 	} else {
 		srr_log(LOG_DEBUG, "%s from %s: %s -> %s (%s)", op->rec.lpar,
-		     op->rec.src, phases[from].name, phases[to].name, why);
+			op->rec.src, phases[from].name, phases[to].name, why);
 	}
 	op->phase = to;
 	op->phase_since = e->now;
@@ -202,10 +202,10 @@ ops_change_state(struct srr_engine *e, struct eop *op, struct srr_record *next,
 	if (op->have_rec && !srr_op_transition_ok(op->rec.status, next->status)) {
 		e->broken_rules++;
 		srr_log(LOG_CRIT, "op %s: refused transition %s -> %s (%s); "
-		     "broken rules so far: %llu", id,
-		     srr_op_status_name(op->rec.status),
-		     srr_op_status_name(next->status), reason,
-		     (unsigned long long)e->broken_rules);
+			"broken rules so far: %llu", id,
+			srr_op_status_name(op->rec.status),
+			srr_op_status_name(next->status), reason,
+			(unsigned long long)e->broken_rules);
 		return -EINVAL;
 	}
 	next->updated = e->wall;
@@ -214,8 +214,8 @@ ops_change_state(struct srr_engine *e, struct eop *op, struct srr_record *next,
 	if (op->have_rec && srr_record_cmp(next, &op->rec) <= 0)
 		next->updated.ms = op->rec.updated.ms + 1;
 	srr_log(LOG_INFO, "op %s %s: %s -> %s (%s)", id, next->lpar,
-	     op->have_rec ? srr_op_status_name(op->rec.status) : "new",
-	     srr_op_status_name(next->status), reason);
+		op->have_rec ? srr_op_status_name(op->rec.status) : "new",
+		srr_op_status_name(next->status), reason);
 	if (next->status == SRR_OP_CLEANED && op->src >= 0)
 		watch_source_back(e, op->src, next->lpar);
 	op->prop = *next;

@@ -62,7 +62,7 @@ place_tiers(struct srr_engine *e, int s)
 		return;
 	if (blocked)
 		srr_log(LOG_NOTICE, "%s: tier %u timed out, starting tier %u",
-		     e->c.sys[s].name, y->tier, next);
+			e->c.sys[s].name, y->tier, next);
 	y->tier = next;
 	y->tier_since = e->now;
 }

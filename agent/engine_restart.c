@@ -39,12 +39,12 @@ ops_emit_cmd(struct srr_engine *e, struct eop *op, enum hmc_rr_op cmd, int dst)
 		 "command sent");
 	if (cmd == HMC_RR_CLEANUP)
 		srr_log(LOG_NOTICE, "rrstartlpar -o cleanup %s on %s (attempt %u)",
-		     op->rec.lpar, op->rec.src, a->attempt);
+			op->rec.lpar, op->rec.src, a->attempt);
 	else
 		srr_log(LOG_NOTICE, "rrstartlpar -o %s %s from %s%s%s (attempt %u)",
-		     hmc_rr_op_name(cmd), op->rec.lpar, op->rec.src,
-		     dst >= 0 ? " to " : "", dst >= 0 ? e->c.sys[dst].name : "",
-		     a->attempt);
+			hmc_rr_op_name(cmd), op->rec.lpar, op->rec.src,
+			dst >= 0 ? " to " : "", dst >= 0 ? e->c.sys[dst].name : "",
+			a->attempt);
 }
 
 /* Ask the HMC where OP's partition is (reconciliation, cleanup's check
@@ -175,7 +175,7 @@ reconcile(struct srr_engine *e, struct eop *op)
 	if (e->now < op->next_ms)
 		return;
 	srr_log(LOG_INFO, "reconciling %s from %s (restarting, attempt %u)",
-	     op->rec.lpar, op->rec.src, op->rec.attempts);
+		op->rec.lpar, op->rec.src, op->rec.attempts);
 	ops_query(e, op);
 }
 

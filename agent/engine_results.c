@@ -74,8 +74,8 @@ restart_result(struct srr_engine *e, struct eop *op,
 		 * the attempt's unknown outcome and the debt was lost (found
 		 * by the spin model, doc/model.md). */
 		srr_log(LOG_INFO, "restart of %s: result of attempt %u not recorded, "
-		     "the ledger holds attempt %u", op->rec.lpar, r->attempt,
-		     op->rec.attempts);
+			"the ledger holds attempt %u", op->rec.lpar, r->attempt,
+			op->rec.attempts);
 		/* ...but that attempt's outcome is still to be found out:
 		 * returning without it left the partition restarting forever
 		 * (dsim seed 606109534864, once merged with the tags). The
@@ -120,8 +120,8 @@ validate_result(struct srr_engine *e, struct eop *op,
 	    !engine_acting(e)) {
 		op->next_ms = e->now + engine_backoff(e, op->rec.attempts + 1);
 		srr_log(LOG_INFO, "validate of %s: %s: not recorded, asked again "
-		     "later", op->rec.lpar, r->exit_status < 0 ?
-		     "outcome unknown" : "answer of another view");
+			"later", op->rec.lpar, r->exit_status < 0 ?
+			"outcome unknown" : "answer of another view");
 		return;
 	}
 	failed(e, op, r, op->rec.attempts + 1);
@@ -141,8 +141,8 @@ ops_cmd_result(struct srr_engine *e, const struct srr_ev_cmd_result *r)
 	    r->tag != op->tag || op->out_attempt != r->attempt) {
 		e->ignored++;
 		srr_log(LOG_WARNING, "ignored a %s result (tag %llu) for no command "
-		     "of ours in flight", hmc_rr_op_name(r->cmd),
-		     (unsigned long long)r->tag);
+			"of ours in flight", hmc_rr_op_name(r->cmd),
+			(unsigned long long)r->tag);
 		return 0;
 	}
 	if (want == PH_VALIDATING)
@@ -213,7 +213,7 @@ ops_query_result(struct srr_engine *e, const struct srr_ev_query_result *q)
 	    op->out_epoch != e->epoch) {
 		e->ignored++;
 		srr_log(LOG_WARNING, "ignored a query answer (tag %llu) for no query "
-		     "of ours in flight", (unsigned long long)q->tag);
+			"of ours in flight", (unsigned long long)q->tag);
 		return 0;
 	}
 	if (op->rec.status == SRR_OP_RESTARTING)
@@ -434,8 +434,8 @@ ops_mode_record(struct srr_engine *e, const struct srr_record *r)
 	mode_update(e);
 	if (was != e->paused)
 		srr_log(LOG_NOTICE, "automatic mode %s by %s (record of agent %u, "
-		     "version %u): %s", e->paused ? "paused" : "resumed",
-		     r->dst, r->id.node, r->attempts, r->msg);
+			"version %u): %s", e->paused ? "paused" : "resumed",
+			r->dst, r->id.node, r->attempts, r->msg);
 }
 
 /* A new epoch or leader: a pause proposed and not merged is lost with the

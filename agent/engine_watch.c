@@ -106,7 +106,7 @@ watch_forget_confirm(struct srr_engine *e, int s, const char *why)
 
 	if (y->op_confirmed || y->fenced)
 		srr_log(LOG_INFO, "%s %s: confirmation withdrawn",
-		     e->c.sys[s].name, why);
+			e->c.sys[s].name, why);
 	y->op_confirmed = false;
 	y->fenced = false;
 }
@@ -131,8 +131,8 @@ watch_source_back(struct srr_engine *e, int s, const char *lpar)
 	}
 	if (had)
 		srr_log(LOG_NOTICE, "%s: the debt of %s was cleaned, so it was up "
-		     "after the polls that confirmed it down: it must be "
-		     "confirmed down again", e->c.sys[s].name, lpar);
+			"after the polls that confirmed it down: it must be "
+			"confirmed down again", e->c.sys[s].name, lpar);
 	watch_forget_confirm(e, s, "had a debt cleaned");
 	y->down = false;
 }
@@ -154,7 +154,7 @@ watch_inventory(struct srr_engine *e, const struct srr_ev_inventory *iv)
 	for (i = 0; i < iv->n; i++)
 		if (hmc_name_check(iv->lpars[i].name) < 0) {
 			srr_log(LOG_WARNING, "inventory of %s refused: partition %zu "
-			     "has no valid name", e->c.sys[iv->sys].name, i);
+				"has no valid name", e->c.sys[iv->sys].name, i);
 			return -EINVAL;
 		}
 	if (iv->sys_state != HMC_SYS_OPERATING)
@@ -342,7 +342,7 @@ watch_fence(struct srr_engine *e, int s)
 	/* A fence with no result by the command deadline: run it again. */
 	if (y->fence_inflight && e->now - y->fence_sent >= e->c.cmd_timeout_ms) {
 		srr_log(LOG_WARNING, "fence of %s: no result in %lld ms",
-		     e->c.sys[s].name, (long long)e->c.cmd_timeout_ms);
+			e->c.sys[s].name, (long long)e->c.cmd_timeout_ms);
 		y->fence_inflight = false;
 	}
 	if (!e->c.sys[s].fence || y->fence_inflight || e->now < y->fence_next ||
@@ -380,7 +380,7 @@ watch_fence(struct srr_engine *e, int s)
 	y->fence_inflight = true;
 	y->fence_sent = e->now;
 	srr_log(LOG_NOTICE, "%s ambiguous for a whole window: fencing",
-	     e->c.sys[s].name);
+		e->c.sys[s].name);
 }
 
 int
@@ -398,8 +398,8 @@ watch_fence_result(struct srr_engine *e, const struct srr_ev_fence_result *f)
 	if (!y->fence_inflight || f->tag != y->fence_tag) {
 		e->ignored++;
 		srr_log(LOG_WARNING, "ignored a fence result for %s (tag %llu): "
-		     "not the fence in flight", e->c.sys[f->sys].name,
-		     (unsigned long long)f->tag);
+			"not the fence in flight", e->c.sys[f->sys].name,
+			(unsigned long long)f->tag);
 		return 0;
 	}
 	y->fence_inflight = false;
@@ -408,7 +408,7 @@ watch_fence_result(struct srr_engine *e, const struct srr_ev_fence_result *f)
 	 * gate for a source that was powered on again). */
 	if (f->success && y->up_mono >= y->fence_sent && y->up_mono > 0) {
 		srr_log(LOG_WARNING, "fence of %s reported success after it was "
-		     "seen up: not counted", e->c.sys[f->sys].name);
+			"seen up: not counted", e->c.sys[f->sys].name);
 		return 0;
 	}
 	if (f->success) {

@@ -346,7 +346,7 @@ srr_ledger_put(struct srr_ledger *l, const struct srr_record *r,
 		rc = srr_store_put(l->store, r, from, reason ? reason : "merged");
 		if (rc < 0) {
 			srr_log(LOG_ERR, "cannot store record: %s",
-			       srr_store_error(l->store));
+				srr_store_error(l->store));
 			return rc;
 		}
 	}
@@ -496,7 +496,7 @@ srr_ledger_merge(void *ctx, const uint8_t *data, size_t len)
 
 	if (rc < 0) {
 		srr_log(LOG_WARNING, "refused a malformed peer buffer "
-		       "(%zu bytes): nothing merged", len);
+			"(%zu bytes): nothing merged", len);
 		return rc;
 	}
 	return srr_records_each(data, len, merge_one, ctx);
@@ -518,7 +518,7 @@ srr_ledger_merge_step(void *ctx, const uint8_t *data, size_t len,
 			      merging ? merge_one : NULL, ctx);
 	if (rc == -EBADMSG && !merging)
 		srr_log(LOG_WARNING, "refused a malformed peer buffer "
-		       "(%zu bytes): nothing merged", len);
+			"(%zu bytes): nothing merged", len);
 	if (rc < 0)
 		return rc;
 	if (rc == 0 && !merging) {	/* checked whole: merge from the top */

@@ -55,7 +55,7 @@ alert_done(struct srrd *d, struct srrd_child *c, int status, bool timed_out)
 	if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		d->counters.alerts_failed++;
 		srr_log(LOG_WARNING, "%s: %s", c->what, timed_out ? "timed out" :
-		     WIFEXITED(status) ? "exit status not 0" : "killed");
+			WIFEXITED(status) ? "exit status not 0" : "killed");
 	}
 	free(c);
 	start_queued(d);

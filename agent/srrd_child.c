@@ -134,7 +134,7 @@ srrd_child_spawn(struct srrd *d, struct srrd_child *c, char *const argv[],
 		close(fds[1]);
 	if (rc < 0) {
 		srr_log(LOG_ERR, "%s: cannot run %s: %s", c->what, argv[0],
-		     strerror(-rc));
+			strerror(-rc));
 		return rc;
 	}
 	c->next = d->children;

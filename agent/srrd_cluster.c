@@ -150,8 +150,8 @@ membership_changed(struct srrd *d)
 	d->mem = m;
 	ev.u.mem = m;
 	srr_log(LOG_NOTICE, "membership: epoch %016llx leader %u quorate %d "
-	     "config %s members %d", (unsigned long long)m.epoch, m.leader,
-	     m.quorate, m.config_agree ? "agreed" : "MISMATCH", m.members);
+		"config %s members %d", (unsigned long long)m.epoch, m.leader,
+		m.quorate, m.config_agree ? "agreed" : "MISMATCH", m.members);
 	if (d->have_mem && old_q != m.quorate)
 		srrd_alert(d, SRRD_AK_NODE, m.quorate ? "quorum_regained" :
 			   "quorum_lost", NULL, NULL, 0, "quorum %s",
@@ -179,7 +179,7 @@ ev_connection(void *ctx, bool up)
 
 	d->connected = up;
 	srr_log(up ? LOG_NOTICE : LOG_WARNING, "corosync %s",
-	     up ? "connected" : "connection lost (the cluster layer logs why and reconnects)");
+		up ? "connected" : "connection lost (the cluster layer logs why and reconnects)");
 	if (d->cl == NULL)
 		return;	/* inside cluster_init: srrd_cluster_start goes on */
 	if (up && srrd_engine_ready(d) < 0) {
@@ -243,7 +243,7 @@ ev_may_lead(void *ctx, uint64_t epoch, bool may)
 	struct srrd *d = ctx;
 
 	srr_log(LOG_NOTICE, "cluster gate %s (epoch %016llx)", may ? "open: this "
-	     "agent may lead" : "closed", (unsigned long long)epoch);
+		"agent may lead" : "closed", (unsigned long long)epoch);
 	membership_changed(d);
 }
 
@@ -264,8 +264,8 @@ ev_mismatch(void *ctx, uint64_t epoch, uint32_t nodeid, bool version)
 	struct srrd *d = ctx;
 
 	srr_log(LOG_WARNING, "node %u runs another %s: no agent acts until "
-	     "every member agrees", nodeid, version ? "protocol version" :
-	     "configuration (digest)");
+		"every member agrees", nodeid, version ? "protocol version" :
+		"configuration (digest)");
 	d->mismatch = true;
 	d->mismatch_epoch = epoch;
 	membership_changed(d);

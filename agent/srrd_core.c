@@ -128,7 +128,7 @@ do_action(struct srrd *d, const struct srr_action *a)
 	case SRR_ACT_REPLICATE:
 		if (srrd_cluster_replicate(d, &a->rec) < 0)
 			srr_log(LOG_WARNING, "record of %s not sent (no view): the "
-			     "next sync carries the proposal again", a->rec.lpar);
+				"next sync carries the proposal again", a->rec.lpar);
 		break;
 	case SRR_ACT_COMMAND:
 	case SRR_ACT_QUERY:
@@ -167,7 +167,7 @@ feed_one(struct srrd *d, struct srr_event *ev, struct srr_action **acts,
 	d->in_engine = false;
 	if (rc < 0)
 		srr_log(LOG_ERR, "the engine refused event %d: %s", ev->type,
-		     strerror(-rc));
+			strerror(-rc));
 	for (i = 0; rc == 0 && i < n; i++)
 		do_action(d, &copy[i]);
 	if (acts != NULL) {
@@ -304,7 +304,7 @@ srrd_start(struct srrd *d)
 		    (rc = srrd_pool_start(d, &d->hmc[h].exec, h, "exec", n,
 					  HMC_CHANNELS_MAX)) < 0) {
 			srr_log(LOG_ERR, "HMC %s: %s", d->conf.hmc[h].name,
-			     strerror(-rc));
+				strerror(-rc));
 			return rc;
 		}
 	}

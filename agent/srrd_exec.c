@@ -224,19 +224,19 @@ exec_done(struct srrd *d, struct srrd_job *j)
 		ev = (struct srr_event){ .type = SRR_EV_QUERY_RESULT };
 		ev.u.query = x->qres;
 		srr_log(LOG_INFO, "query %s: ok %d on source %d (%s) found on %s",
-		     x->lpar, x->qres.ok, x->qres.src_present,
-		     hmc_rr_status_name(x->qres.src_rrs),
-		     x->qres.found_on >= 0 ?
-		     d->conf.sys[x->qres.found_on].name : "none");
+			x->lpar, x->qres.ok, x->qres.src_present,
+			hmc_rr_status_name(x->qres.src_rrs),
+			x->qres.found_on >= 0 ?
+			d->conf.sys[x->qres.found_on].name : "none");
 	} else {
 		count(d, x);
 		cmd_alert(d, x, false);
 		ev = (struct srr_event){ .type = SRR_EV_CMD_RESULT };
 		ev.u.res = x->res;
 		srr_log(x->res.exit_status == 0 ? LOG_NOTICE : LOG_WARNING,
-		     "%s: exit %d %s %s (%lld ms)", x->cmd[0],
-		     x->res.exit_status, x->res.code, x->res.msg,
-		     (long long)(srrd_mono_ms() - x->started_ms));
+			"%s: exit %d %s %s (%lld ms)", x->cmd[0],
+			x->res.exit_status, x->res.code, x->res.msg,
+			(long long)(srrd_mono_ms() - x->started_ms));
 	}
 	if (x->cb != NULL)
 		x->cb(d, x, x->ctx);
@@ -299,8 +299,8 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 		/* the lease ran out since the engine decided: not sent (a
 		 * known non-run the next leader's query will confirm) */
 		srr_log(LOG_WARNING, "rrstartlpar %s of %s not sent: this agent "
-		     "may not lead now (cluster gate)", hmc_rr_op_name(a->cmd),
-		     a->lpar);
+			"may not lead now (cluster gate)", hmc_rr_op_name(a->cmd),
+			a->lpar);
 		x->res.exit_status = 1;
 		x->res.not_sent = true;
 		snprintf(x->res.msg, sizeof(x->res.msg), "not sent: this agent "
@@ -310,7 +310,7 @@ exec_command(struct srrd *d, struct srrd_exec_job *x)
 	if (rc < 0) {
 		/* never sent: a known failure, not an unknown outcome */
 		srr_log(LOG_ERR, "rrstartlpar %s of %s: the builder refused it: %s",
-		     hmc_rr_op_name(a->cmd), a->lpar, strerror(-rc));
+			hmc_rr_op_name(a->cmd), a->lpar, strerror(-rc));
 		x->res.exit_status = 1;
 		x->res.not_sent = true;
 		snprintf(x->res.msg, sizeof(x->res.msg), "not sent: %s",

@@ -40,7 +40,7 @@ fence_done(struct srrd *d, struct srrd_child *c, int status, bool timed_out)
 
 	d->sys[c->sys].fence_busy = false;
 	srr_log(ok ? LOG_NOTICE : LOG_ERR, "fence of %s: %s", name,
-	     ok ? "success" : timed_out ? "timed out" : "failed");
+		ok ? "success" : timed_out ? "timed out" : "failed");
 	srrd_alert(d, SRRD_AK_FENCING, ok ? "fence_ok" : "fence_failed", NULL,
 		   "off", rc, "Operation off of %s by %s: %s", name,
 		   d->nodename, ok ? "OK" : timed_out ? "Timed Out" : "Error");
@@ -80,13 +80,13 @@ srrd_fence_run(struct srrd *d, int sys, srr_tag tag)
 		return 0;	/* its result will answer this one too */
 	if (!srrd_may_act(d)) {
 		srr_log(LOG_WARNING, "fence of %s not run: this agent may not lead "
-		     "now (cluster gate)", sc->name);
+			"now (cluster gate)", sc->name);
 		post_result(d, sys, false);
 		return -EPERM;
 	}
 	if (!sc->has_fence || fence_input(&sc->fence, input, sizeof(input)) < 0) {
 		srr_log(LOG_ERR, "fence of %s asked for, but none is configured",
-		     sc->name);
+			sc->name);
 		post_result(d, sys, false);
 		return -ENOENT;
 	}
@@ -99,7 +99,7 @@ srrd_fence_run(struct srrd *d, int sys, srr_tag tag)
 	argv[0] = (char *)sc->fence.agent;
 	argv[1] = NULL;
 	srr_log(LOG_NOTICE, "fencing %s with %s (timeout %lld ms)", sc->name,
-	     sc->fence.agent, (long long)sc->fence.timeout_ms);
+		sc->fence.agent, (long long)sc->fence.timeout_ms);
 	rc = srrd_child_spawn(d, c, argv, envp, input, sc->fence.timeout_ms);
 	if (rc < 0) {
 		free(c);

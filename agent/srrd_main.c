@@ -99,13 +99,13 @@ on_reload(int sig, void *data)
 		rc = srrd_conf_load(d->conf_path, &c, err, sizeof(err));
 	if (rc < 0) {
 		srr_log(LOG_ERR, "reload refused, the running configuration is "
-		     "kept: %s", err[0] ? err : strerror(-rc));
+			"kept: %s", err[0] ? err : strerror(-rc));
 		return 0;
 	}
 	srrd_conf_digest(&c, dg);
 	srr_log(LOG_NOTICE, "reload: configuration %s: restarting in place",
-	     memcmp(dg, d->digest, sizeof(dg)) ? "changed (new digest)" :
-	     "checked (same digest)");
+		memcmp(dg, d->digest, sizeof(dg)) ? "changed (new digest)" :
+		"checked (same digest)");
 	srrd_conf_free(&c);
 	sd_notify(0, "RELOADING=1");
 	reexec = true;
@@ -156,16 +156,16 @@ run(struct srrd *d)
 	rc = srrd_start(d);
 	if (rc == 0 && (rc = srrd_ipc_start(d, d->loop, &d->ipc)) < 0) {
 		srr_log(LOG_WARNING, "IPC server: %s (srrctl will not reach this "
-		     "agent)", strerror(-rc));
+			"agent)", strerror(-rc));
 		rc = 0;
 	}
 	if (rc == 0 && d->conf.metrics_port != 0 &&
 	    srrd_http_start(d, d->conf.metrics_port, &d->http) < 0)
 		srr_log(LOG_WARNING, "metrics endpoint on port %u not started",
-		     d->conf.metrics_port);
+			d->conf.metrics_port);
 	if (rc == 0) {
 		srr_log(LOG_NOTICE, "srrd %s running (config %s)", PACKAGE_VERSION,
-		     d->conf_path);
+			d->conf_path);
 		sd_notifyf(0, "READY=1\nSTATUS=running, %d HMC, %d systems",
 			   d->conf.nhmc, d->conf.nsys);
 		qb_loop_run(d->loop);

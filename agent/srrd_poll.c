@@ -324,7 +324,7 @@ sys_state(struct srrd *d, int s)
 	}
 	if (st != d->sys[s].state) {
 		srr_log(LOG_NOTICE, "system %s: %s -> %s", d->conf.sys[s].name,
-		     hmc_sys_state_name(d->sys[s].state), hmc_sys_state_name(st));
+			hmc_sys_state_name(d->sys[s].state), hmc_sys_state_name(st));
 		d->sys[s].state = st;
 		d->sys[s].since_wall = srrd_wall_ms();
 	}
@@ -363,7 +363,7 @@ feed_inventory(struct srrd *d, int h, int s, struct poll_inv *pi)
 		y->inv_hmc = h;
 		y->inv_wall = srrd_wall_ms();
 		srr_log(LOG_INFO, "inventory of %s: %zu partitions (HMC %s)",
-		     d->conf.sys[s].name, pi->n, d->conf.hmc[h].name);
+			d->conf.sys[s].name, pi->n, d->conf.hmc[h].name);
 	}
 	pi->lpars = NULL;
 	return changed;
@@ -404,8 +404,8 @@ hmc_sees_nothing(struct srrd *d, int h)
 		return;
 	if (!m->silent)
 		srr_log(LOG_WARNING, "HMC %s silent for %lld ms: it sees no system "
-		     "until it answers", d->conf.hmc[h].name,
-		     (long long)(now - m->fail_since_ms));
+			"until it answers", d->conf.hmc[h].name,
+			(long long)(now - m->fail_since_ms));
 	m->silent = true;
 
 	ev.u.poll.hmc = h;
@@ -493,9 +493,9 @@ poll_submit(struct srrd *d, int h)
 	if (m->poll_busy) {
 		if (!m->poll_late)
 			srr_log(LOG_WARNING, "HMC %s: the poll started %lld ms ago "
-			     "has not answered yet; the next waits for it",
-			     d->conf.hmc[h].name,
-			     (long long)(now - m->poll_started_ms));
+				"has not answered yet; the next waits for it",
+				d->conf.hmc[h].name,
+				(long long)(now - m->poll_started_ms));
 		m->poll_late = true;
 		return;
 	}

@@ -407,7 +407,7 @@ leader_answer(void *data)
 	a.answered_by = d->nodeid;
 	a.rc = decide(d, &lj->w.req, a.text, sizeof(a.text));
 	srr_log(LOG_NOTICE, "request from node %u (%s): %d %s", lj->sender,
-	     lj->w.req.user, a.rc, a.text);
+		lj->w.req.user, a.rc, a.text);
 	srrd_cluster_send_msg(d, SRRD_MSG_REPLY, &a, sizeof(a));
 	free(lj);
 }

@@ -35,7 +35,7 @@ srrd_lock(struct srrd *d)
 
 	if (mkdir(d->conf.state_dir, 0750) < 0 && errno != EEXIST) {
 		srr_log(LOG_ERR, "state directory %s: %s", d->conf.state_dir,
-		     strerror(errno));
+			strerror(errno));
 		return -errno;
 	}
 	snprintf(path, sizeof(path), "%s/srrd.lock", d->conf.state_dir);
@@ -51,7 +51,7 @@ srrd_lock(struct srrd *d)
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
 		srr_log(LOG_ERR, "another srrd (pid %s) holds %s: exactly one srrd "
-		     "runs per host", pid[0] ? pid : "?", path);
+			"runs per host", pid[0] ? pid : "?", path);
 		close(fd);
 		return -EBUSY;
 	}
@@ -72,18 +72,18 @@ srrd_open_store(struct srrd *d)
 	rc = srr_store_open(d->conf.store_path, &d->store, err, sizeof(err));
 	if (rc < 0) {
 		srr_log(LOG_ERR, "store %s: %s: not starting (the ledger is never "
-		     "replaced by an empty one)", d->conf.store_path,
-		     err[0] ? err : strerror(-rc));
+			"replaced by an empty one)", d->conf.store_path,
+			err[0] ? err : strerror(-rc));
 		return rc;
 	}
 	rc = srr_ledger_new(d->store, &d->ledger);
 	if (rc < 0) {
 		srr_log(LOG_ERR, "store %s: loading the ledger: %s: not starting",
-		     d->conf.store_path, srr_store_error(d->store));
+			d->conf.store_path, srr_store_error(d->store));
 		return rc;
 	}
 	srr_log(LOG_INFO, "store %s: %zu records", d->conf.store_path,
-	     srr_ledger_count(d->ledger));
+		srr_ledger_count(d->ledger));
 	return 0;
 }
 
@@ -252,8 +252,8 @@ srrd_inv_cache_load(struct srrd *d)
 				     CACHE_VERSION, &v) ||
 	    !json_object_object_get_ex(root, "systems", &sys)) {
 		srr_log(LOG_ERR, "inventory cache %s unreadable: ignored (%s)",
-		     path, json_util_get_last_err() ? json_util_get_last_err() :
-		     "bad content");
+			path, json_util_get_last_err() ? json_util_get_last_err() :
+			"bad content");
 		json_object_put(root);
 		return 0;
 	}
@@ -262,7 +262,7 @@ srrd_inv_cache_load(struct srrd *d)
 			continue;
 		if (load_sys(d, s, o) < 0) {
 			srr_log(LOG_ERR, "inventory cache %s: system %s unreadable: "
-			     "ignored", path, d->conf.sys[s].name);
+				"ignored", path, d->conf.sys[s].name);
 			free(d->sys[s].inv);
 			d->sys[s].inv = NULL;
 			d->sys[s].ninv = 0;

@@ -174,8 +174,8 @@ chan_worker(struct srrd_pool *p, int i)
 				/* the server's channel limit: nothing sent */
 				if (cap != n)
 					srr_log(LOG_INFO, "HMC session %d "
-					       "takes %d channels: %s", i, n,
-					       hmc_conn_error(conn));
+						"takes %d channels: %s", i, n,
+						hmc_conn_error(conn));
 				cap = n;
 				requeue(p, j);
 				break;

@@ -238,10 +238,10 @@ set_leader(struct cluster_core *c, enum cluster_leader_kind kind,
 	c->leader = nodeid;
 	/* a refusal the operator must fix is loud */
 	srr_log(kind == CLUSTER_LEADER_NONE && c->quorate && c->epoch &&
-	       why != NULL && strstr(why, "refuse") ? LOG_CRIT : LOG_NOTICE,
-	       "epoch %016" PRIx64 ": leader %s %" PRIu32 " (%s)",
-	       c->epoch, kind == CLUSTER_LEADER_SELF ? "self" :
-	       kind == CLUSTER_LEADER_OTHER ? "other" : "none", nodeid, why);
+		why != NULL && strstr(why, "refuse") ? LOG_CRIT : LOG_NOTICE,
+		"epoch %016" PRIx64 ": leader %s %" PRIu32 " (%s)",
+		c->epoch, kind == CLUSTER_LEADER_SELF ? "self" :
+		kind == CLUSTER_LEADER_OTHER ? "other" : "none", nodeid, why);
 	EV(c, leader, c->epoch, kind, nodeid);
 	cle_heartbeat(c, cc_now(c));	/* a new leader's lease starts now */
 	cle_gate_check(c);
@@ -345,8 +345,8 @@ report_mismatches(struct cluster_core *c)
 
 	if (d != 0)
 		srr_log(LOG_CRIT, "epoch %016" PRIx64 ": nodeid %" PRIu32 " appears "
-		       "twice in the view (two agents on one node): no member "
-		       "leads while it does", c->epoch, d);
+			"twice in the view (two agents on one node): no member "
+			"leads while it does", c->epoch, d);
 
 	for (i = 0; i < c->n; i++) {
 		const struct peer *pr = &c->peers[i];
@@ -358,10 +358,10 @@ report_mismatches(struct cluster_core *c)
 					c->p.config_digest_len))
 			continue;
 		srr_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32
-		       " runs %s %s; it cannot lead with this node",
-		       c->epoch, pr->m.nodeid,
-		       ver ? "protocol version" : "a configuration digest",
-		       ver ? "other than ours" : "different from ours");
+			" runs %s %s; it cannot lead with this node",
+			c->epoch, pr->m.nodeid,
+			ver ? "protocol version" : "a configuration digest",
+			ver ? "other than ours" : "different from ours");
 		EV(c, config_mismatch, c->epoch, pr->m.nodeid, ver);
 	}
 }
@@ -403,8 +403,8 @@ start_epoch(struct cluster_core *c)
 	if (dlen > CLUSTER_SYNC_MAX) {
 		free(d);
 		srr_log(LOG_CRIT, "the state digest is %zu bytes, above the %u "
-		       "byte cap every peer enforces: this member cannot sync",
-		       dlen, CLUSTER_SYNC_MAX);
+			"byte cap every peer enforces: this member cannot sync",
+			dlen, CLUSTER_SYNC_MAX);
 		return cs_fail(c, "state digest above CLUSTER_SYNC_MAX",
 				 -EMSGSIZE);
 	}
@@ -465,7 +465,7 @@ core_members(struct cluster_core *c, const struct core_member *m, size_t n)
 		/* Not the old view either: keeping it would let this member
 		 * lead while others it cannot see may lead too. */
 		srr_log(LOG_ERR, "view of %zu members exceeds %d: no view, no "
-		       "leader until a smaller one", n, CORE_MEMBERS_MAX);
+			"leader until a smaller one", n, CORE_MEMBERS_MAX);
 		c->n = 0;
 		c->members_known = false;
 		view_changed(c);
@@ -510,7 +510,7 @@ core_connected(struct cluster_core *c, bool up)
 		cc_compute_leader(c);
 	}
 	srr_log(up ? LOG_NOTICE : LOG_WARNING, "%s", up ? "connected to corosync" :
-	       "no cluster: corosync connection lost; acting disabled");
+		"no cluster: corosync connection lost; acting disabled");
 	EV(c, connection, up);
 }
 
@@ -521,7 +521,7 @@ cc_bad_input(struct cluster_core *c, uint32_t nodeid, const char *why)
 {
 	c->stats.malformed++;
 	srr_log(LOG_WARNING, "dropped a message from node %" PRIu32 ": %s",
-	       nodeid, why);
+		nodeid, why);
 }
 
 void
@@ -571,7 +571,7 @@ rx_record(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 	if (rc < 0) {
 		c->stats.merge_failed++;
 		srr_log(LOG_ERR, "record from node %" PRIu32 " refused by merge: %s",
-		       pr->m.nodeid, strerror(-rc));
+			pr->m.nodeid, strerror(-rc));
 		return;
 	}
 	EV(c, delivered, c->epoch, pr->m.nodeid, p, h->length);

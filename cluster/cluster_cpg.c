@@ -255,7 +255,7 @@ reader_stall_check(struct cluster *c)
 	if (busy < STALL_FIRST_MS) {
 		if (c->stall_said != 0)
 			srr_log(LOG_NOTICE, "corosync answered the read of "
-			       "votequorum's settings again");
+				"votequorum's settings again");
 		c->stall_said = 0;
 		return;
 	}
@@ -263,8 +263,8 @@ reader_stall_check(struct cluster *c)
 		return;
 	c->stall_said = busy;
 	srr_log(LOG_WARNING, "reading votequorum's settings from corosync has "
-	       "waited %llu ms (corosync busy?); the last settings read stay in "
-	       "force", (unsigned long long)busy);
+		"waited %llu ms (corosync busy?); the last settings read stay in "
+		"force", (unsigned long long)busy);
 }
 
 static void
@@ -444,7 +444,7 @@ conn_error(struct cluster *c, const char *call, cs_error_t err)
 	snprintf(text, sizeof(text), "%s: %s", call, cs_strerror(err));
 	if (strcmp(text, c->conn_err) != 0) {
 		srr_log(LOG_WARNING, "cannot connect to corosync (%s); retrying "
-		       "every second", text);
+			"every second", text);
 		snprintf(c->conn_err, sizeof(c->conn_err), "%s", text);
 	}
 	return -ENOTCONN;
@@ -635,8 +635,8 @@ cluster_free(struct cluster *c)
 		qb_loop_poll_del(c->loop, cv_reader_fd(c->reader));
 	if (!cv_reader_stop(c->reader, READER_JOIN_MS))
 		srr_log(LOG_WARNING, "the votequorum reader thread is still "
-		       "waiting on corosync after %u ms: left behind",
-		       READER_JOIN_MS);
+			"waiting on corosync after %u ms: left behind",
+			READER_JOIN_MS);
 	core_free(c->core);
 	free(c);
 }

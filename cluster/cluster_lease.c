@@ -75,9 +75,9 @@ core_left(struct cluster_core *c, uint32_t nodeid, uint32_t pid,
 	c->hold_until = cc_now(c) + (wait ? wait : 10000u);
 	c->holding = true;
 	srr_log(LOG_WARNING, "lease: %s %" PRIu32 " (pid %" PRIu32 ") lost "
-	       "with its node: no member may lead for %" PRIu64 " ms "
-	       "(token + consensus)", was_leader ? "leader" : "member",
-	       nodeid, pid, wait ? wait : 10000u);
+		"with its node: no member may lead for %" PRIu64 " ms "
+		"(token + consensus)", was_leader ? "leader" : "member",
+		nodeid, pid, wait ? wait : 10000u);
 }
 
 static void
@@ -103,10 +103,10 @@ core_quorum_policy(struct cluster_core *c, bool safe, const char *why)
 		return;
 	if (safe)
 		srr_log(LOG_NOTICE, "quorum configuration keeps one quorate side "
-		       "of a split%s%s", why && *why ? ": " : "", why ? why : "");
+			"of a split%s%s", why && *why ? ": " : "", why ? why : "");
 	else
 		srr_log(LOG_CRIT, "quorum configuration lets both sides of a split "
-		       "be quorate: %s", why);
+			"be quorate: %s", why);
 	cc_compute_leader(c);
 }
 
@@ -118,9 +118,9 @@ core_timing(struct cluster_core *c, unsigned token_ms, unsigned consensus_ms)
 	c->token_ms = token_ms;
 	c->consensus_ms = consensus_ms;
 	srr_log(LOG_INFO, "corosync token %u ms, consensus %u ms: a lost "
-	       "leader's successor waits %u ms, a leader's heartbeat lease is "
-	       "%u ms", token_ms, consensus_ms, token_ms + consensus_ms,
-	       cle_lease_ms(c));
+		"leader's successor waits %u ms, a leader's heartbeat lease is "
+		"%u ms", token_ms, consensus_ms, token_ms + consensus_ms,
+		cle_lease_ms(c));
 	cc_compute_leader(c);
 }
 
@@ -134,7 +134,7 @@ cle_gate_check(struct cluster_core *c)
 		return;
 	c->gate_said = g;
 	srr_log(LOG_NOTICE, "epoch %016" PRIx64 ": this member %s lead",
-	       c->epoch, g ? "may" : "may no longer");
+		c->epoch, g ? "may" : "may no longer");
 	EV(c, may_lead, c->epoch, g);
 }
 

@@ -51,7 +51,7 @@ ask_rejoin(struct cluster_core *c)
 	if (c->p.transport.rejoin == NULL)
 		return;
 	srr_log(LOG_WARNING, "epoch %016" PRIx64 ": leaving the group, joining "
-	       "again in %u ms", c->epoch, delay);
+		"again in %u ms", c->epoch, delay);
 	c->p.transport.rejoin(c->p.transport.tctx, delay);
 }
 
@@ -61,7 +61,7 @@ cs_fail(struct cluster_core *c, const char *what, int rc)
 	if (c->sync_failed)
 		return;
 	srr_log(LOG_ERR, "epoch %016" PRIx64 ": sync cannot complete: %s: %s",
-	       c->epoch, what, strerror(-rc));
+		c->epoch, what, strerror(-rc));
 	c->sync_failed = true;
 	EV(c, sync_failed, c->epoch, what, rc);
 	ask_rejoin(c);
@@ -102,7 +102,7 @@ cs_check_synced(struct cluster_core *c)
 	c->synced = true;
 	c->fail_streak = 0;
 	srr_log(LOG_NOTICE, "epoch %016" PRIx64 ": synced (%zu members) in %"
-	       PRIu64 " ms", c->epoch, c->n, cc_now(c) - c->epoch_start);
+		PRIu64 " ms", c->epoch, c->n, cc_now(c) - c->epoch_start);
 	EV(c, synced, c->epoch);
 	cle_heartbeat(c, cc_now(c));
 }
@@ -123,8 +123,8 @@ send_delta(struct cluster_core *c, struct peer *pr)
 	if (dlen > CLUSTER_SYNC_MAX) {
 		free(d);
 		srr_log(LOG_CRIT, "the delta for node %" PRIu32 " is %zu bytes, "
-		       "above the %u byte cap every peer enforces", pr->m.nodeid,
-		       dlen, CLUSTER_SYNC_MAX);
+			"above the %u byte cap every peer enforces", pr->m.nodeid,
+			dlen, CLUSTER_SYNC_MAX);
 		return cs_fail(c, "delta above CLUSTER_SYNC_MAX", -EMSGSIZE);
 	}
 	cc_wr32(pre, pr->m.nodeid);
@@ -270,8 +270,8 @@ cs_exclude(struct cluster_core *c, struct peer *pr, const char *why)
 	if (pr->exclude_sent || pr->excluded || cc_is_self(c, pr))
 		return;
 	srr_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32 " (pid %"
-	       PRIu32 "): %s: asking to exclude it", c->epoch, pr->m.nodeid,
-	       pr->m.pid, why);
+		PRIu32 "): %s: asking to exclude it", c->epoch, pr->m.nodeid,
+		pr->m.pid, why);
 	cc_wr32(pl, pr->m.nodeid);
 	cc_wr32(pl + 4, pr->m.pid);
 	if (cc_send(c, CW_EXCLUDE, 0, NULL, 0, pl, sizeof(pl)) == 0)
@@ -295,12 +295,12 @@ cs_rx_exclude(struct cluster_core *c, struct peer *pr, const struct cw_hdr *h,
 	t->excluded = true;
 	t->compatible = false;
 	srr_log(LOG_WARNING, "epoch %016" PRIx64 ": member %" PRIu32 " (pid %"
-	       PRIu32 ") excluded from this epoch at node %" PRIu32 "'s request"
-	       " (no leadership, not waited for)", c->epoch, t->m.nodeid,
-	       t->m.pid, pr->m.nodeid);
+		PRIu32 ") excluded from this epoch at node %" PRIu32 "'s request"
+		" (no leadership, not waited for)", c->epoch, t->m.nodeid,
+		t->m.pid, pr->m.nodeid);
 	if (cc_is_self(c, t)) {
 		srr_log(LOG_ERR, "epoch %016" PRIx64 ": this member was excluded;"
-		       " it names no leader until it joins again", c->epoch);
+			" it names no leader until it joins again", c->epoch);
 		c->self_excluded = true;
 		c->sync_failed = true;
 		cc_compute_leader(c);
@@ -368,9 +368,9 @@ cs_tick(struct cluster_core *c, uint64_t now)
 			cs_exclude(c, pr, why);
 		} else if (log && idle >= CORE_STUCK_LOG_MS) {
 			srr_log(LOG_WARNING, "epoch %016" PRIx64 ": sync stuck on "
-			       "member %" PRIu32 ", phase %s, for %" PRIu64 " ms "
-			       "(excluded at %u ms)", c->epoch, pr->m.nodeid,
-			       phase_names[ph], idle, phase_timeout(c, ph));
+				"member %" PRIu32 ", phase %s, for %" PRIu64 " ms "
+				"(excluded at %u ms)", c->epoch, pr->m.nodeid,
+				phase_names[ph], idle, phase_timeout(c, ph));
 			c->stuck_logged = now;
 		}
 	}
