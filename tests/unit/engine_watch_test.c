@@ -358,6 +358,23 @@ test_gate_k_polls_need_t_ms(void **state)
 	free_h(h);
 }
 
+/* The other half: polls that span T but are fewer than K. Two Error
+ * polls 2 s apart (T = 2 s, K = 3) confirm nothing; the third does. */
+static void
+test_gate_t_ms_needs_k_polls(void **state)
+{
+	struct h *h = estate(false);
+
+	h->st[SRC] = HMC_SYS_ERROR;
+	poll_round(h);
+	tick(h);			/* no poll this second */
+	poll_round(h);
+	assert_false(srr_engine_sys_confirmed_down(h->e, SRC));
+	poll_round(h);
+	assert_true(srr_engine_sys_confirmed_down(h->e, SRC));
+	free_h(h);
+}
+
 /* Gate part 2: every HMC must see a definite-down state; one HMC's
  * window does not stand for another showing No Connection. */
 static void
@@ -508,6 +525,7 @@ main(void)
 		cmocka_unit_test(test_stale_hmc_blocks_until_confirmed),
 		cmocka_unit_test(test_gate_stale_poll_does_not_count),
 		cmocka_unit_test(test_gate_k_polls_need_t_ms),
+		cmocka_unit_test(test_gate_t_ms_needs_k_polls),
 		cmocka_unit_test(test_gate_every_hmc_definite),
 		cmocka_unit_test(test_gate_invisible_polls_build_no_window),
 		cmocka_unit_test(test_gate_confirmation_expires),
