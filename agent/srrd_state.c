@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,46 +111,66 @@ lpar_json(const struct srr_lpar_obs *l)
 	return o;
 }
 
+/* One system's entry, "NAME":{...}, as json-c writes it. The file is
+ * written one system at a time: the whole estate as one json-c tree took
+ * 2.6 MB of heap at 2000 partitions, freed after each write but kept in
+ * srrd's RSS by fragmentation (doc/srrd.md, "Footprint"). */
+static int
+cache_write_sys(FILE *f, const struct srrd *d, int s, bool first)
+{
+	const struct srrd_sys *y = &d->sys[s];
+	json_object *name = json_object_new_string(d->conf.sys[s].name);
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	size_t i;
+	int rc;
+
+	for (i = 0; i < y->ninv; i++)
+		json_object_array_add(a, lpar_json(&y->inv[i]));
+	json_object_object_add(o, "hmc", json_object_new_int(y->inv_hmc));
+	json_object_object_add(o, "taken_ms",
+			       json_object_new_int64(y->inv_wall));
+	json_object_object_add(o, "lpars", a);
+	rc = fprintf(f, "%s%s:%s", first ? "" : ",",
+		     json_object_to_json_string_ext(name, JSON_C_TO_STRING_PLAIN),
+		     json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(name);
+	json_object_put(o);
+	return rc < 0 ? -EIO : 0;
+}
+
 int
 srrd_inv_cache_save(struct srrd *d)
 {
 	char path[PATH_MAX + 32], tmp[PATH_MAX + 32];
-	json_object *root = json_object_new_object(), *sys = json_object_new_object();
-	const char *text;
+	bool first = true;
+	FILE *f = NULL;
 	int s, fd, rc = 0;
-	size_t i, len;
 
-	json_object_object_add(root, "version", json_object_new_int(CACHE_VERSION));
-	for (s = 0; s < d->conf.nsys; s++) {
-		const struct srrd_sys *y = &d->sys[s];
-		json_object *o, *a;
-
-		if (y->inv == NULL)
-			continue;
-		o = json_object_new_object();
-		a = json_object_new_array();
-		for (i = 0; i < y->ninv; i++)
-			json_object_array_add(a, lpar_json(&y->inv[i]));
-		json_object_object_add(o, "hmc", json_object_new_int(y->inv_hmc));
-		json_object_object_add(o, "taken_ms",
-				       json_object_new_int64(y->inv_wall));
-		json_object_object_add(o, "lpars", a);
-		json_object_object_add(sys, d->conf.sys[s].name, o);
-	}
-	json_object_object_add(root, "systems", sys);
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
-	len = strlen(text);
 	cache_path(d, path, sizeof(path), "");
 	cache_path(d, tmp, sizeof(tmp), ".tmp");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 ||
-	    rename(tmp, path) < 0) {
-		rc = -errno;
-		srr_log(LOG_ERR, "inventory cache %s: %s", path, strerror(errno));
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
+		goto fail;
+	fprintf(f, "{\"version\":%d,\"systems\":{", CACHE_VERSION);
+	for (s = 0; s < d->conf.nsys; s++) {
+		if (d->sys[s].inv == NULL)
+			continue;
+		if (cache_write_sys(f, d, s, first) < 0)
+			break;
+		first = false;
 	}
-	if (fd >= 0)
+	fputs("}}", f);
+	if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0 || rename(tmp, path) < 0)
+		goto fail;
+	fclose(f);
+	return 0;
+fail:
+	rc = errno ? -errno : -EIO;
+	srr_log(LOG_ERR, "inventory cache %s: %s", path, strerror(-rc));
+	if (f != NULL)
+		fclose(f);
+	else if (fd >= 0)
 		close(fd);
-	json_object_put(root);
 	return rc;
 }
 
@@ -271,6 +292,7 @@ srrd_inv_cache_load(struct srrd *d)
 		n++;
 	}
 	json_object_put(root);
+	malloc_trim(0);		/* the parsed file's pages, as after a poll */
 	srr_log(LOG_INFO, "inventory cache: %d systems fed to the engine", n);
 	return 0;
 }

@@ -67,8 +67,16 @@ echo "  srrha (3 agents): SSH handshakes $s_login ($(per_h $s_login) per hour), 
 echo "  srrd CPU per poll (leader): $(awk -v c=$((c1 - c0)) -v hz="$hz" -v n="$polls" 'BEGIN { if (n) printf "%.2f ms over %d polls", c * 1000 / hz / n, n; else print "no poll" }')"
 for k in 1 2 3; do
 	pk=$(cl_pid "$k" srrd)
-	echo "  node $k srrd VmRSS $(awk '/^VmRSS/ { print $2 }' "/proc/$pk/status") kB, VmHWM (peak) $(awk '/^VmHWM/ { print $2 }' "/proc/$pk/status") kB, of which anonymous $(awk '/^Anonymous/ { print $2 }' "/proc/$pk/smaps_rollup") kB, threads $(awk '/^Threads/ { print $2 }' "/proc/$pk/status")$([ "$k" = "$leader" ] && echo ' (leader)')"
+	echo "  node $k srrd VmRSS $(awk '/^VmRSS/ { print $2 }' "/proc/$pk/status") kB, VmHWM (peak) $(awk '/^VmHWM/ { print $2 }' "/proc/$pk/status") kB, Pss $(awk '/^Pss:/ { print $2 }' "/proc/$pk/smaps_rollup") kB, of which anonymous $(awk '/^Anonymous/ { print $2 }' "/proc/$pk/smaps_rollup") kB, threads $(awk '/^Threads/ { print $2 }' "/proc/$pk/status")$([ "$k" = "$leader" ] && echo ' (leader)')"
+	# STEADY_SMAPS=DIR keeps each agent's mappings for a per-mapping read
+	if [ -n "${STEADY_SMAPS:-}" ]; then
+		mkdir -p "$STEADY_SMAPS"
+		for f in status smaps smaps_rollup; do
+			cp "/proc/$pk/$f" "$STEADY_SMAPS/n$k.$f"
+		done
+	fi
 done
+echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  srrha's commands in the window, by agent and kind:"
 python3 - "$SRR_DIR"/*/cmd.json "$t0" <<'PY' | sed 's/^/    /'
 import collections, json, sys
