@@ -1,6 +1,6 @@
 #!/bin/bash
 # soak.sh: repeated failovers and returns of srcA (8 eligible partitions)
-# for SOAK_MINUTES (default 3), each round under one fault drawn from a
+# for SOAK_MINUTES (default 2), each round under one fault drawn from a
 # seeded random stream (SOAK_SEED, printed; fresh per run):
 #   none | hmc-latency (1.5 s on every command) | hmc-garbage (3 polls of
 #   garbage) | drop (2 restarts cut without an answer: outcome unknown) |
@@ -16,7 +16,7 @@
 # equal. It samples each srrd's RSS. scripts/soak --minutes N runs it.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
 . "$LIB/srrd_stack.sh"
-MINUTES=${SOAK_MINUTES:-3}
+MINUTES=${SOAK_MINUTES:-2}
 srr_begin $((MINUTES * 60 + 300)) "$@"
 
 SEED=${SOAK_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
