@@ -109,6 +109,11 @@ struct srr_ev_poll {
 	int nsys;			/* states for systems 0..nsys-1 */
 	enum hmc_sys_state state[SRR_MAX_SYS];
 	bool visible[SRR_MAX_SYS];	/* the HMC manages (sees) the system */
+	/* When the HMC was asked (0: when the event comes). The confirmation
+	 * window's span is measured between the asking times of its polls: a
+	 * poller asks every poll interval, and an answer's latency (tens of
+	 * ms, varying) would otherwise make K polls fall just short of T. */
+	struct srr_mono asked;
 };
 
 struct srr_lpar_obs {

@@ -69,7 +69,8 @@ struct ehmc {
 	bool seen;
 	bool visible;
 	enum hmc_sys_state st;
-	int64_t polled;			/* when (mono ms) */
+	int64_t polled;			/* when (mono ms): freshness */
+	int64_t asked;			/* when it was asked: the window */
 	int down_run;			/* consecutive definite-down polls */
 	int64_t down_start;
 	int notop_run;			/* consecutive not-operating polls */

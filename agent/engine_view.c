@@ -40,7 +40,7 @@ srr_engine_view_sys(const struct srr_engine *e, int s,
 
 		if (!m->seen || !m->visible)
 			continue;
-		span = m->down_run > 0 ? m->polled - m->down_start : 0;
+		span = m->down_run > 0 ? m->asked - m->down_start : 0;
 		if (first || m->down_run < v->down_polls)
 			v->down_polls = m->down_run;
 		if (first || span < v->down_span_ms)

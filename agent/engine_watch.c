@@ -63,7 +63,7 @@ is_down_state(const struct srr_engine *e, enum hmc_sys_state st)
 
 static void
 poll_one(struct srr_engine *e, int s, struct ehmc *h, enum hmc_sys_state st,
-	 bool visible)
+	 bool visible, int64_t asked)
 {
 	bool operating = hmc_sys_state_class(st) == HMC_CLASS_OPERATING;
 
@@ -71,14 +71,15 @@ poll_one(struct srr_engine *e, int s, struct ehmc *h, enum hmc_sys_state st,
 	h->visible = visible;
 	h->st = st;
 	h->polled = e->now;
+	h->asked = asked;
 	if (!visible || !is_down_state(e, st))
 		h->down_run = 0;
 	else if (h->down_run++ == 0)
-		h->down_start = e->now;
+		h->down_start = asked;
 	if (!visible || operating)
 		h->notop_run = 0;
 	else if (h->notop_run++ == 0)
-		h->notop_start = e->now;
+		h->notop_start = asked;
 	if (visible && operating) {
 		watch_forget_confirm(e, s, "seen operating");
 		e->sys[s].up_mono = e->now;
@@ -88,14 +89,16 @@ poll_one(struct srr_engine *e, int s, struct ehmc *h, enum hmc_sys_state st,
 int
 watch_poll(struct srr_engine *e, const struct srr_ev_poll *p)
 {
+	int64_t asked = p->asked.ms > 0 && e->have_tick ? p->asked.ms : e->now;
 	int s;
 
+	/* Asked after it came, or before the clock: the daemon's bug. */
 	if (p->hmc < 0 || p->hmc >= e->c.nhmc || p->nsys < 0 ||
-	    p->nsys > e->c.nsys)
+	    p->nsys > e->c.nsys || p->asked.ms < 0 || asked > e->now)
 		return -EINVAL;
 	for (s = 0; s < p->nsys; s++)
 		poll_one(e, s, &e->sys[s].hmc[p->hmc], p->state[s],
-			 p->visible[s]);
+			 p->visible[s], asked);
 	return 0;
 }
 
@@ -254,7 +257,7 @@ watch_down(struct srr_engine *e, int s, char *why, size_t len)
 		/* K polls that span T themselves (DESIGN.md): time passed
 		 * since the last of them is no observation. */
 		if (m->down_run < e->c.confirm_k ||
-		    m->polled - m->down_start < e->c.confirm_t_ms)
+		    m->asked - m->down_start < e->c.confirm_t_ms)
 			definite = false;
 		if (m->notop_run == 0)
 			notop = false;
@@ -355,7 +358,7 @@ watch_fence(struct srr_engine *e, int s)
 		if (!m->seen || !m->visible)
 			continue;
 		if (m->notop_run < e->c.confirm_k ||
-		    m->polled - m->notop_start < e->c.confirm_t_ms)
+		    m->asked - m->notop_start < e->c.confirm_t_ms)
 			return;
 		seeing++;
 	}

@@ -435,6 +435,7 @@ poll_done(struct srrd *d, struct srrd_job *j)
 	if (p->rc == 0 && !d->stopping) {
 		ev.u.poll.hmc = j->hmc;
 		ev.u.poll.nsys = d->conf.nsys;
+		ev.u.poll.asked.ms = j->started_ms;
 		for (s = 0; s < d->conf.nsys; s++) {
 			ev.u.poll.state[s] = p->st[s];
 			ev.u.poll.visible[s] = p->visible[s];
