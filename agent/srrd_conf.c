@@ -492,6 +492,12 @@ srrd_conf_free(struct srrd_conf *c)
 {
 	if (c == NULL)
 		return;
+	int s;
+
+	for (s = 0; s < c->nsys; s++) {
+		free(c->sys[s].fence);
+		c->sys[s].fence = NULL;
+	}
 	free(c->lpar);
 	c->lpar = NULL;
 	c->nlpar = 0;

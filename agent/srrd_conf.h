@@ -80,8 +80,10 @@ struct srrd_sys_conf {
 	bool protect;			/* a source srrd watches and restarts */
 	int ndest;
 	int dest[SRR_MAX_DEST];		/* indices into srrd_conf.sys */
-	bool has_fence;
-	struct srrd_fence_conf fence;
+	/* malloc'd at the first fence_* key, NULL without one: a fixed
+	 * 9 kB for each of the SRR_MAX_SYS systems was 0.6 MB of every
+	 * agent's resident memory, written by the load's memset */
+	struct srrd_fence_conf *fence;
 };
 
 struct srrd_lpar_conf {

@@ -205,7 +205,8 @@ check_system(struct conf_ctx *x, int s)
 			  "with fence_timeout and fence_param_*", sc->name);
 		return -EINVAL;
 	}
-	sort_fence_params(&x->c->sys[s].fence);
+	if (sc->fence != NULL)
+		sort_fence_params(sc->fence);
 	return 0;
 }
 

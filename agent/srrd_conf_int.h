@@ -77,6 +77,7 @@ struct conf_keydef {
 	size_t size;
 	int64_t min, max;	/* numbers */
 	bool local;		/* may differ per host: not in the digest */
+	bool fence;		/* off is in the system's fence conf */
 };
 
 extern const struct conf_keydef conf_keys[];
@@ -122,7 +123,10 @@ void conf_fail(struct conf_ctx *x, int line, const char *fmt, ...)
 void conf_key_fail(struct conf_ctx *x, const char *key, const char *why);
 
 /* srrd_conf_keys.c */
-void *conf_key_base(const struct srrd_conf *c, enum conf_kind kind, int idx);
+/* Where K's value lives in section IDX (a fence key: in the system's
+ * fence conf, NULL until its first fence_* key). */
+void *conf_key_base(const struct srrd_conf *c, const struct conf_keydef *k,
+		    int idx);
 int64_t conf_int_get(const void *p, size_t size);
 void conf_defaults(struct srrd_conf *c);
 void conf_hmc_defaults(struct srrd_hmc_conf *h);

@@ -27,6 +27,8 @@
 		sizeof(((struct srrd_hmc_conf *)0)->f)
 #define SY(f)	offsetof(struct srrd_sys_conf, f), \
 		sizeof(((struct srrd_sys_conf *)0)->f)
+#define FE(f)	offsetof(struct srrd_fence_conf, f), \
+		sizeof(((struct srrd_fence_conf *)0)->f)
 #define LP(f)	offsetof(struct srrd_lpar_conf, f), \
 		sizeof(((struct srrd_lpar_conf *)0)->f)
 #define AL(f)	offsetof(struct srrd_alert_conf, f), \
@@ -45,9 +47,9 @@ const struct conf_keydef conf_keys[] = {
 	{ CONF_HMC, "user", T_LABEL, HM(user), 0, 0, false },
 
 	{ CONF_SYSTEM, "destinations", T_DESTS, 0, 0, 0, 0, false },
-	{ CONF_SYSTEM, "fence_agent", T_EXEC, SY(fence.agent), 0, 0, false },
+	{ CONF_SYSTEM, "fence_agent", T_EXEC, FE(agent), 0, 0, false, true },
 	{ CONF_SYSTEM, "fence_param_", T_FENCE_PARAM, 0, 0, 0, 0, false },
-	{ CONF_SYSTEM, "fence_timeout", T_DUR, SY(fence.timeout_ms), SEC, HOUR, false },
+	{ CONF_SYSTEM, "fence_timeout", T_DUR, FE(timeout_ms), SEC, HOUR, false, true },
 	{ CONF_SYSTEM, "protect", T_BOOL, SY(protect), 0, 0, false },
 
 	{ CONF_LPAR, "destination", T_PIN, 0, 0, 0, 0, false },
@@ -135,7 +137,19 @@ void
 conf_sys_defaults(struct srrd_sys_conf *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->fence.timeout_ms = 60 * SEC;
+}
+
+/* The system's fence conf, made with its defaults at its first key. */
+static int
+fence_conf_get(struct srrd_sys_conf *s)
+{
+	if (s->fence != NULL)
+		return 0;
+	s->fence = calloc(1, sizeof(*s->fence));
+	if (s->fence == NULL)
+		return -ENOMEM;
+	s->fence->timeout_ms = 60 * SEC;
+	return 0;
 }
 
 void
@@ -294,9 +308,11 @@ conf_states_parse(const char *s, uint32_t *mask, char *why, size_t whylen)
 /* ------------------------------------------------------------ keys */
 
 void *
-conf_key_base(const struct srrd_conf *c, enum conf_kind kind, int idx)
+conf_key_base(const struct srrd_conf *c, const struct conf_keydef *k, int idx)
 {
-	switch (kind) {
+	if (k->fence)
+		return c->sys[idx].fence;
+	switch (k->kind) {
 	case CONF_HMC:
 		return (void *)&c->hmc[idx];
 	case CONF_SYSTEM:
@@ -425,9 +441,14 @@ conf_key(struct conf_ctx *x, const char *key, const char *value)
 	}
 	x->seen |= 1ull << i;
 	x->key_line[i] = x->line;
-	if (x->kind == CONF_SYSTEM && strncmp(key, "fence_", 6) == 0 &&
-	    x->sp[x->idx].fence_line == 0)
-		x->sp[x->idx].fence_line = x->line;
+	if (x->kind == CONF_SYSTEM && strncmp(key, "fence_", 6) == 0) {
+		if (fence_conf_get(&x->c->sys[x->idx]) < 0) {
+			conf_key_fail(x, key, "out of memory");
+			return -ENOMEM;
+		}
+		if (x->sp[x->idx].fence_line == 0)
+			x->sp[x->idx].fence_line = x->line;
+	}
 	why[0] = '\0';
 	x->key_now = key;
 	if (strlen(key) + strlen(" = ") + strlen(value) > CONF_LINE_MAX &&
@@ -437,7 +458,7 @@ conf_key(struct conf_ctx *x, const char *key, const char *value)
 			      "198 bytes)");
 		return -EINVAL;
 	}
-	rc = conf_value_set(x, k, conf_key_base(x->c, x->kind, x->idx), value,
+	rc = conf_value_set(x, k, conf_key_base(x->c, k, x->idx), value,
 			    why, sizeof(why));
 	if (rc < 0)
 		conf_key_fail(x, key, why[0] ? why : "bad value");

@@ -77,7 +77,7 @@ dests_print(const struct print_ctx *p, const char *key)
 static void
 fence_print(const struct print_ctx *p)
 {
-	const struct srrd_fence_conf *f = &p->c->sys[p->idx].fence;
+	const struct srrd_fence_conf *f = p->c->sys[p->idx].fence;
 	int i;
 
 	for (i = 0; i < f->nparam; i++)
@@ -116,7 +116,7 @@ special_print(const struct print_ctx *p, const struct conf_keydef *k)
 static void
 key_print(const struct print_ctx *p, const struct conf_keydef *k)
 {
-	const char *v = (const char *)conf_key_base(p->c, p->kind, p->idx) +
+	const char *v = (const char *)conf_key_base(p->c, k, p->idx) +
 			k->off;
 	char d[32];
 
@@ -156,7 +156,7 @@ key_shown(const struct print_ctx *p, const struct conf_keydef *k)
 	/* the fence keys say nothing without an agent, and read back
 	 * without one they would be refused */
 	if (p->kind == CONF_SYSTEM && strncmp(k->name, "fence_", 6) == 0)
-		return p->c->sys[p->idx].has_fence;
+		return p->c->sys[p->idx].fence != NULL;
 	return true;
 }
 
@@ -272,7 +272,7 @@ srrd_conf_engine(const struct srrd_conf *c, uint32_t nodeid,
 		strcpy(out->sys[s].name, c->sys[s].name);
 		out->sys[s].ndest = c->sys[s].ndest;
 		memcpy(out->sys[s].dest, c->sys[s].dest, sizeof(c->sys[s].dest));
-		out->sys[s].fence = c->sys[s].has_fence;
+		out->sys[s].fence = c->sys[s].fence != NULL;
 	}
 	out->nlpar = c->nlpar;
 	out->lpar = l;

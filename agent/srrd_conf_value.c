@@ -287,7 +287,7 @@ static int
 fence_param_set(struct conf_ctx *x, const char *key, const char *s,
 		char *why, size_t whylen)
 {
-	struct srrd_fence_conf *f = &x->c->sys[x->idx].fence;
+	struct srrd_fence_conf *f = x->c->sys[x->idx].fence;
 	const char *name = key + strlen("fence_param_");
 	int i;
 
@@ -347,10 +347,8 @@ file_set(struct conf_ctx *x, const struct conf_keydef *k, void *p,
 	if (k->type != T_EXEC)
 		return 0;
 	rc = exec_check(s, why, whylen);
-	if (rc == 0 && x->kind == CONF_SYSTEM) {
-		x->c->sys[x->idx].has_fence = true;
+	if (rc == 0 && x->kind == CONF_SYSTEM)
 		x->sp[x->idx].agent_line = x->line;
-	}
 	return rc;
 }
 

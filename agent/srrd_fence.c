@@ -84,7 +84,7 @@ srrd_fence_run(struct srrd *d, int sys, srr_tag tag)
 		post_result(d, sys, false);
 		return -EPERM;
 	}
-	if (!sc->has_fence || fence_input(&sc->fence, input, sizeof(input)) < 0) {
+	if (sc->fence == NULL || fence_input(sc->fence, input, sizeof(input)) < 0) {
 		srr_log(LOG_ERR, "fence of %s asked for, but none is configured",
 			sc->name);
 		post_result(d, sys, false);
@@ -96,11 +96,11 @@ srrd_fence_run(struct srrd *d, int sys, srr_tag tag)
 	c->sys = sys;
 	c->done = fence_done;
 	snprintf(c->what, sizeof(c->what), "fence of %.64s", sc->name);
-	argv[0] = (char *)sc->fence.agent;
+	argv[0] = (char *)sc->fence->agent;
 	argv[1] = NULL;
 	srr_log(LOG_NOTICE, "fencing %s with %s (timeout %lld ms)", sc->name,
-		sc->fence.agent, (long long)sc->fence.timeout_ms);
-	rc = srrd_child_spawn(d, c, argv, envp, input, sc->fence.timeout_ms);
+		sc->fence->agent, (long long)sc->fence->timeout_ms);
+	rc = srrd_child_spawn(d, c, argv, envp, input, sc->fence->timeout_ms);
 	if (rc < 0) {
 		free(c);
 		post_result(d, sys, false);

@@ -440,7 +440,7 @@ special_mutate(struct srrd_conf *c, const struct conf_keydef *k)
 		c->lpar[0].pin = c->lpar[0].pin == 1 ? 2 : 1;
 		break;
 	default:		/* T_FENCE_PARAM */
-		c->sys[0].fence.val[0][0] ^= 1;
+		c->sys[0].fence->val[0][0] ^= 1;
 		break;
 	}
 }
@@ -453,6 +453,7 @@ test_digest_keys(void **state)
 	uint8_t a[SRRD_DIGEST_LEN], b[SRRD_DIGEST_LEN];
 	struct srrd_conf c, m;
 	size_t i;
+	int s;
 
 	/* a bit per key marks it given in a section */
 	assert_true(conf_nkeys <= 64);
@@ -472,11 +473,17 @@ test_digest_keys(void **state)
 		m.lpar = malloc(c.nlpar * sizeof(c.lpar[0]));
 		assert_non_null(m.lpar);
 		memcpy(m.lpar, c.lpar, c.nlpar * sizeof(c.lpar[0]));
+		for (s = 0; s < c.nsys; s++)	/* and so are fence confs */
+			if (c.sys[s].fence != NULL) {
+				m.sys[s].fence = malloc(sizeof(*c.sys[s].fence));
+				assert_non_null(m.sys[s].fence);
+				*m.sys[s].fence = *c.sys[s].fence;
+			}
 		if (k->type == T_DESTS || k->type == T_PIN ||
 		    k->type == T_FENCE_PARAM)
 			special_mutate(&m, k);
 		else
-			mutate((char *)conf_key_base(&m, k->kind, 0) + k->off, k);
+			mutate((char *)conf_key_base(&m, k, 0) + k->off, k);
 		assert_int_equal(srrd_conf_digest(&m, b), 0);
 		srrd_conf_free(&m);
 		if ((memcmp(a, b, sizeof(a)) == 0) != k->local)

@@ -359,7 +359,7 @@ test_sample(void **state)
 	assert_int_equal(c.nhmc, 2);
 	assert_true(c.nsys >= 3);
 	for (i = 0; i < c.nsys; i++)
-		fenced += c.sys[i].has_fence;
+		fenced += c.sys[i].fence != NULL;
 	for (l = 0; l < c.nlpar; l++) {
 		pinned += c.lpar[l].pin >= 0;
 		excluded += c.lpar[l].excluded;

@@ -230,11 +230,23 @@ bool
 conf_equal(const struct srrd_conf *a, const struct srrd_conf *b)
 {
 	struct srrd_conf x = *a, y = *b;
+	const struct srrd_fence_conf *fa, *fb;
 	size_t i;
+	int s;
 
 	if (a->nlpar != b->nlpar || (a->nlpar > 0 &&
 	    memcmp(a->lpar, b->lpar, a->nlpar * sizeof(a->lpar[0])) != 0))
 		return false;
+	for (s = 0; s < SRR_MAX_SYS; s++) {
+		fa = a->sys[s].fence;
+		fb = b->sys[s].fence;
+		if ((fa == NULL) != (fb == NULL) ||
+		    (fa != NULL && memcmp(fa, fb, sizeof(*fa)) != 0)) {
+			printf("# the fence confs of system %d differ\n", s);
+			return false;
+		}
+		x.sys[s].fence = y.sys[s].fence = NULL;
+	}
 	memset(x.file, 0, sizeof(x.file));
 	memset(y.file, 0, sizeof(y.file));
 	x.lpar = y.lpar = NULL;
