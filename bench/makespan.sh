@@ -13,7 +13,8 @@
 # a fresh stack fails sources of N = 8, 32 (and 128) partitions one after
 # another: makespan = power-off to last restart done, detection = power-off
 # to first restart sent, double restarts from the log. With cap 32 it also
-# powers off 4 sources of 32 at once (a site, 128 partitions). Then srrd is
+# powers off 4 sources of 32 at once (a site, 128 partitions; its bound
+# takes 2 x cap at once: the 2 destinations' max_per_dest). Then srrd is
 # stopped and rrmonitor.sh fails a source of each N (one poll per interval,
 # a new ssh connection each time, restarts one after another).
 # Restart 150 s scaled to 1.5 s; poll interval 1 s; confirmation 3 polls
@@ -125,7 +126,9 @@ run_cap() {
 		t0=$(cl_now_ms)
 		for s in q1 q2 q3 q4; do srr_set_state "$s" "Power Off"; done
 		if r=$(measure "$t0" 128 120 q1 q2 q3 q4); then
-			echo "site4 $cap 128 $r $(bound 32 "$cap") $(srr_log twice --since "$t0" | wc -l)" | tee -a "$dat"
+			# 4 sources of cap each, but 2 destinations of
+			# max_per_dest (= cap) each: 2 x cap at once
+			echo "site4 $cap 128 $r $(bound 128 $((2 * cap))) $(srr_log twice --since "$t0" | wc -l)" | tee -a "$dat"
 		else
 			echo "# site of 4 sources: not failed over in time" >&2
 		fi
