@@ -407,17 +407,28 @@ authenticate(struct hmc_conn *c, ssh_session s, int64_t deadline)
 
 static void chans_drop(struct hmc_conn *c);
 
+/* libssh (0.10) leaves a socket handed over with SSH_OPTIONS_FD open at
+ * ssh_disconnect() and ssh_free(), but closes it itself once it reads an
+ * EOF or an error on it (the server went away), and ssh_get_fd() is -1
+ * from then on. Closing it again closed whatever socket another thread
+ * had just been given the same number for: a burst of reconnections
+ * (every session of a restarted hmcsim) broke the sessions of other
+ * workers ("session was closed", "cannot connect: Bad file
+ * descriptor"), each of which closed one more on its way out. */
 static void
 session_drop(struct hmc_conn *c)
 {
+	bool ours;
+
 	if (c->session == NULL)
 		return;
 	chans_drop(c);
+	ours = c->fd >= 0 && ssh_get_fd(c->session) == c->fd;
 	ssh_disconnect(c->session);
 	ssh_free(c->session);
 	c->session = NULL;
-	/* libssh does not close a socket handed over with SSH_OPTIONS_FD. */
-	close(c->fd);
+	if (ours)
+		close(c->fd);
 	c->fd = -1;
 }
 
