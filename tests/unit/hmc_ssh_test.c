@@ -608,6 +608,30 @@ test_channels_drop_and_timeout(void **state)
 	hmc_conn_free(c);
 }
 
+/* libssh closes the socket itself once it reads the server's EOF; the
+ * session dropped after that must not close that number again: by then
+ * another thread may have it (here, the files opened in between). */
+static void
+test_drop_closes_nothing_else(void **state)
+{
+	struct hmc_conn_opts o = opts();
+	struct hmc_conn *c = conn_with(&o);
+	struct hmc_chan *ch;
+	int fd[32], i;
+
+	assert_int_equal(hmc_conn_start(c, "drop", &ch), 0);
+	chans_wait(c, &ch, 1, 5000 * time_factor());
+	for (i = 0; i < 32; i++)	/* the lowest free numbers */
+		assert_true((fd[i] = open("/dev/null", O_RDONLY)) >= 0);
+	assert_int_equal(hmc_chan_finish(ch, NULL), -ECONNRESET);
+	hmc_conn_close(c);
+	for (i = 0; i < 32; i++) {
+		assert_int_not_equal(fcntl(fd[i], F_GETFD), -1);
+		close(fd[i]);
+	}
+	hmc_conn_free(c);
+}
+
 static void
 test_backoff(void **state)
 {
@@ -816,6 +840,7 @@ main(void)
 		cmocka_unit_test(test_session_reused),
 		cmocka_unit_test(test_channels_parallel),
 		cmocka_unit_test(test_channels_drop_and_timeout),
+		cmocka_unit_test(test_drop_closes_nothing_else),
 		cmocka_unit_test(test_output_cap),
 		cmocka_unit_test(test_handshake_timeout),
 		cmocka_unit_test(test_backoff),
