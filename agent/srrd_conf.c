@@ -490,10 +490,10 @@ srrd_conf_load(const char *path, struct srrd_conf *c, char *err,
 void
 srrd_conf_free(struct srrd_conf *c)
 {
-	if (c == NULL)
-		return;
 	int s;
 
+	if (c == NULL)
+		return;
 	for (s = 0; s < c->nsys; s++) {
 		free(c->sys[s].fence);
 		c->sys[s].fence = NULL;
