@@ -314,10 +314,24 @@ srrd_start(struct srrd *d)
 	return 0;
 }
 
-void
+/* Every pool's workers joined, or DEADLINE passed: how many still run. */
+static int
+join_all(struct srrd *d, int64_t deadline)
+{
+	int h, n = 0;
+
+	for (h = 0; h < d->conf.nhmc; h++) {
+		n += srrd_pool_join(&d->hmc[h].poll, deadline);
+		n += srrd_pool_join(&d->hmc[h].exec, deadline);
+	}
+	return n;
+}
+
+int
 srrd_stop(struct srrd *d)
 {
-	int h;
+	int64_t start = srrd_mono_ms(), deadline = start + SRRD_STOP_WAIT_MS;
+	int h, running;
 
 	d->stopping = true;
 	srrd_req_stop(d);
@@ -326,6 +340,21 @@ srrd_stop(struct srrd *d)
 		srrd_pool_stop(&d->hmc[h].poll);
 		srrd_pool_stop(&d->hmc[h].exec);
 	}
+	/* idle workers end at once; a second's wait is not worth a line */
+	running = join_all(d, start + 1000);
+	if (running > 0) {
+		srr_log(LOG_NOTICE, "stopping: %d HMC command(s) still running; "
+			"waiting up to %d s for them", running,
+			SRRD_STOP_WAIT_MS / 1000);
+		running = join_all(d, deadline);
+	}
+	if (running > 0)
+		srr_log(LOG_WARNING, "stopping: %d HMC command(s) still running "
+			"after %d s are left in flight (their outcome is "
+			"reconciled by the next leader)", running,
+			SRRD_STOP_WAIT_MS / 1000);
+	else
+		srrd_work_drain(d);
 	srrd_cluster_stop(d);
 	if (d->engine)
 		srr_engine_free(d->engine);
@@ -339,4 +368,5 @@ srrd_stop(struct srrd *d)
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	d->lock_fd = -1;
+	return running;
 }

@@ -29,6 +29,7 @@
 #define SRRD_ALERTQ_MAX		256	/* alerts waiting for a free slot */
 #define SRRD_REQ_TIMEOUT_MS	10000	/* a forwarded request's bound */
 #define SRRD_MAX_REQS		256	/* pending operator requests */
+#define SRRD_STOP_WAIT_MS	5000	/* for HMC commands running at a stop */
 
 struct srrd_job;
 struct srrd_pool;
@@ -65,6 +66,7 @@ struct srrd_pool {
 	struct hmc_conn *conn[SRRD_MAX_SESSIONS];
 	unsigned connects[SRRD_MAX_SESSIONS];	/* atomics: read by views */
 	int idle;			/* workers waiting for a job (mu) */
+	bool joined[SRRD_MAX_SESSIONS];
 };
 
 int srrd_work_init(struct srrd *d);
@@ -72,6 +74,11 @@ int srrd_work_init(struct srrd *d);
 int srrd_pool_start(struct srrd *d, struct srrd_pool *p, int hmc,
 		    const char *what, int nthreads, int channels);
 void srrd_pool_stop(struct srrd_pool *p);
+/* Joins the pool's workers until DEADLINE (srrd_mono_ms()); returns how
+ * many are still inside a command. Sessions of joined workers are freed. */
+int srrd_pool_join(struct srrd_pool *p, int64_t deadline);
+/* Runs DONE of the jobs the workers handed back since the loop stopped. */
+void srrd_work_drain(struct srrd *d);
 void srrd_pool_submit(struct srrd_pool *p, struct srrd_job *j);
 unsigned srrd_pool_connects(const struct srrd_pool *p);
 /* Runs one command; a transport error leaves exit_status -1 and its
@@ -195,7 +202,10 @@ int64_t srrd_wall_ms(void);
 int srrd_start(struct srrd *d);
 /* Makes the engine once the cluster gave our nodeid. */
 int srrd_engine_ready(struct srrd *d);
-void srrd_stop(struct srrd *d);
+/* Returns how many HMC commands were still running after
+ * SRRD_STOP_WAIT_MS: then the process must leave with _exit(), as those
+ * threads still use libssh and their sessions. */
+int srrd_stop(struct srrd *d);
 /* Queue an event for the engine; it is stamped and fed from a loop job. */
 void srrd_post(struct srrd *d, const struct srr_event *ev);
 /* Feed EV now (queued events first); the actions are carried out.

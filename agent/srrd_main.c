@@ -33,6 +33,7 @@
 static struct srrd srrd;
 static char **saved_argv;
 static bool reexec;
+static int left_running;	/* HMC commands still running at the stop */
 
 static void
 usage(FILE *f)
@@ -175,7 +176,7 @@ run(struct srrd *d)
 		srrd_http_stop(d->http);
 	if (d->ipc)
 		srrd_ipc_stop(d->ipc);
-	srrd_stop(d);
+	left_running = srrd_stop(d);
 	return rc;
 }
 
@@ -222,6 +223,10 @@ main(int argc, char **argv)
 	rc = run(&srrd);
 	if (rc < 0) {
 		srr_log(LOG_ERR, "not running: %s", strerror(-rc));
+		if (left_running > 0) {
+			qb_log_fini();
+			_exit(1);
+		}
 		return 1;
 	}
 	if (reexec) {
@@ -231,5 +236,9 @@ main(int argc, char **argv)
 	}
 	srr_log(LOG_NOTICE, "stopped");
 	qb_log_fini();
+	/* exit() would run libssh's and OpenSSL's cleanup under the threads
+	 * still inside a command (srrd_stop) */
+	if (left_running > 0)
+		_exit(0);
 	return 0;
 }

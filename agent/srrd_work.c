@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent/srrd_int.h"
@@ -283,9 +284,7 @@ srrd_pool_start(struct srrd *d, struct srrd_pool *p, int hmc,
 	return 0;
 }
 
-/* Stops taking jobs. Threads still inside a command are not waited for:
- * the process is exiting and their commands stay in flight (DESIGN.md:
- * the next leader reconciles them). */
+/* Stops taking jobs; srrd_pool_join() then waits for the running ones. */
 void
 srrd_pool_stop(struct srrd_pool *p)
 {
@@ -295,6 +294,68 @@ srrd_pool_stop(struct srrd_pool *p)
 	p->stop = true;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+}
+
+/* A command cannot be interrupted from another thread (its session and
+ * socket are the worker's alone), so a worker inside one is waited for,
+ * up to DEADLINE: a listing ends within the HMC's timeout, a restart may
+ * run for minutes and is then left in flight, as a kill would leave it
+ * (DESIGN.md: the next leader reconciles it). */
+int
+srrd_pool_join(struct srrd_pool *p, int64_t deadline)
+{
+	struct timespec ts;
+	int64_t left, abs_ms;
+	int i, running = 0;
+
+	for (i = 0; i < p->nthreads; i++) {
+		if (p->joined[i])
+			continue;
+		left = deadline - srrd_mono_ms();
+		clock_gettime(CLOCK_REALTIME, &ts);
+		abs_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+			 (left > 0 ? left : 0);
+		ts.tv_sec = abs_ms / 1000;
+		ts.tv_nsec = (abs_ms % 1000) * 1000000;
+		if (pthread_timedjoin_np(p->th[i], NULL, &ts) != 0) {
+			running++;
+			continue;
+		}
+		p->joined[i] = true;
+		hmc_conn_free(p->conn[i]);
+		p->conn[i] = NULL;
+	}
+	return running;
+}
+
+/* The jobs handed back after the loop's last turn, and those never taken:
+ * their DONE sees d->stopping, frees them and feeds nothing. */
+void
+srrd_work_drain(struct srrd *d)
+{
+	struct srrd_job *j;
+	struct srrd_pool *p;
+	int h, k;
+
+	while (read(d->work_pipe[0], &j, sizeof(j)) == (ssize_t)sizeof(j))
+		j->done(d, j);
+	for (h = 0; h < d->conf.nhmc; h++) {
+		for (k = 0; k < 2; k++) {
+			p = k == 0 ? &d->hmc[h].poll : &d->hmc[h].exec;
+			if (p->nthreads == 0)
+				continue;
+			for (;;) {
+				pthread_mutex_lock(&p->mu);
+				j = p->head;
+				if (j != NULL && (p->head = j->next) == NULL)
+					p->tail = NULL;
+				pthread_mutex_unlock(&p->mu);
+				if (j == NULL)
+					break;
+				j->done(d, j);
+			}
+		}
+	}
 }
 
 void

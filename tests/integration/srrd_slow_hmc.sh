@@ -12,6 +12,10 @@
 #    far less than 100 MB; srrctl status still answers; no restart.
 #  - faults cleared: srcB is failed over (its first restart after the
 #    clear), then srcA powered off is failed over too.
+#  - stopped inside a command: SIGTERM while the leader's poll is held
+#    3 s (latency) ends srrd when the poll has answered, within the 3 s;
+#    while it hangs, srrd leaves it in flight after SRRD_STOP_WAIT_MS
+#    (5 s) and says so; both log "stopped" and no sanitizer report.
 # Proven in hmcsim's command log, srrd's and hmcsim's logs, /proc and
 # every store.
 LIB=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib
@@ -21,7 +25,7 @@ srr_begin 200 "$@"
 CAP=16777216			# HMC_OUTPUT_MAX, hmc/hmc.h
 HMC_TIMEOUT_MS=10000		# [hmc] timeout in srr_conf_write
 STATUS_MAX_MS=2000
-tap_plan 14
+tap_plan 20
 srr_init
 [ -x "$SRRCTL_BIN" ] || tap_skip_all "srrctl not built"
 srr_up 3 || { echo "# the stack did not come up"; srr_diag; tap_done; }
@@ -120,6 +124,46 @@ tap_ok "srcA powered off: failed over, debts in all three stores" \
 	srr_failover srcA "$SRR_ELIGIBLE"
 echo "# srcA: failed over in $(( $(cl_now_ms) - SRR_T_OFF )) ms"
 tap_ok "the three ledgers are equal" srr_ledgers_equal 1 2 3
+
+# ---- stopped inside a command ----
+STOP_WAIT_MS=5000		# SRRD_STOP_WAIT_MS, agent/srrd_int.h
+# stop_in_poll FAULT...: adds the fault to lssyscfg, waits until the
+# leader logs a late poll (one is out), sends it SIGTERM; sets STOP_MS
+# (SIGTERM to exit, "" if still running after 15 s) and NEW (its log
+# lines since the fault)
+stop_in_poll() {
+	local k=$L from p t0 id
+	from=$(wc -l <"$CL_DIR/n$k/srrd.err")
+	id=$(srr_simctl fault add lssyscfg '*' "$@" | awk '{ print $2 }')
+	cl_wait 20 eval "tail -n +$((from + 1)) '$CL_DIR/n$k/srrd.err' | grep -q 'has not answered yet'"
+	p=$(cl_pid "$k" srrd)
+	t0=$(cl_now_ms)
+	kill -TERM "$p"
+	STOP_MS=""
+	cl_wait 15 eval "! kill -0 $p 2>/dev/null" && STOP_MS=$(( $(cl_now_ms) - t0 ))
+	srr_simctl fault del "$id" >/dev/null
+	NEW=$(tail -n "+$((from + 1))" "$CL_DIR/n$k/srrd.err")
+	echo "# node $k stopped in $STOP_MS ms: $(grep -E "stopping: |stopped" <<<"$NEW" | cut -c1-160 | tr '\n' '|')"
+}
+clean_end() { grep -q "srrd: stopped" <<<"$NEW" && ! grep -qE "Sanitizer|runtime error|SEGV" <<<"$NEW"; }
+
+stop_in_poll latency 3000
+tap_ok "stop in a 3 s poll: srrd waits for it, says so, and ends within 3 s + 1 s" \
+	eval '[ -n "$STOP_MS" ] && [ "$STOP_MS" -le 4000 ] && grep -q "waiting up to" <<<"$NEW"'
+tap_ok "stop in a 3 s poll: nothing left in flight, a clean end" \
+	eval '! grep -q "left in flight" <<<"$NEW" && clean_end'
+STOPPED=$L
+REST=$(for k in $ALL; do [ "$k" = "$STOPPED" ] || echo "$k"; done | tr '\n' ' ')
+L=$(srrd_wait_leader 30 "$REST") || echo "# no new leader among nodes $REST"
+echo "# node $L leads"
+stop_in_poll hang
+tap_ok "stop in a hung poll: srrd ends after its $STOP_WAIT_MS ms wait, within 2 s more" \
+	eval '[ -n "$STOP_MS" ] && [ "$STOP_MS" -ge $STOP_WAIT_MS ] && [ "$STOP_MS" -le $((STOP_WAIT_MS + 2000)) ]'
+tap_ok "stop in a hung poll: srrd says the command is left in flight, and ends cleanly" \
+	eval 'grep -q "left in flight" <<<"$NEW" && clean_end'
+LAST=$(for k in $REST; do [ "$k" = "$L" ] || echo "$k"; done)
+tap_ok "the third agent (node $LAST) still runs" srrd_alive "$LAST"
+tap_ok "after both stops, the remaining ledgers are equal to the stopped ones" srr_ledgers_equal 1 2 3
 echo "# whole test: $(( $(cl_now_ms) - T_SLOW )) ms from the first fault"
 [ "$TAP_FAIL" = 0 ] || srr_diag
 tap_done
