@@ -8,8 +8,9 @@
 #   makespan.sh OUTDIR [--full]
 #
 # For each cap (max_per_source = max_per_dest = 1, 8, 32; executor sessions
-# per HMC = cap + 2, at most 16 (srrd's limit), since hmcsim serves one
-# command per session at a time: cap 32 runs at most 16 at once)
+# per HMC = cap + 2, at most 16 (srrd's limit); each runs up to 8 channels
+# at once, and hmcsim, as an HMC, runs up to 10 channels of a session at
+# once: the cap, not the sessions, limits, up to 128 at once)
 # a fresh stack fails sources of N = 8, 32 (and 128) partitions one after
 # another: makespan = power-off to last restart done, detection = power-off
 # to first restart sent, double restarts from the log. With cap 32 it also
@@ -106,8 +107,8 @@ run_cap() {
 	SRR_SYSTEMS_CONF=$(conf $(for s in $systems; do case $s in b*) ;; *) echo "$s" ;; esac; done))
 	SRR_POL[max_per_source]=$cap
 	SRR_POL[max_per_dest]=$cap
-	# srrd keeps at most 16 sessions per HMC, and hmcsim runs one command
-	# per session: above 16 the executor's sessions, not the cap, limit
+	# a session per command up to srrd's 16, then channels shared (8 per
+	# session, hmcsim runs them at once): the site's 128 still fit
 	SRR_SESSIONS=$((cap + 2 > 16 ? 16 : cap + 2))
 	echo "# cap $cap: starting 3 agents, hmcsim ($SRR_SESSIONS sessions per agent)" >&2
 	srr_up 3 || { echo "makespan: the stack did not come up (cap $cap)" >&2; srr_diag >&2; stack_down; return 1; }

@@ -3,9 +3,10 @@
  *
  * hmcsim is an HMC simulator: an SSH server (libssh) in front of a model of
  * managed systems and partitions. One mutex guards the whole model; every
- * session runs in its own thread and holds the lock only while it reads or
- * changes the model (long operations sleep on the model's condition
- * variable, which releases the lock).
+ * session runs in its own thread, every command on a worker thread of its
+ * own (sim_exec.c), and holds the lock only while it reads or changes the
+ * model (long operations sleep on the model's condition variable, which
+ * releases the lock).
  *
  * Error convention: 0 / negative errno, as in the rest of srrha. Command
  * handlers return the command's exit status (0, 1, ...), the HMC's way.
@@ -292,6 +293,53 @@ void sim_log_close(void);
 /* The last N lines of the log (0: all) into B; -ENOENT without a log. */
 int sim_log_tail(struct hmc_buf *b, unsigned int n);
 int64_t sim_wall_us(void);
+
+/* ------------------------------------------------------------------------ */
+/* sim_exec.c: commands on worker threads                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Channels of one session at once, as OpenSSH's MaxSessions (10 by
+ * default): one more is refused (SSH_MSG_CHANNEL_OPEN_FAILURE). */
+#define SIM_CHANNELS_MAX	10
+
+/* A session's finished commands; its fd is readable when there are some. */
+struct sim_hub;
+
+/* One command line of one channel. The session fills the first part and
+ * starts it; the worker owns it until it is taken from the hub (or frees
+ * it if the session is gone by then). */
+struct sim_job {
+	struct sim_job *next;		/* on its hub's lists */
+	struct sim_hub *hub;
+	struct sim_model *m;
+	unsigned int slot;		/* its channel in the session */
+	char *line;			/* malloc'd */
+	const char *mode;		/* "exec" or "shell" */
+	const char *endpoint;		/* lives as long as the server */
+	unsigned long session;
+	char user[64], peer[64];
+	/* The answer, read once taken from the hub. */
+	struct hmc_buf out, err;
+	struct sim_fault_hit hit;	/* slow and huge shape the output */
+	bool dropped;			/* a fault drops the session */
+	int status;			/* -1 if dropped */
+	bool cancel;			/* client gone; under the hub's lock */
+};
+
+int sim_hub_new(struct sim_hub **out);
+int sim_hub_fd(const struct sim_hub *h);
+/* Run J on a thread of its own; J is logged when its command ends. */
+int sim_job_start(struct sim_hub *h, struct sim_job *j);
+/* Its client is gone: a hang fault stops holding it. */
+void sim_job_cancel(struct sim_job *j);
+/* The jobs done since the last call (a list through next), the caller's. */
+struct sim_job *sim_hub_take(struct sim_hub *h);
+/* The session ends: jobs still running are cancelled and dropped when
+ * they end; the hub goes with the last one. */
+void sim_hub_close(struct sim_hub *h);
+void sim_job_free(struct sim_job *j);
+/* Commands still running on worker threads (all sessions). */
+unsigned int sim_jobs_running(void);
 
 /* ------------------------------------------------------------------------ */
 /* sim_ssh.c: the SSH server                                                */

@@ -2,12 +2,18 @@
  * sim_ssh.c: the SSH side of hmcsim (libssh server API, callbacks).
  *
  * One thread per endpoint accepts connections; one thread per session runs
- * that session's libssh event loop and its commands, so a session blocked
- * in a long rrstartlpar never holds up another. Exec requests run one
- * command; a shell request (usually after pty-req) gives the HMC prompt
+ * that session's libssh event loop and makes every libssh call of it
+ * (libssh sessions are not thread-safe). Up to SIM_CHANNELS_MAX channels of
+ * a session run at once, as on an HMC (OpenSSH's MaxSessions); one more is
+ * refused. Each command runs on a worker thread (sim_exec.c), so a long
+ * rrstartlpar holds up neither another session nor another channel; its
+ * answer comes back through the session's hub, whose eventfd is in the
+ * event loop, and is written from here. Exec requests run one command; a
+ * shell request (usually after pty-req) gives the HMC prompt
  * "USER@HOST:~> " and a line discipline good enough for pexpect clients
- * such as fence_lpar (echo, CR/LF, backspace, ^C, ^D). Several channels may
- * follow one another on one session (the srrha transport does that).
+ * such as fence_lpar (echo, CR/LF, backspace, ^C, ^D); what is typed while
+ * a command runs waits for its end. A slow or huge answer goes out a slice
+ * at a time, within the client's window, between polls of the session.
  */
 #define SRR_LOG_TAG "hmcsim"
 
@@ -47,6 +53,38 @@ struct sim_endpoint {
 	pthread_t thread;
 };
 
+struct sess;
+
+/* A channel's phase; chan_phase() checks every change. */
+enum ch_phase {
+	CH_FREE,	/* slot unused */
+	CH_OPEN,	/* opened, no exec or shell request yet */
+	CH_SHELL,	/* a shell waiting for a line */
+	CH_RUN,		/* a command runs on a worker (chan NULL: client gone) */
+	CH_STREAM,	/* a slow or huge answer goes out a slice at a time */
+	CH_NPHASES
+};
+
+struct sess_chan {
+	struct sess *x;
+	unsigned int idx;		/* in x->ch */
+	enum ch_phase phase;
+	ssh_channel chan;
+	struct ssh_channel_callbacks_struct ccb;
+	bool pty;
+	bool shell;
+	bool closed;			/* the client closed it */
+	bool in_eof;
+	bool last_cr;
+	bool overlong;			/* the line being typed lost bytes */
+	char *exec_cmd;
+	struct hmc_buf in;		/* shell input not yet consumed */
+	struct hmc_buf line;		/* the line being typed */
+	struct sim_job *job;		/* CH_RUN (the worker's), CH_STREAM */
+	uint64_t sent, total;		/* CH_STREAM */
+	sim_mono stream_t0;
+};
+
 struct sess {
 	struct sess *next;
 	unsigned long id;
@@ -55,24 +93,14 @@ struct sess {
 	struct sim_endpoint *ep;
 	ssh_session s;
 	ssh_event ev;
-	ssh_channel chan;
+	struct sim_hub *hub;		/* its commands' answers come back here */
 	struct ssh_server_callbacks_struct scb;
-	struct ssh_channel_callbacks_struct ccb;
 	char user[64];
 	sim_mono accepted;		/* the login grace time runs from here */
 	unsigned int auth_failures;
 	bool authed;
 	bool kill;
-	bool pty;
-	bool shell;
-	bool shell_started;		/* the first prompt is out */
-	bool chan_closed;
-	bool in_eof;
-	bool last_cr;
-	bool overlong;			/* the line being typed lost bytes */
-	char *exec_cmd;
-	struct hmc_buf in;		/* shell input not yet consumed */
-	struct hmc_buf line;		/* the line being typed */
+	struct sess_chan ch[SIM_CHANNELS_MAX];
 };
 
 static struct {
@@ -227,16 +255,36 @@ auth_password(ssh_session s, const char *user, const char *pw, void *arg)
 
 /* ------------------------------------------------------------ channel */
 
+/* The transitions a channel may make; anything else is a bug. */
+static const unsigned int ch_next[CH_NPHASES] = {
+	[CH_FREE] = 1u << CH_OPEN,
+	[CH_OPEN] = 1u << CH_FREE | 1u << CH_SHELL | 1u << CH_RUN,
+	[CH_SHELL] = 1u << CH_FREE | 1u << CH_RUN,
+	[CH_RUN] = 1u << CH_FREE | 1u << CH_SHELL | 1u << CH_STREAM,
+	[CH_STREAM] = 1u << CH_FREE | 1u << CH_SHELL,
+};
+
+static void
+chan_phase(struct sess_chan *k, enum ch_phase to)
+{
+	if (!(ch_next[k->phase] & 1u << to)) {
+		srr_log(LOG_CRIT, "session %lu channel %u: phase %d -> %d "
+			"refused", k->x->id, k->idx, k->phase, to);
+		abort();
+	}
+	k->phase = to;
+}
+
 static int
 ch_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 	int is_stderr, void *arg)
 {
-	struct sess *x = arg;
+	struct sess_chan *k = arg;
 
-	if (!x->shell)
+	if (!k->shell)
 		return (int)len;
-	if (x->in.len + len > INPUT_MAX || hmc_buf_append(&x->in, data, len) != 0)
-		x->overlong = true;	/* never run what is left of a line */
+	if (k->in.len + len > INPUT_MAX || hmc_buf_append(&k->in, data, len) != 0)
+		k->overlong = true;	/* never run what is left of a line */
 	return (int)len;
 }
 
@@ -244,20 +292,20 @@ ch_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 static void
 ch_eof(ssh_session s, ssh_channel ch, void *arg)
 {
-	((struct sess *)arg)->in_eof = true;
+	((struct sess_chan *)arg)->in_eof = true;
 }
 
 static void
 ch_close(ssh_session s, ssh_channel ch, void *arg)
 {
-	((struct sess *)arg)->chan_closed = true;
+	((struct sess_chan *)arg)->closed = true;
 }
 
 static int
 ch_pty(ssh_session s, ssh_channel ch, const char *term, int w, int h,
        int pw, int ph, void *arg)
 {
-	((struct sess *)arg)->pty = true;
+	((struct sess_chan *)arg)->pty = true;
 	return 0;
 }
 
@@ -271,23 +319,23 @@ ch_pty_resize(ssh_session s, ssh_channel ch, int w, int h, int pw, int ph,
 static int
 ch_shell(ssh_session s, ssh_channel ch, void *arg)
 {
-	struct sess *x = arg;
+	struct sess_chan *k = arg;
 
-	if (x->shell || x->exec_cmd != NULL)
+	if (k->phase != CH_OPEN || k->shell || k->exec_cmd != NULL)
 		return 1;
-	x->shell = true;
+	k->shell = true;
 	return 0;
 }
 
 static int
 ch_exec(ssh_session s, ssh_channel ch, const char *cmd, void *arg)
 {
-	struct sess *x = arg;
+	struct sess_chan *k = arg;
 
-	if (x->shell || x->exec_cmd != NULL)
+	if (k->phase != CH_OPEN || k->shell || k->exec_cmd != NULL)
 		return 1;
-	x->exec_cmd = strdup(cmd);
-	return x->exec_cmd ? 0 : 1;
+	k->exec_cmd = strdup(cmd);
+	return k->exec_cmd ? 0 : 1;
 }
 
 static int
@@ -340,51 +388,72 @@ login_note(struct sess *x)
 	pthread_mutex_unlock(&srv.lock);
 }
 
+static void
+chan_setup(struct sess_chan *k)
+{
+	memset(&k->ccb, 0, sizeof(k->ccb));
+	k->ccb.userdata = k;
+	k->ccb.channel_data_function = ch_data;
+	k->ccb.channel_eof_function = ch_eof;
+	k->ccb.channel_close_function = ch_close;
+	k->ccb.channel_pty_request_function = ch_pty;
+	k->ccb.channel_pty_window_change_function = ch_pty_resize;
+	k->ccb.channel_shell_request_function = ch_shell;
+	k->ccb.channel_exec_request_function = ch_exec;
+	k->ccb.channel_env_request_function = ch_env;
+	ssh_callbacks_init(&k->ccb);
+	ssh_set_channel_callbacks(k->chan, &k->ccb);
+	k->pty = k->shell = k->closed = k->last_cr = k->in_eof = false;
+	k->overlong = false;
+	k->in.len = k->line.len = 0;
+	k->job = NULL;
+	chan_phase(k, CH_OPEN);
+}
+
+/* A free slot, or a refusal as OpenSSH's past MaxSessions (the client
+ * gets SSH_MSG_CHANNEL_OPEN_FAILURE, administratively prohibited). */
 static ssh_channel
 open_session(ssh_session s, void *arg)
 {
 	struct sess *x = arg;
+	struct sess_chan *k = NULL;
+	unsigned int i;
 
 	login_note(x);
-	if (x->chan != NULL)
-		return NULL;	/* one channel at a time */
-	x->chan = ssh_channel_new(s);
-	if (x->chan == NULL)
+	for (i = 0; i < SIM_CHANNELS_MAX && k == NULL; i++)
+		if (x->ch[i].phase == CH_FREE)
+			k = &x->ch[i];
+	if (k == NULL) {
+		srr_log(LOG_NOTICE, "%s: session %lu: channel refused: %d open "
+			"(MaxSessions)", x->ep->label, x->id, SIM_CHANNELS_MAX);
 		return NULL;
-	memset(&x->ccb, 0, sizeof(x->ccb));
-	x->ccb.userdata = x;
-	x->ccb.channel_data_function = ch_data;
-	x->ccb.channel_eof_function = ch_eof;
-	x->ccb.channel_close_function = ch_close;
-	x->ccb.channel_pty_request_function = ch_pty;
-	x->ccb.channel_pty_window_change_function = ch_pty_resize;
-	x->ccb.channel_shell_request_function = ch_shell;
-	x->ccb.channel_exec_request_function = ch_exec;
-	x->ccb.channel_env_request_function = ch_env;
-	ssh_callbacks_init(&x->ccb);
-	ssh_set_channel_callbacks(x->chan, &x->ccb);
-	x->pty = x->shell = x->shell_started = false;
-	x->chan_closed = x->last_cr = x->in_eof = x->overlong = false;
-	x->in.len = x->line.len = 0;
-	return x->chan;
+	}
+	k->chan = ssh_channel_new(s);
+	if (k->chan == NULL)
+		return NULL;
+	chan_setup(k);
+	return k->chan;
 }
 
-/* End the current channel. The client may open its next channel as soon
- * as it sees our EOF, and libssh may read that open while we close this
- * one: so the session forgets this channel (and its callbacks) first. */
+/* End the channel (its slot is free once no command of it runs). The
+ * client may open its next channel as soon as it sees our EOF, and libssh
+ * may read that open while we close this one: so the slot forgets this
+ * channel (and its callbacks) first. */
 static void
-channel_done(struct sess *x, int status)
+chan_end(struct sess_chan *k, int status)
 {
-	ssh_channel ch = x->chan;
-	bool closed = x->chan_closed;
+	ssh_channel ch = k->chan;
+	bool closed = k->closed;
 
 	if (ch == NULL)
 		return;
-	ssh_remove_channel_callbacks(ch, &x->ccb);
-	x->chan = NULL;
-	x->shell = false;
-	free(x->exec_cmd);
-	x->exec_cmd = NULL;
+	ssh_remove_channel_callbacks(ch, &k->ccb);
+	k->chan = NULL;
+	k->shell = false;
+	free(k->exec_cmd);
+	k->exec_cmd = NULL;
+	if (k->job == NULL)
+		chan_phase(k, CH_FREE);
 	if (!closed && status >= 0)
 		ssh_channel_request_send_exit_status(ch, status);
 	ssh_channel_send_eof(ch);
@@ -392,50 +461,58 @@ channel_done(struct sess *x, int status)
 	ssh_channel_free(ch);
 }
 
-/* ------------------------------------------------------------ commands */
-
-static bool
-sess_alive(void *arg)
+/* Forget the slot's answer; an orphan slot (client gone) is free again. */
+static void
+chan_drop_job(struct sess_chan *k)
 {
-	struct sess *x = arg;
-
-	if (ssh_event_dopoll(x->ev, 0) == SSH_ERROR)
-		return false;
-	return !x->kill && !x->chan_closed && !srv.stop &&
-	    (ssh_get_status(x->s) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
+	sim_job_free(k->job);
+	k->job = NULL;
+	if (k->chan == NULL)
+		chan_phase(k, CH_FREE);
 }
+
+/* ------------------------------------------------------------ output */
 
 /* Write BUF to the channel; on a terminal LF becomes CR LF. -EPIPE if
  * the channel or the session is gone. */
 static int
-chan_write(struct sess *x, const char *s, size_t n, bool err)
+chan_write(struct sess_chan *k, const char *s, size_t n, bool err)
 {
 	size_t i, start = 0;
 	int rc = 0;
 
-	if (x->chan == NULL || x->chan_closed)
+	if (k->chan == NULL || k->closed)
 		return -EPIPE;
 	if (n == 0)
 		return 0;
-	if (!x->pty) {
+	if (!k->pty) {
 		if (err)
-			rc = ssh_channel_write_stderr(x->chan, s, (uint32_t)n);
+			rc = ssh_channel_write_stderr(k->chan, s, (uint32_t)n);
 		else
-			rc = ssh_channel_write(x->chan, s, (uint32_t)n);
+			rc = ssh_channel_write(k->chan, s, (uint32_t)n);
 		return rc == SSH_ERROR ? -EPIPE : 0;
 	}
 	for (i = 0; i < n && rc != SSH_ERROR; i++) {
 		if (s[i] != '\n')
 			continue;
 		if (i > start)
-			rc = ssh_channel_write(x->chan, s + start, (uint32_t)(i - start));
+			rc = ssh_channel_write(k->chan, s + start, (uint32_t)(i - start));
 		if (rc != SSH_ERROR)
-			rc = ssh_channel_write(x->chan, "\r\n", 2);
+			rc = ssh_channel_write(k->chan, "\r\n", 2);
 		start = i + 1;
 	}
 	if (n > start && rc != SSH_ERROR)
-		rc = ssh_channel_write(x->chan, s + start, (uint32_t)(n - start));
+		rc = ssh_channel_write(k->chan, s + start, (uint32_t)(n - start));
 	return rc == SSH_ERROR ? -EPIPE : 0;
+}
+
+static void
+prompt(struct sess_chan *k)
+{
+	char p[160];
+	int n = snprintf(p, sizeof(p), "%s@%s:~> ", k->x->user, srv.o.prompt_host);
+
+	chan_write(k, p, (size_t)n, false);
 }
 
 /* Bytes a slow fault lets out by now: one at once, then its rate. */
@@ -452,198 +529,345 @@ stream_budget(const struct sim_fault_hit *h, sim_mono t0, uint64_t total)
 }
 
 /* What may go out now: the rate's budget, the client's window (a write
- * past it would block this thread on a client that stopped reading; a
- * terminal's CR LF may double the bytes), one chunk. */
+ * past it would block the session's thread, and every channel of it, on a
+ * client that stopped reading; a terminal's CR LF may double the bytes),
+ * one chunk. */
 static size_t
-stream_room(struct sess *x, uint64_t budget, uint64_t sent)
+stream_room(struct sess_chan *k, uint64_t budget)
 {
-	uint64_t n = budget - sent;
-	uint32_t win = ssh_channel_window_size(x->chan);
+	uint64_t n = budget - k->sent;
+	uint32_t win = ssh_channel_window_size(k->chan);
 
-	if (x->pty)
+	if (k->pty)
 		win /= 2;
 	if (n > win)
 		n = win;
 	return n < STREAM_CHUNK ? (size_t)n : STREAM_CHUNK;
 }
 
-/* Stdout under a slow or huge fault, a slice at a time, polling the
- * session in between: a client that closes the channel or leaves ends
- * it within STREAM_WAIT_MS. */
+/* The command's answer is out: stderr, then the exit status (exec) or the
+ * next prompt (shell, which goes on with the input typed meanwhile). */
 static void
-stream_out(struct sess *x, const struct sim_fault_hit *h,
-	   const struct hmc_buf *out)
+answer_end(struct sess_chan *k)
 {
-	uint64_t total = sim_fault_out_len(h, out->len), sent = 0;
-	sim_mono t0 = sim_mono_now();
+	struct sim_job *j = k->job;
+	int status = j->status;
+
+	chan_write(k, j->err.s, j->err.len, true);
+	k->job = NULL;
+	sim_job_free(j);
+	if (!k->shell) {
+		chan_end(k, status);
+		return;
+	}
+	chan_phase(k, CH_SHELL);
+	k->line.len = 0;
+	k->overlong = false;
+	prompt(k);
+}
+
+static void
+stream_gone(struct sess_chan *k)
+{
+	srr_log(LOG_NOTICE, "%s: session %lu: client gone after %llu of %llu "
+		"bytes", k->x->ep->label, k->x->id, (unsigned long long)k->sent,
+		(unsigned long long)k->total);
+	chan_drop_job(k);
+	chan_end(k, -1);
+}
+
+/* Stdout under a slow or huge fault: what the rate and the window allow
+ * now; the session's loop comes back within STREAM_WAIT_MS. */
+static void
+stream_step(struct sess_chan *k)
+{
+	struct sim_job *j = k->job;
 	char buf[STREAM_CHUNK];
 	size_t n;
 
-	while (sent < total && x->chan != NULL && sess_alive(x)) {
-		n = stream_room(x, stream_budget(h, t0, total), sent);
-		if (n == 0) {
-			ssh_event_dopoll(x->ev, STREAM_WAIT_MS);
-			continue;
+	while (k->sent < k->total) {
+		if (k->chan == NULL || k->closed) {
+			stream_gone(k);
+			return;
 		}
-		sim_fault_out_read(h, out->s, out->len, sent, buf, n);
-		if (chan_write(x, buf, n, false) < 0)
-			break;
-		sent += n;
+		n = stream_room(k, stream_budget(&j->hit, k->stream_t0, k->total));
+		if (n == 0)
+			return;
+		sim_fault_out_read(&j->hit, j->out.s, j->out.len, k->sent, buf, n);
+		if (chan_write(k, buf, n, false) < 0) {
+			stream_gone(k);
+			return;
+		}
+		k->sent += n;
 	}
-	if (sent < total)
-		srr_log(LOG_NOTICE, "%s: session %lu: client gone after %llu "
-			"of %llu bytes", x->ep->label, x->id,
-			(unsigned long long)sent, (unsigned long long)total);
+	answer_end(k);
 }
 
-/* Run one command line, write its output, log it. Returns the status
- * (-1 if the session was dropped by a fault). */
-static int
-run_line(struct sess *x, const char *line, const char *mode)
-{
-	struct hmc_buf out = { 0 }, err = { 0 };
-	struct sim_ctx c = { .m = srv.m, .out = &out, .err = &err,
-			     .user = x->user, .alive = sess_alive,
-			     .alive_arg = x };
-	struct sim_log_rec r = { .endpoint = x->ep->label, .user = x->user,
-				 .peer = x->peer, .mode = mode, .session = x->id,
-				 .command = line };
-	int rc;
+/* ------------------------------------------------------------ commands */
 
-	r.start_mono = sim_mono_now();
-	r.start_wall_us = sim_wall_us();
-	rc = sim_cmd_run(&c, line);
-	r.end_mono = sim_mono_now();
-	r.end_wall_us = sim_wall_us();
-	r.fault = c.fault[0] ? c.fault : NULL;
-	if (c.dropped) {
+/* Start LINE on a worker: the channel waits in CH_RUN for its answer. A
+ * thread that cannot be made is answered as bash answers a failed fork. */
+static void
+cmd_start(struct sess_chan *k, const char *line, const char *mode)
+{
+	struct sess *x = k->x;
+	struct sim_job *j = calloc(1, sizeof(*j));
+	int rc = -ENOMEM;
+
+	if (j != NULL && (j->line = strdup(line)) != NULL) {
+		j->m = srv.m;
+		j->slot = k->idx;
+		j->mode = mode;
+		j->endpoint = x->ep->label;
+		j->session = x->id;
+		snprintf(j->user, sizeof(j->user), "%s", x->user);
+		snprintf(j->peer, sizeof(j->peer), "%s", x->peer);
+		rc = sim_job_start(x->hub, j);
+	}
+	if (rc == 0) {
+		k->job = j;
+		chan_phase(k, CH_RUN);
+		return;
+	}
+	srr_log(LOG_ERR, "%s: session %lu: cannot run \"%s\": %s",
+		x->ep->label, x->id, line, strerror(-rc));
+	sim_job_free(j);
+	chan_write(k, "-rbash: fork: Resource temporarily unavailable\n", 47, true);
+	if (!k->shell)
+		chan_end(k, 254);
+}
+
+/* The answer of J, back from its worker. */
+static void
+answer(struct sess *x, struct sim_job *j)
+{
+	struct sess_chan *k = &x->ch[j->slot];
+
+	if (k->phase != CH_RUN || k->job != j) {
+		srr_log(LOG_CRIT, "session %lu: an answer for channel %u, which "
+			"does not wait for one", x->id, j->slot);
+		abort();
+	}
+	if (j->dropped && k->chan != NULL && !x->kill) {
 		srr_log(LOG_NOTICE, "%s: session %lu dropped by a fault (%s)",
-			x->ep->label, x->id, line);
-		rc = -1;
+			x->ep->label, x->id, j->line);
 		x->kill = true;
 		shutdown(ssh_get_fd(x->s), SHUT_RDWR);
-	} else {
-		if (c.hit.slow || c.hit.huge)
-			stream_out(x, &c.hit, &out);
-		else
-			chan_write(x, out.s, out.len, false);
-		chan_write(x, err.s, err.len, true);
 	}
-	r.exit_status = rc;
-	sim_log_write(&r);
-	hmc_buf_free(&out);
-	hmc_buf_free(&err);
-	return rc;
+	if (k->chan == NULL || k->closed || x->kill) {
+		if (!j->dropped)
+			srr_log(LOG_NOTICE, "%s: session %lu: channel %u closed "
+				"before \"%s\" ended: its answer is dropped",
+				x->ep->label, x->id, k->idx, j->line);
+		chan_drop_job(k);
+		chan_end(k, -1);
+		return;
+	}
+	if (j->hit.slow || j->hit.huge) {
+		k->sent = 0;
+		k->total = sim_fault_out_len(&j->hit, j->out.len);
+		k->stream_t0 = sim_mono_now();
+		chan_phase(k, CH_STREAM);
+		stream_step(k);
+		return;
+	}
+	chan_write(k, j->out.s, j->out.len, false);
+	answer_end(k);
 }
 
 static void
-prompt(struct sess *x)
+answers(struct sess *x)
 {
-	char p[160];
-	int n = snprintf(p, sizeof(p), "%s@%s:~> ", x->user, srv.o.prompt_host);
+	struct sim_job *j, *next;
 
-	chan_write(x, p, (size_t)n, false);
+	for (j = sim_hub_take(x->hub); j != NULL; j = next) {
+		next = j->next;
+		answer(x, j);
+	}
 }
 
-static bool
-shell_line(struct sess *x)
+/* Returns -1 when the shell ends, 1 when a command started, else 0. */
+static int
+shell_line(struct sess_chan *k)
 {
 	char *line;
 	size_t n;
 
-	hmc_buf_append(&x->line, "", 0);
-	line = x->line.s;
+	hmc_buf_append(&k->line, "", 0);
+	line = k->line.s;
 	while (*line == ' ' || *line == '\t')
 		line++;
 	n = strlen(line);
 	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
 		line[--n] = '\0';
-	if (x->overlong) {
-		chan_write(x, "-rbash: line too long: discarded\n", 33, true);
+	if (k->overlong) {
+		chan_write(k, "-rbash: line too long: discarded\n", 33, true);
 	} else if (strcmp(line, "exit") == 0 || strcmp(line, "quit") == 0 ||
 		   strcmp(line, "logout") == 0) {
-		return false;
-	} else if (n > 0 && run_line(x, line, "shell") < 0) {
-		return false;
+		return -1;
+	} else if (n > 0) {
+		cmd_start(k, line, "shell");
+		if (k->phase == CH_RUN)
+			return 1;
 	}
-	x->line.len = 0;
-	x->overlong = false;
-	prompt(x);
-	return true;
+	k->line.len = 0;
+	k->overlong = false;
+	prompt(k);
+	return 0;
 }
 
-/* The line discipline. Returns false when the shell ends. */
-static bool
-shell_input(struct sess *x)
+/* One typed character: as shell_line. */
+static int
+shell_char(struct sess_chan *k, char ch)
 {
-	size_t i;
-	char ch;
-
-	for (i = 0; i < x->in.len; i++) {
-		ch = x->in.s[i];
-		if (ch == '\n' && x->last_cr) {
-			x->last_cr = false;
-			continue;
-		}
-		x->last_cr = ch == '\r';
-		if (ch == '\r' || ch == '\n') {
-			if (x->pty)
-				chan_write(x, "\n", 1, false);
-			if (!shell_line(x))
-				return false;
-		} else if (ch == 0x7f || ch == 0x08) {
-			if (x->line.len > 0) {
-				x->line.len--;
-				if (x->pty)
-					chan_write(x, "\b \b", 3, false);
-			}
-		} else if (ch == 0x03) {
-			x->line.len = 0;
-			x->overlong = false;
-			chan_write(x, "^C\n", 3, false);
-			prompt(x);
-		} else if (ch == 0x04 && x->line.len == 0) {
-			return false;
-		} else if (x->line.len < SIM_LINE_MAX) {
-			hmc_buf_append(&x->line, &ch, 1);
-			if (x->pty)
-				chan_write(x, &ch, 1, false);
-		} else {
-			x->overlong = true;
-		}
-		if (x->kill)
-			return false;
+	if (ch == '\n' && k->last_cr) {
+		k->last_cr = false;
+		return 0;
 	}
-	x->in.len = 0;
-	return true;
+	k->last_cr = ch == '\r';
+	if (ch == '\r' || ch == '\n') {
+		if (k->pty)
+			chan_write(k, "\n", 1, false);
+		return shell_line(k);
+	} else if (ch == 0x7f || ch == 0x08) {
+		if (k->line.len > 0) {
+			k->line.len--;
+			if (k->pty)
+				chan_write(k, "\b \b", 3, false);
+		}
+	} else if (ch == 0x03) {
+		k->line.len = 0;
+		k->overlong = false;
+		chan_write(k, "^C\n", 3, false);
+		prompt(k);
+	} else if (ch == 0x04 && k->line.len == 0) {
+		return -1;
+	} else if (k->line.len < SIM_LINE_MAX) {
+		hmc_buf_append(&k->line, &ch, 1);
+		if (k->pty)
+			chan_write(k, &ch, 1, false);
+	} else {
+		k->overlong = true;
+	}
+	return 0;
+}
+
+/* The line discipline, up to a command (the input typed after it waits
+ * for its end, as in a shell). Returns as shell_line. */
+static int
+shell_input(struct sess_chan *k)
+{
+	size_t i = 0;
+	int rc = 0;
+
+	while (rc == 0 && i < k->in.len && !k->x->kill)
+		rc = shell_char(k, k->in.s[i++]);
+	memmove(k->in.s, k->in.s + i, k->in.len - i);
+	k->in.len -= i;
+	return k->x->kill ? -1 : rc;
+}
+
+static void
+shell_step(struct sess_chan *k)
+{
+	int rc = shell_input(k);
+
+	if (rc < 0 || (rc == 0 && (k->closed || k->in_eof)))
+		chan_end(k, 0);
+}
+
+static void
+chan_step(struct sess_chan *k)
+{
+	switch (k->phase) {
+	case CH_OPEN:
+		if (k->closed) {
+			chan_end(k, -1);
+		} else if (k->exec_cmd != NULL) {
+			cmd_start(k, k->exec_cmd, "exec");
+		} else if (k->shell) {
+			chan_phase(k, CH_SHELL);
+			prompt(k);
+			shell_step(k);
+		}
+		break;
+	case CH_SHELL:
+		shell_step(k);
+		break;
+	case CH_RUN:
+		/* the client left: a hang ends, the answer will be dropped */
+		if (k->closed && k->chan != NULL) {
+			sim_job_cancel(k->job);
+			chan_end(k, -1);
+		}
+		break;
+	case CH_STREAM:
+		stream_step(k);
+		break;
+	default:
+		break;
+	}
 }
 
 /* ------------------------------------------------------------ sessions */
 
+static bool
+sess_streaming(const struct sess *x)
+{
+	unsigned int i;
+
+	for (i = 0; i < SIM_CHANNELS_MAX; i++)
+		if (x->ch[i].phase == CH_STREAM)
+			return true;
+	return false;
+}
+
+/* The hub's eventfd woke the loop: the answers are taken after the poll,
+ * outside libssh's callbacks. */
+static int
+hub_ready(socket_t fd, int revents, void *arg)
+{
+	return 0;
+}
+
 static void
 sess_serve(struct sess *x)
 {
+	unsigned int i;
+	int wait;
+
 	while (!x->kill && !srv.stop) {
-		if (ssh_event_dopoll(x->ev, 100) == SSH_ERROR)
+		wait = sess_streaming(x) ? STREAM_WAIT_MS : 100;
+		if (ssh_event_dopoll(x->ev, wait) == SSH_ERROR)
 			break;
 		if (ssh_get_status(x->s) & (SSH_CLOSED | SSH_CLOSED_ERROR))
 			break;
-		if (x->chan == NULL)
-			continue;
-		if (x->exec_cmd != NULL) {
-			int rc = run_line(x, x->exec_cmd, "exec");
+		answers(x);
+		for (i = 0; i < SIM_CHANNELS_MAX && !x->kill; i++)
+			chan_step(&x->ch[i]);
+	}
+}
 
-			channel_done(x, rc);
+/* The session ends: running commands are left to the hub (they end,
+ * are logged, their answers dropped), the rest goes now. */
+static void
+sess_chans_end(struct sess *x)
+{
+	struct sess_chan *k;
+	unsigned int i;
+
+	for (i = 0; i < SIM_CHANNELS_MAX; i++) {
+		k = &x->ch[i];
+		if (k->phase == CH_STREAM) {
+			stream_gone(k);
 			continue;
 		}
-		if (!x->shell)
-			continue;
-		if (!x->shell_started) {
-			x->shell_started = true;
-			prompt(x);
+		if (k->phase == CH_RUN) {
+			k->job = NULL;		/* the worker's */
+			if (k->chan == NULL)
+				chan_phase(k, CH_FREE);
 		}
-		if (!shell_input(x) || x->chan_closed || x->in_eof)
-			channel_done(x, 0);
+		chan_end(k, -1);
 	}
 }
 
@@ -662,6 +886,48 @@ sess_unlink(struct sess *x)
 			break;
 		}
 	pthread_mutex_unlock(&srv.lock);
+}
+
+/* The event loop: the session, and the hub's eventfd for the answers. */
+static int
+sess_events(struct sess *x)
+{
+	x->ev = ssh_event_new();
+	if (x->ev == NULL || ssh_event_add_session(x->ev, x->s) != SSH_OK)
+		return -ENOMEM;
+	if (sim_hub_new(&x->hub) != 0)
+		return -EMFILE;
+	if (ssh_event_add_fd(x->ev, sim_hub_fd(x->hub), POLLIN, hub_ready,
+			     x) != SSH_OK) {
+		sim_hub_close(x->hub);
+		x->hub = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+sess_free(struct sess *x)
+{
+	unsigned int i;
+
+	if (x->hub != NULL) {
+		ssh_event_remove_fd(x->ev, sim_hub_fd(x->hub));
+		sim_hub_close(x->hub);
+	}
+	if (x->ev != NULL) {
+		ssh_event_remove_session(x->ev, x->s);
+		ssh_event_free(x->ev);
+	}
+	if (!x->kill)
+		ssh_disconnect(x->s);
+	ssh_free(x->s);
+	for (i = 0; i < SIM_CHANNELS_MAX; i++) {
+		hmc_buf_free(&x->ch[i].in);
+		hmc_buf_free(&x->ch[i].line);
+		free(x->ch[i].exec_cmd);
+	}
+	free(x);
 }
 
 static void *
@@ -683,24 +949,13 @@ sess_main(void *arg)
 		goto out;
 	ssh_set_auth_methods(x->s, SSH_AUTH_METHOD_PUBLICKEY |
 			     (srv.o.password ? SSH_AUTH_METHOD_PASSWORD : 0));
-	x->ev = ssh_event_new();
-	if (x->ev == NULL || ssh_event_add_session(x->ev, x->s) != SSH_OK)
+	if (sess_events(x) != 0)
 		goto out;
 	sess_serve(x);
-	channel_done(x, -1);
+	sess_chans_end(x);
 out:
 	sess_unlink(x);
-	if (x->ev != NULL) {
-		ssh_event_remove_session(x->ev, x->s);
-		ssh_event_free(x->ev);
-	}
-	if (!x->kill)
-		ssh_disconnect(x->s);
-	ssh_free(x->s);
-	hmc_buf_free(&x->in);
-	hmc_buf_free(&x->line);
-	free(x->exec_cmd);
-	free(x);
+	sess_free(x);
 	return NULL;
 }
 
@@ -723,6 +978,7 @@ sess_start(struct sim_endpoint *ep, ssh_session s)
 	pthread_t t;
 	struct sess *x = calloc(1, sizeof(*x));
 	const char *cap;
+	unsigned int i;
 
 	if (x == NULL) {
 		ssh_free(s);
@@ -731,6 +987,10 @@ sess_start(struct sim_endpoint *ep, ssh_session s)
 	x->s = s;
 	x->ep = ep;
 	x->accepted = sim_mono_now();
+	for (i = 0; i < SIM_CHANNELS_MAX; i++) {
+		x->ch[i].x = x;
+		x->ch[i].idx = i;
+	}
 	snprintf(x->user, sizeof(x->user), "-");
 	pthread_mutex_lock(&srv.lock);
 	cap = sess_over_cap();
@@ -996,11 +1256,13 @@ sim_server_stop(void)
 	sess_kill_all(NULL);
 	for (i = 0; i < srv.neps; i++)
 		pthread_join(srv.eps[i].thread, NULL);
-	/* Sessions notice within one poll (100 ms) unless a command runs. */
+	/* Sessions notice within one poll (100 ms); a hung command ends with
+	 * its session, a restart may run on. */
 	for (waited = 0; !idle && waited < 3000; waited += 50) {
 		pthread_mutex_lock(&srv.lock);
 		idle = srv.sessions == NULL;
 		pthread_mutex_unlock(&srv.lock);
+		idle = idle && sim_jobs_running() == 0;
 		if (!idle)
 			ep_sleep_ms(50);
 	}

@@ -6,7 +6,9 @@
  * tests/fixtures/ssh/sshd-setup.sh and runs /usr/sbin/sshd on a free port of
  * 127.0.0.1; its ForceCommand, hmc-standin.sh, stands in for the HMC's
  * commands. sshd dies with this program (PR_SET_PDEATHSIG) even if a test
- * crashes; the group teardown stops it and removes the directory.
+ * crashes; the group teardown stops it and removes the directory. The
+ * last test puts hmcsim (sim/) in sshd's place, for what srrd relies on in
+ * the simulator: several channels of one session at once.
  */
 #include "config.h"
 
@@ -824,6 +826,98 @@ test_changed_host_key(void **state)
 	hmc_conn_free(c);
 }
 
+/* ------------------------------------------------------------ hmcsim */
+
+/* hmcsim (sim/) in sshd's place: the same port and host key, so that
+ * known_hosts holds; stopped as sshd is (E.pid), even after a failure.
+ * A source with one partition; validation takes 10 s x 0.1. */
+static int
+hmcsim_start(void)
+{
+	const char *top = getenv("TOP_BUILDDIR");
+	char bin[4096], listen[32];
+	FILE *f;
+	int i, fd;
+
+	snprintf(bin, sizeof(bin), "%s/sim/hmcsim", top ? top : "..");
+	if (access(bin, X_OK) != 0)
+		return -1;
+	f = fopen(P("sim.ini"), "w");
+	if (f == NULL)
+		return -1;
+	fprintf(f, "[system src]\nstate = Operating\nsrr_capable = 1\n\n"
+		"[lpar src/a]\nid = 1\nstate = Running\nsrr_capable = 1\n\n"
+		"[system dst]\nstate = Operating\nsrr_capable = 1\n");
+	fclose(f);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", E.port);
+	E.pid = fork();
+	if (E.pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(P("hmcsim.log"), O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(bin, bin, "--topology", P("sim.ini"), "--listen", listen,
+		      "--host-key", P("host_key"), "--authorized-keys",
+		      P("authorized_keys"), "--time-scale", "0.1", (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; E.pid > 0 && i < 250; i++) {
+		if (port_open())
+			return 0;
+		if (waitpid(E.pid, NULL, WNOHANG) == E.pid)
+			break;
+		sleep_ms(20);
+	}
+	fprintf(stderr, "# hmcsim did not start: %s\n", slurp(P("hmcsim.log")));
+	E.pid = 0;
+	return -1;
+}
+
+/* hmcsim runs the channels of one session at once, as an HMC does:
+ * HMC_CHANNELS_MAX validations of 1 s on one connection end in about
+ * 1 s, not one after another (8 s), each with its answer. */
+static void
+test_hmcsim_channels(void **state)
+{
+	const char *cmd = "rrstartlpar -o validate -m src -p a -t dst";
+	struct hmc_conn_opts o = opts();
+	struct hmc_chan *ch[HMC_CHANNELS_MAX];
+	struct hmc_conn *c;
+	struct hmc_result r;
+	int64_t t0, took;
+	int i;
+
+	sshd_stop();
+	if (hmcsim_start() < 0) {
+		assert_int_equal(sshd_start(), 0);
+		skip();
+	}
+	c = conn_with(&o);
+	run_ok(c, "lssyscfg -r sys -F name", 0, &r);
+	assert_string_equal(r.out, "src\ndst\n");
+	hmc_result_free(&r);
+	t0 = now_ms();
+	for (i = 0; i < HMC_CHANNELS_MAX; i++)
+		assert_int_equal(hmc_conn_start(c, cmd, &ch[i]), 0);
+	chans_wait(c, ch, HMC_CHANNELS_MAX, 15000 * time_factor());
+	took = now_ms() - t0;
+	fprintf(stderr, "# hmcsim: %d validations of 1 s on one session in "
+		"%lld ms\n", HMC_CHANNELS_MAX, (long long)took);
+	for (i = 0; i < HMC_CHANNELS_MAX; i++) {
+		assert_int_equal(hmc_chan_finish(ch[i], &r), 0);
+		assert_int_equal(r.exit_status, 0);
+		hmc_result_free(&r);
+	}
+	assert_true(took >= 900);
+	assert_true(took < 3000 * time_factor());
+	assert_int_equal(hmc_conn_connects(c), 1);
+	hmc_conn_free(c);
+	sshd_stop();
+	assert_int_equal(sshd_start(), 0);
+}
+
 int
 main(void)
 {
@@ -845,6 +939,7 @@ main(void)
 		cmocka_unit_test(test_handshake_timeout),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_changed_host_key),
+		cmocka_unit_test(test_hmcsim_channels),
 	};
 
 	if (access(SSHD, X_OK) != 0) {
