@@ -762,8 +762,10 @@ shell_input(struct sess_chan *k)
 
 	while (rc == 0 && i < k->in.len && !k->x->kill)
 		rc = shell_char(k, k->in.s[i++]);
-	memmove(k->in.s, k->in.s + i, k->in.len - i);
-	k->in.len -= i;
+	if (i > 0) {	/* nothing typed yet: in.s may be NULL */
+		memmove(k->in.s, k->in.s + i, k->in.len - i);
+		k->in.len -= i;
+	}
 	return k->x->kill ? -1 : rc;
 }
 
