@@ -149,6 +149,7 @@ run(struct srrd *d)
 	int rc;
 
 	d->lock_fd = -1;
+	d->work_pipe[0] = d->work_pipe[1] = -1;
 	d->loop = qb_loop_create();
 	if (d->loop == NULL)
 		return -ENOMEM;

@@ -337,7 +337,8 @@ srrd_work_drain(struct srrd *d)
 	struct srrd_pool *p;
 	int h, k;
 
-	while (read(d->work_pipe[0], &j, sizeof(j)) == (ssize_t)sizeof(j))
+	while (d->work_pipe[0] >= 0 &&
+	       read(d->work_pipe[0], &j, sizeof(j)) == (ssize_t)sizeof(j))
 		j->done(d, j);
 	for (h = 0; h < d->conf.nhmc; h++) {
 		for (k = 0; k < 2; k++) {
