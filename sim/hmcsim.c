@@ -273,8 +273,13 @@ main(int argc, char **argv)
 		sim_topo_save(&m, m.state_path);
 	pthread_mutex_unlock(&m.lock);
 	sim_log_close();
-	/* A session still inside a command keeps using the model. */
-	if (idle)
-		sim_model_free(&m);
+	/* A command still running keeps using the model, which lives in this
+	 * frame: returning would run exit()'s handlers under it. */
+	if (!idle) {
+		srr_log(LOG_WARNING, "stopping with commands still running");
+		qb_log_fini();	/* as atexit would */
+		_exit(0);
+	}
+	sim_model_free(&m);
 	return 0;
 }

@@ -1,9 +1,10 @@
 #!/bin/bash
 # sim_ssh.sh: hmcsim through OpenSSH's own client (exec path): strict
 # host keys, key authentication, exit codes, two endpoints taken down and
-# back, host key rotation, faults, 64 concurrent sessions, persistence.
+# back, host key rotation, faults, 64 concurrent sessions, persistence, a
+# stop while a command still runs.
 . "$(dirname "$0")/sim_lib.sh"
-echo "1..20"
+echo "1..21"
 sim_start "$TOPOS/seed.ini" --time-scale 0.01
 
 out=$(sim_ssh 'lssyscfg -r sys -F name,powervm_lpar_simplified_remote_restart_capable')
@@ -120,4 +121,20 @@ sim_stop
 sim_start "$TOPOS/seed.ini" --time-scale 0.01
 out=$(sim_ssh "lssyscfg -r lpar -m p814-1 --filter 'lpar_names=lpar2' -F simplified_remote_restart_capable")
 check "state persists across a restart of hmcsim" '[ "$out" = 1 ]'
+
+# Stopped while a command sleeps 8 s: hmcsim waits 3 s for it, then
+# leaves without returning from main (the model is in main's frame).
+simctl fault add lssyscfg '*' latency 8000 count=1 >/dev/null
+sim_ssh 'lssyscfg -r sys -F name' >/dev/null 2>&1 &
+cpid=$!
+sleep 1
+t0=$(date +%s%N)
+kill "$SIM_PID"
+wait "$SIM_PID"; rc=$?
+t1=$(date +%s%N)
+SIM_PID=
+kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null
+echo "# stopped in $(( (t1 - t0) / 1000000 )) ms with a command running, exit $rc"
+check "stop with a command running: hmcsim waits at most 3 s, says so, exits 0" \
+	'[ "$rc" = 0 ] && [ $(( (t1 - t0) / 1000000 )) -lt 5000 ] && grep -q "stopping with commands still running" "$SIM_TMP/hmcsim.err"'
 finish
