@@ -18,11 +18,16 @@
 # takes 2 x cap at once: the 2 destinations' max_per_dest). Then srrd is
 # stopped and rrmonitor.sh fails a source of each N (one poll per interval,
 # a new ssh connection each time, restarts one after another).
-# Restart 150 s scaled to 1.5 s; poll interval 1 s; confirmation 3 polls
-# over 3 s. Without --full, N = 128 runs at caps 8 and 32 only and not with
+# Restart 150 s scaled to 1.5 s; confirmation 3 s; poll interval 250 ms
+# (BENCH_POLL_MS), for srrd and the baseline alike: at this scale (0.01) it
+# stands for 25 s of real time, as srrd's default of 5 s stands for 0.05 s;
+# a 1 s poll would stand for 100 s, and its phase (up to one poll between
+# the power-off and the first poll that sees it) is outside the bound.
+# Without --full, N = 128 runs at caps 8 and 32 only and not with
 # the baseline (those take 3+ minutes each).
 # Writes OUTDIR/makespan.dat: "KIND CAP N MAKESPAN_MS DETECT_MS BOUND_MS TWICE"
-# (KIND srrha, baseline or site4). BENCH_CAPS="32": those caps only,
+# (KIND srrha, baseline or site4), after a line "params POLL_MS CONFIRM_MS
+# RESTART_MS". BENCH_CAPS="32": those caps only,
 # appended to an existing makespan.dat.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,10 +45,11 @@ dat=$out/makespan.dat
 
 RESTART_MS=1500
 CONFIRM_MS=3000
-INTERVAL_S=1
+POLL_MS=${BENCH_POLL_MS:-250}
+INTERVAL_S=$(awk -v m="$POLL_MS" 'BEGIN { printf "%g", m / 1000 }')
 SRR_TIME_SCALE=0.01	# 150 s -> 1.5 s
 SRR_ALERTS=0
-SRR_POL[poll_interval]=${INTERVAL_S}s
+SRR_POL[poll_interval]=${POLL_MS}ms
 SRR_POL[confirm_window]=$((CONFIRM_MS / 1000))s
 SRR_POL[inventory_interval]=10s
 SRR_POL[command_timeout]=60s
@@ -125,7 +131,11 @@ run_cap() {
 	done
 	if [ -n "$site" ]; then
 		t0=$(cl_now_ms)
-		for s in q1 q2 q3 q4; do srr_set_state "$s" "Power Off"; done
+		# at once, as a site is lost: one after another, the four
+		# could fall on two polls and be confirmed a poll apart
+		local pids=""
+		for s in q1 q2 q3 q4; do srr_set_state "$s" "Power Off" & pids="$pids $!"; done
+		wait $pids
 		if r=$(measure "$t0" 128 120 q1 q2 q3 q4); then
 			# 4 sources of cap each, but 2 destinations of
 			# max_per_dest (= cap) each: 2 x cap at once
@@ -161,7 +171,7 @@ run_cap() {
 
 hooks0=${CL_NODE_HOOKS:-}
 caps=${BENCH_CAPS:-1 8 32}	# BENCH_CAPS: some caps only, appended to the .dat
-[ -z "${BENCH_CAPS:-}" ] && : >"$dat"
+[ -z "${BENCH_CAPS:-}" ] && echo "params $POLL_MS $CONFIRM_MS $RESTART_MS" >"$dat"
 for cap in $caps; do
 	case $cap in
 	1) run_cap 1 0 "8 32$([ "$full" = 1 ] && echo ' 128')" ;;

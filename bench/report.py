@@ -6,27 +6,37 @@ TWICE").
     report.py DIR MACHINE-LINE
 
 Writes DIR/README.md (the tables) and DIR/makespan-plot.dat ("N SRRHA_CAP1
-SRRHA_CAP8 SRRHA_CAP32 BASELINE BOUND_CAP32 BOUND_16_AT_ONCE", seconds, "?" where not run)
+SRRHA_CAP8 SRRHA_CAP32 BASELINE BOUND_CAP32", seconds, "?" where not run)
 for gnuplot. Only what was measured is written."""
+import os
 import sys
+import time
 
 d, machine = sys.argv[1], sys.argv[2]
 rows = []
+poll, confirm, restart = 1000, 3000, 1500	# a .dat without its params line
 for line in open(f"{d}/makespan.dat"):
     w = line.split()
-    if len(w) == 7:
+    if len(w) == 4 and w[0] == "params":
+        poll, confirm, restart = int(w[1]), int(w[2]), int(w[3])
+    elif len(w) == 7:
         rows.append((w[0], int(w[1]), int(w[2]), int(w[3]), int(w[4]), int(w[5]), int(w[6])))
 base = {n: m for k, c, n, m, det, b, t in rows if k == "baseline"}
 
 
-def b16(n, cap):
-    """the bound when at most min(cap, 16) restarts run at once"""
-    k = min(cap, 16)
-    return 3000 + (n + k - 1) // k * 1500
+def waves(n, k):
+    """ceil(N / k) x restart time: the restarts alone, K at once"""
+    return (n + k - 1) // k * restart
 
 
 def s(ms):
     return f"{ms / 1000:.1f}"
+
+
+def secs(ms):
+    """a parameter in seconds, as short as it is exact"""
+    return f"{ms / 1000:g} s"
+
 
 
 out = [
@@ -35,48 +45,49 @@ out = [
     f"Machine: {machine}",
     "",
     "Written by `scripts/bench` (bench/makespan.sh, bench/rrmonitor.sh); every time",
-    "is read in hmcsim's command log. Restart time 150 s scaled to 1.5 s; srrd",
-    "polls every 1 s and confirms over 3 polls in 3 s; the baseline",
-    "(bench/rrmonitor.sh, the seed article's rrMonitor) polls every 1 s over a new",
-    "ssh connection and restarts one partition after another. Bound = confirm",
-    "window + ceil(N / cap) x restart time. Makespan = power-off to last restart",
-    "done; detection = power-off to first restart sent. srrd keeps at most 16",
-    "SSH sessions per HMC and hmcsim runs one command per session, so at cap 32",
-    "at most 16 restarts run at once: the last column is the bound for that.",
+    "is read in hmcsim's command log. Restart time 150 s scaled to "
+    f"{secs(restart)}; srrd polls every {secs(poll)} and confirms the source down",
+    f"over {secs(confirm)} (3 polls at least); the baseline (bench/rrmonitor.sh,",
+    f"the seed article's rrMonitor) polls every {secs(poll)} over a new ssh",
+    "connection and restarts one partition after another. At this scale (0.01)",
+    f"a {secs(poll)} poll stands for {poll // 10} s of real time (srrd's default: 5 s).",
+    "Bound = confirm window + ceil(N / cap) x restart time. Makespan = power-off",
+    "to last restart done; detection = power-off to first restart sent. srrd",
+    "runs the restarts on up to 16 SSH sessions per HMC, 8 channels each, and",
+    "hmcsim, as an HMC, runs up to 10 channels of a session at once: the cap",
+    "alone limits.",
     "",
     "The bound leaves out when the first poll after the power-off is asked (up",
-    "to one poll interval, 1 s here): so the makespan is also split in two.",
-    "Detection against its goal, confirm window + one poll (4 s); and the",
+    f"to one poll interval): so the makespan is also split in two. Detection",
+    f"against its goal, confirm window + one poll ({secs(confirm + poll)}); and the",
     "restarts, from the first sent to the last done, against ceil(N / k) x",
-    "restart time, k the restarts that may run at once (cap, at most 16).",
+    "restart time, k the restarts that may run at once (the cap).",
     "",
     "## Failover makespan (one source of N partitions)",
     "",
-    "| N | cap | srrha (s) | bound (s) | srrha/bound | baseline (s) | srrha/baseline | detection (s) | detection/4 s | restarts (s) | restarts/ceil(N/k) x 1.5 s | restarted twice | bound, 16 at once (s) |",
-    "|---|-----|-----------|-----------|-------------|--------------|----------------|---------------|---------------|--------------|----------------------------|-----------------|-----------------------|",
+    "| N | cap | srrha (s) | bound (s) | srrha/bound | baseline (s) | srrha/baseline | detection (s) | detection/goal | restarts (s) | restarts/ceil(N/k) x restart | restarted twice |",
+    "|---|-----|-----------|-----------|-------------|--------------|----------------|---------------|---------------|--------------|----------------------------|-----------------|",
 ]
 for k, c, n, m, det, b, t in sorted(r for r in rows if r[0] == "srrha"):
     bl = base.get(n)
-    waves = b16(n, c) - 3000
     out.append(f"| {n} | {c} | {s(m)} | {s(b)} | {m / b:.2f} | "
                f"{s(bl) if bl else 'not run'} | {f'{m / bl:.2f}' if bl else '-'} | {s(det)} | "
-               f"{det / 4000:.2f} | {s(m - det)} | {(m - det) / waves:.2f} | {t} | "
-               f"{s(b16(n, c))} |")
+               f"{det / (confirm + poll):.2f} | {s(m - det)} | {(m - det) / waves(n, c):.2f} | {t} |")
 out += ["", "## Baseline (rrmonitor.sh)", "",
         "| N | makespan (s) | detection (s) | N x restart (s) | baseline/(N x restart) |",
         "|---|--------------|---------------|----------------------|----------------|"]
 for k, c, n, m, det, b, t in sorted(r for r in rows if r[0] == "baseline"):
-    seq = n * 1500
+    seq = n * restart
     out.append(f"| {n} | {s(m)} | {s(det)} | {s(seq)} | {m / seq:.2f} |")
 site = [r for r in rows if r[0] == "site4"]
 if site:
     out += ["", "## Scale: a site of 4 sources of 32 partitions fails at once (128)", "",
             "The bound takes 2 x cap restarts at once: the 2 destinations' max_per_dest (= cap).", "",
-            "| cap (per source) | makespan (s) | bound (s) | srrha/bound | bound, 16 at once on the HMC (s) | srrha/that | detection (s) | restarted twice |",
-            "|------------------|--------------|-----------|-------------|----------------------------------|------------|---------------|-----------------|"]
+            "| cap (per source) | makespan (s) | bound (s) | srrha/bound | detection (s) | restarts (s) | restarts/ceil(N/2cap) x restart | restarted twice |",
+            "|------------------|--------------|-----------|-------------|---------------|--------------|-------------------------------|-----------------|"]
     for k, c, n, m, det, b, t in site:
-        b2 = b16(n, c)
-        out.append(f"| {c} | {s(m)} | {s(b)} | {m / b:.2f} | {s(b2)} | {m / b2:.2f} | {s(det)} | {t} |")
+        out.append(f"| {c} | {s(m)} | {s(b)} | {m / b:.2f} | {s(det)} | {s(m - det)} | "
+                   f"{(m - det) / waves(n, 2 * c):.2f} | {t} |")
 for name, title in (("failover", "Leader loss, handshakes, footprint (bench/failover.sh)"),
                     ("leaderloss", "Leader loss at a random moment, 20 trials (bench/leaderloss.sh)"),
                     ("steady", "Steady HMC load and footprint, 48 systems, 2000 partitions (bench/steady.sh)")):
@@ -84,7 +95,8 @@ for name, title in (("failover", "Leader loss, handshakes, footprint (bench/fail
         txt = open(f"{d}/{name}.txt").read().strip()
     except FileNotFoundError:
         continue
-    out += ["", "## " + title, "", "```", txt, "```"]
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(f"{d}/{name}.txt")))
+    out += ["", "## " + title, "", f"`{name}.txt`, written {when}:", "", "```", txt, "```"]
 out += ["", "![makespan against N](makespan.png)", ""]
 open(f"{d}/README.md", "w").write("\n".join(out))
 
@@ -98,4 +110,4 @@ with open(f"{d}/makespan-plot.dat", "w") as f:
             return "?"
         b32 = next((s(r[5]) for r in rows if r[0] == "srrha" and r[2] == n and r[1] == 32), "?")
         f.write(f"{n} {get('srrha', 1)} {get('srrha', 8)} {get('srrha', 32)} "
-                f"{get('baseline', None)} {b32} {s(b16(n, 32))}\n")
+                f"{get('baseline', None)} {b32}\n")
