@@ -314,7 +314,8 @@ srrd_start(struct srrd *d)
 	return 0;
 }
 
-/* Every pool's workers joined, or DEADLINE passed: how many still run. */
+/* Every pool's workers joined, or DEADLINE passed: how many are still
+ * inside a command (a worker runs up to 8 at once as channels). */
 static int
 join_all(struct srrd *d, int64_t deadline)
 {
@@ -343,15 +344,15 @@ srrd_stop(struct srrd *d)
 	/* idle workers end at once; a second's wait is not worth a line */
 	running = join_all(d, start + 1000);
 	if (running > 0) {
-		srr_log(LOG_NOTICE, "stopping: %d HMC command(s) still running; "
-			"waiting up to %d s for them", running,
+		srr_log(LOG_NOTICE, "stopping: %d HMC session(s) still inside "
+			"a command; waiting up to %d s for them", running,
 			SRRD_STOP_WAIT_MS / 1000);
 		running = join_all(d, deadline);
 	}
 	if (running > 0)
-		srr_log(LOG_WARNING, "stopping: %d HMC command(s) still running "
-			"after %d s are left in flight (their outcome is "
-			"reconciled by the next leader)", running,
+		srr_log(LOG_WARNING, "stopping: the commands of %d HMC "
+			"session(s) still running after %d s are left in flight "
+			"(their outcome is reconciled by the next leader)", running,
 			SRRD_STOP_WAIT_MS / 1000);
 	else
 		srrd_work_drain(d);

@@ -202,7 +202,7 @@ int64_t srrd_wall_ms(void);
 int srrd_start(struct srrd *d);
 /* Makes the engine once the cluster gave our nodeid. */
 int srrd_engine_ready(struct srrd *d);
-/* Returns how many HMC commands were still running after
+/* Returns how many HMC sessions were still inside a command after
  * SRRD_STOP_WAIT_MS: then the process must leave with _exit(), as those
  * threads still use libssh and their sessions. */
 int srrd_stop(struct srrd *d);

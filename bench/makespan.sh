@@ -171,7 +171,14 @@ run_cap() {
 
 hooks0=${CL_NODE_HOOKS:-}
 caps=${BENCH_CAPS:-1 8 32}	# BENCH_CAPS: some caps only, appended to the .dat
-[ -z "${BENCH_CAPS:-}" ] && echo "params $POLL_MS $CONFIRM_MS $RESTART_MS" >"$dat"
+params="params $POLL_MS $CONFIRM_MS $RESTART_MS"
+if [ -z "${BENCH_CAPS:-}" ] || [ ! -s "$dat" ]; then
+	echo "$params" >"$dat"
+elif [ "$(grep '^params ' "$dat")" != "$params" ]; then
+	# report.py reads one set of parameters for every row
+	echo "makespan: $dat was measured with other parameters ($(grep '^params ' "$dat" || echo 'none')); not appending" >&2
+	exit 1
+fi
 for cap in $caps; do
 	case $cap in
 	1) run_cap 1 0 "8 32$([ "$full" = 1 ] && echo ' 128')" ;;
