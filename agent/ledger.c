@@ -207,7 +207,23 @@ struct srr_ledger {
 	struct srr_store *store;
 	srr_ledger_change_fn on_change;
 	void *arg;
+	/* A merge's batch (batch_begin): up to LEDGER_BATCH records written
+	 * in one store transaction, so one fsync. They are applied in memory
+	 * as they come, but nobody is told (on_change) before the commit;
+	 * a failed commit undoes them from this log. */
+	bool batch;
+	size_t n_before;		/* l->n at batch_begin */
+	struct batch_undo {
+		size_t i;
+		struct srr_record old;	/* unused for i >= n_before */
+	} *undo;
+	size_t nundo;
 };
+
+/* Records per store transaction in a merge: one fsync for a restart
+ * wave's intents or a sync delta's slice, and an undo log of at most
+ * this many records (about 0.2 MB). */
+#define LEDGER_BATCH	256u
 
 static size_t
 id_hash(const struct srr_op_id *id)
@@ -297,6 +313,7 @@ srr_ledger_free(struct srr_ledger *l)
 		return;
 	free(l->recs);
 	free(l->idx);
+	free(l->undo);
 	free(l);
 }
 
@@ -325,6 +342,25 @@ ledger_grow(struct srr_ledger *l)
 	return 0;
 }
 
+/* The slot of record I in the batch's log, once: its state before the
+ * batch (for the undo) and its place in the order of on_change. */
+static int
+batch_note(struct srr_ledger *l, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < l->nundo; k++)
+		if (l->undo[k].i == i)
+			return 0;
+	if (l->nundo >= LEDGER_BATCH)
+		return -E2BIG;
+	l->undo[l->nundo].i = i;
+	if (i < l->n_before)
+		l->undo[l->nundo].old = l->recs[i];
+	l->nundo++;
+	return 0;
+}
+
 int
 srr_ledger_put(struct srr_ledger *l, const struct srr_record *r,
 	       const char *reason, bool *changed)
@@ -341,12 +377,17 @@ srr_ledger_put(struct srr_ledger *l, const struct srr_record *r,
 		return 0;
 	if (i < 0 && l->n == l->cap && (rc = ledger_grow(l)) < 0)
 		return rc;
-	/* Durable before it is applied, and so before anyone is told. */
+	if (l->batch && (rc = batch_note(l, i < 0 ? l->n : (size_t)i)) < 0)
+		return rc;
+	/* Durable before it is applied, and so before anyone is told (in a
+	 * batch: applied here, told after the commit, undone if it fails). */
 	if (l->store != NULL) {
 		rc = srr_store_put(l->store, r, from, reason ? reason : "merged");
 		if (rc < 0) {
 			srr_log(LOG_ERR, "cannot store record: %s",
 				srr_store_error(l->store));
+			if (l->batch && i < 0)
+				l->nundo--;	/* noted, never appended */
 			return rc;
 		}
 	}
@@ -356,8 +397,77 @@ srr_ledger_put(struct srr_ledger *l, const struct srr_record *r,
 	l->idx[idx_slot(l, &r->id)] = (uint32_t)i + 1;
 	if (changed != NULL)
 		*changed = true;
-	if (l->on_change != NULL)
+	if (!l->batch && l->on_change != NULL)
 		l->on_change(l->arg, &l->recs[i]);
+	return 0;
+}
+
+static int
+batch_begin(struct srr_ledger *l)
+{
+	int rc;
+
+	if (l->undo == NULL &&
+	    (l->undo = malloc(LEDGER_BATCH * sizeof(*l->undo))) == NULL)
+		return -ENOMEM;
+	if (l->store != NULL && (rc = srr_store_begin(l->store)) < 0) {
+		srr_log(LOG_ERR, "cannot store records: %s",
+			srr_store_error(l->store));
+		return rc;
+	}
+	l->batch = true;
+	l->n_before = l->n;
+	l->nundo = 0;
+	return 0;
+}
+
+/* Back to the ledger of batch_begin: the changed records' old values,
+ * newest first, then the new ones cut off and the index rebuilt. */
+static void
+batch_undo(struct srr_ledger *l)
+{
+	size_t k;
+
+	for (k = l->nundo; k-- > 0;)
+		if (l->undo[k].i < l->n_before)
+			l->recs[l->undo[k].i] = l->undo[k].old;
+	l->n = l->n_before;
+	if (l->idx_cap > 0) {
+		memset(l->idx, 0, l->idx_cap * sizeof(*l->idx));
+		for (k = 0; k < l->n; k++)
+			l->idx[idx_slot(l, &l->recs[k].id)] = (uint32_t)k + 1;
+	}
+}
+
+/* Commit the batch (RC 0) or roll it back (RC < 0, or a failed commit);
+ * then tell on_change of every record it changed, in the order of their
+ * first change, each once with its final value. Returns RC or the
+ * commit's error. */
+static int
+batch_end(struct srr_ledger *l, int rc)
+{
+	size_t k, n;
+
+	if (!l->batch)
+		return rc;
+	l->batch = false;
+	if (l->store != NULL && rc < 0)
+		srr_store_rollback(l->store);
+	else if (l->store != NULL && (rc = srr_store_commit(l->store)) < 0)
+		srr_log(LOG_ERR, "cannot store %zu records: %s", l->nundo,
+			srr_store_error(l->store));
+	if (rc < 0) {
+		if (l->nundo > 0)
+			srr_log(LOG_ERR, "%zu merged records undone: the store "
+				"did not take them", l->nundo);
+		batch_undo(l);
+		l->nundo = 0;
+		return rc;
+	}
+	n = l->nundo;
+	l->nundo = 0;
+	for (k = 0; k < n && l->on_change != NULL; k++)
+		l->on_change(l->arg, &l->recs[l->undo[k].i]);
 	return 0;
 }
 
@@ -472,6 +582,12 @@ static int
 merge_one(void *arg, const struct srr_record *r)
 {
 	char why[SRR_MSG_LEN + 2 * SRR_NAME_LEN];
+	struct srr_ledger *l = arg;
+	int rc;
+
+	if (l->batch && l->nundo >= LEDGER_BATCH &&
+	    ((rc = batch_end(l, 0)) < 0 || (rc = batch_begin(l)) < 0))
+		return rc;
 
 	/* Every agent's history row says what the record says: the HMC's
 	 * message or the operator's reason (with the user), not only that
@@ -499,7 +615,9 @@ srr_ledger_merge(void *ctx, const uint8_t *data, size_t len)
 			"(%zu bytes): nothing merged", len);
 		return rc;
 	}
-	return srr_records_each(data, len, merge_one, ctx);
+	if ((rc = batch_begin(ctx)) < 0)
+		return rc;
+	return batch_end(ctx, srr_records_each(data, len, merge_one, ctx));
 }
 
 /* Bit 63 of the cursor: checked, now merging (the walk's own cursor uses
@@ -514,8 +632,16 @@ srr_ledger_merge_step(void *ctx, const uint8_t *data, size_t len,
 	bool merging = (*cursor & STEP_MERGING) != 0;
 	int rc;
 
+	if (merging && (rc = batch_begin(ctx)) < 0)
+		return rc;
 	rc = srr_records_walk(data, len, &w, SRR_MERGE_STEP_MS,
 			      merging ? merge_one : NULL, ctx);
+	if (merging) {
+		int brc = batch_end(ctx, rc < 0 ? rc : 0);
+
+		if (brc < 0)
+			return brc;
+	}
 	if (rc == -EBADMSG && !merging)
 		srr_log(LOG_WARNING, "refused a malformed peer buffer "
 			"(%zu bytes): nothing merged", len);

@@ -25,6 +25,7 @@
 struct srr_store {
 	sqlite3 *db;
 	sqlite3_stmt *put, *hist, *load;
+	bool batch;		/* inside srr_store_begin(): puts do not commit */
 	char err[512];
 };
 
@@ -248,12 +249,48 @@ step_reset(sqlite3_stmt *st)
 }
 
 int
+srr_store_begin(struct srr_store *s)
+{
+	int rc;
+
+	if (s->batch)
+		return -EINPROGRESS;
+	if ((rc = store_exec(s, "BEGIN IMMEDIATE")) < 0)
+		return rc;
+	s->batch = true;
+	return 0;
+}
+
+int
+srr_store_commit(struct srr_store *s)
+{
+	int rc;
+
+	if (!s->batch)
+		return -EINVAL;
+	s->batch = false;
+	rc = store_exec(s, "COMMIT");
+	if (rc < 0)	/* a failed COMMIT may leave the transaction open */
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+void
+srr_store_rollback(struct srr_store *s)
+{
+	if (!s->batch)
+		return;
+	s->batch = false;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
 srr_store_put(struct srr_store *s, const struct srr_record *r, int from,
 	      const char *reason)
 {
 	int rc;
 
-	if ((rc = store_exec(s, "BEGIN IMMEDIATE")) < 0)
+	if (!s->batch && (rc = store_exec(s, "BEGIN IMMEDIATE")) < 0)
 		return rc;
 	rc = bind_record(s->put, r);
 	if (rc == SQLITE_OK)
@@ -272,10 +309,12 @@ srr_store_put(struct srr_store *s, const struct srr_record *r, int from,
 	if (rc != SQLITE_OK) {
 		rc = store_fail(s, errno_of(rc), "write: %s",
 				sqlite3_errmsg(s->db));
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		/* a batch's owner rolls the whole of it back */
+		if (!s->batch)
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
 	}
-	return store_exec(s, "COMMIT");
+	return s->batch ? 0 : store_exec(s, "COMMIT");
 }
 
 static void

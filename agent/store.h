@@ -2,7 +2,8 @@
  * store.h: the ledger's durable store (SQLite).
  *
  * WAL journal, synchronous=FULL: a record is on disk when srr_store_put()
- * returns, before the ledger acknowledges it to anyone. The schema carries
+ * returns (or, in a batch, when srr_store_commit() does), before the
+ * ledger acknowledges it to anyone. The schema carries
  * a version; a store that is corrupt, unreadable or from a newer schema is
  * refused with a clear message, never replaced by an empty ledger.
  *
@@ -30,9 +31,16 @@ void srr_store_close(struct srr_store *s);
 const char *srr_store_error(const struct srr_store *s);
 
 /* Writes R and a history row (FROM -> R->status, REASON) in one
- * transaction. FROM is -1 for a new record. */
+ * transaction, or in the open batch. FROM is -1 for a new record. */
 int srr_store_put(struct srr_store *s, const struct srr_record *r,
 		  int from, const char *reason);
+/* A batch: the puts between begin and commit are one transaction, so one
+ * fsync for all of them, and none of them is on disk before the commit
+ * returns 0. A failed commit rolls the batch back; so does rollback.
+ * -EINPROGRESS: a batch is already open. */
+int srr_store_begin(struct srr_store *s);
+int srr_store_commit(struct srr_store *s);
+void srr_store_rollback(struct srr_store *s);
 /* Calls FN for every record; stops at the first non-zero return. */
 int srr_store_load(struct srr_store *s,
 		   int (*fn)(void *arg, const struct srr_record *r), void *arg);

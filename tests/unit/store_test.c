@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -356,6 +357,171 @@ test_write_failure_applies_nothing(void **state)
 	srr_store_close(s);
 }
 
+/* The status of record SEQ as another connection reads the file (only
+ * what is committed): -1 if absent. */
+static int
+on_disk(uint32_t seq)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT status FROM ops "
+					    "WHERE seq = ?", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(st, 1, seq);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* What on_change was told, and whether the ledger was ahead of the disk
+ * by then: the told record, and at the first call the records of the
+ * buffer's first batch (the first FIRST_BATCH of BUF). */
+struct told {
+	uint32_t seq[1024];
+	size_t n;
+	struct srr_ledger *l;
+	const struct srr_record *buf;
+	size_t nbuf;
+	size_t first_batch;	/* records the first commit must hold */
+	bool ahead;		/* told before the commit of its batch */
+};
+
+static void
+told_fn(void *arg, const struct srr_record *r)
+{
+	struct told *t = arg;
+	size_t i;
+
+	assert_true(t->n < 1024);
+	t->seq[t->n++] = r->id.seq;
+	if ((int)r->status != on_disk(r->id.seq))
+		t->ahead = true;
+	/* the first call: the whole first batch is committed already */
+	if (t->n == 1)
+		for (i = 0; i < t->first_batch && i < t->nbuf; i++)
+			if (on_disk(t->buf[i].id.seq) != (int)
+			    srr_ledger_get(t->l, &t->buf[i].id)->status)
+				t->ahead = true;
+}
+
+static int
+merge_buf(struct srr_ledger *l, const struct srr_record *recs, size_t n)
+{
+	const struct srr_record **p = calloc(n, sizeof(*p));
+	uint8_t *buf;
+	size_t len, i;
+	int rc;
+
+	assert_non_null(p);
+	for (i = 0; i < n; i++)
+		p[i] = &recs[i];
+	assert_int_equal(srr_records_encode(p, n, &buf, &len), 0);
+	rc = srr_ledger_merge(l, buf, len);
+	free(buf);
+	free(p);
+	return rc;
+}
+
+/* A merged buffer is written in batches (one transaction, one fsync
+ * each, doc/srrd.md) and nobody is told before its batch is on disk:
+ * 300 records, two of them twice and one already known, are 2 batches
+ * of 256 and 44 changed records; on_change hears each changed record of
+ * a batch once, in the buffer's order, with its greatest copy. */
+static void
+test_merge_batches_durable_before_told(void **state)
+{
+	static struct srr_record recs[302];
+	struct srr_store *s;
+	struct srr_ledger *l;
+	struct srr_record r;
+	struct told t = { .buf = recs, .nbuf = 302, .first_batch = 258 };
+	char err[512];
+	size_t i;
+
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(srr_ledger_new(s, &l), 0);
+	t.l = l;
+	rec(&r, 5, SRR_OP_PLANNED);
+	assert_int_equal(srr_ledger_put(l, &r, "planned", NULL), 0);
+	srr_ledger_on_change(l, told_fn, &t);
+	for (i = 0; i < 150; i++)
+		rec(&recs[i], (uint32_t)i + 1, SRR_OP_PLANNED);
+	recs[4].status = SRR_OP_RESTARTING;	/* seq 5: known as planned */
+	recs[150] = recs[9];			/* seq 10 again, greater */
+	recs[150].status = SRR_OP_RESTARTING;
+	recs[151] = recs[19];			/* seq 20 again, the same */
+	for (i = 152; i < 302; i++)
+		rec(&recs[i], (uint32_t)i - 1, SRR_OP_PLANNED);
+	assert_int_equal(merge_buf(l, recs, 302), 0);
+	assert_false(t.ahead);
+	assert_int_equal(t.n, 300);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(t.seq[i], i + 1);
+	assert_int_equal(srr_ledger_count(l), 300);
+	assert_int_equal(on_disk(5), SRR_OP_RESTARTING);
+	assert_int_equal(on_disk(10), SRR_OP_RESTARTING);
+	assert_int_equal(srr_ledger_get(l, &recs[9].id)->status,
+			 SRR_OP_RESTARTING);
+	srr_ledger_free(l);
+	srr_store_close(s);
+}
+
+/* A batch the store refuses is undone whole, nobody told, and the ledger
+ * goes on (its index rebuilt): the batch before it stays, committed and
+ * told. Here the 290th record of 300 fails, in the second batch. */
+static void
+test_merge_batch_refused_undone(void **state)
+{
+	static struct srr_record recs[300];
+	struct srr_store *s;
+	struct srr_ledger *l;
+	struct srr_record r;
+	struct told t = { .buf = recs, .nbuf = 300, .first_batch = 256 };
+	char err[512];
+	size_t i;
+
+	assert_int_equal(srr_store_open(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(srr_ledger_new(s, &l), 0);
+	t.l = l;
+	rec(&r, 280, SRR_OP_PLANNED);	/* known, changed in batch 2 */
+	assert_int_equal(srr_ledger_put(l, &r, "planned", NULL), 0);
+	srr_ledger_on_change(l, told_fn, &t);
+	for (i = 0; i < 300; i++)
+		rec(&recs[i], (uint32_t)i + 1, SRR_OP_PLANNED);
+	recs[279].status = SRR_OP_RESTARTING;
+	behind("CREATE TRIGGER full BEFORE INSERT ON ops WHEN NEW.seq = 290 "
+	       "BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+	assert_true(merge_buf(l, recs, 300) < 0);
+	assert_false(t.ahead);
+	/* batch 1 (seq 1..256, seq 280 not in it) committed and told */
+	assert_int_equal(t.n, 256);
+	assert_int_equal(srr_ledger_count(l), 257);
+	assert_int_equal(on_disk(256), SRR_OP_PLANNED);
+	/* batch 2 undone: in memory as on disk */
+	assert_int_equal(on_disk(257), -1);
+	assert_null(srr_ledger_get(l, &recs[256].id));
+	assert_int_equal(srr_ledger_get(l, &r.id)->status, SRR_OP_PLANNED);
+	assert_int_equal(on_disk(280), SRR_OP_PLANNED);
+	/* the disk back: the same buffer merges whole */
+	behind("DROP TRIGGER full");
+	t.n = 0;
+	t.first_batch = 0;
+	assert_int_equal(merge_buf(l, recs, 300), 0);
+	assert_false(t.ahead);
+	assert_int_equal(t.n, 44);	/* 257..300 with 280 */
+	assert_int_equal(srr_ledger_count(l), 300);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(srr_ledger_get(l, &recs[i].id)->status,
+				 recs[i].status);
+	srr_ledger_free(l);
+	srr_store_close(s);
+}
+
 /* A stored status out of range: the store is refused, not half loaded. */
 static void
 test_invalid_status_refused(void **state)
@@ -392,6 +558,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_history_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_failure_applies_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_status_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_batches_durable_before_told, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_batch_refused_undone, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
