@@ -334,16 +334,23 @@ srrd_cluster_send_msg(struct srrd *d, uint8_t tag, const void *body,
 }
 
 int
-srrd_cluster_replicate(struct srrd *d, const struct srr_record *r)
+srrd_cluster_replicate(struct srrd *d, const struct srr_record *recs, size_t n)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int rc;
+	const struct srr_record *p[SRRD_REPL_BATCH];
+	uint8_t *buf;
+	size_t len, k, i;
+	int rc = 0;
 
-	rc = srr_records_encode(&r, 1, &buf, &len);
-	if (rc < 0)
-		return rc;
-	rc = srrd_cluster_send_msg(d, SRRD_MSG_LEDGER, buf, len);
-	free(buf);
+	for (k = 0; k < n && rc == 0; k += SRRD_REPL_BATCH) {
+		size_t m = n - k < SRRD_REPL_BATCH ? n - k : SRRD_REPL_BATCH;
+
+		for (i = 0; i < m; i++)
+			p[i] = &recs[k + i];
+		buf = NULL;
+		rc = srr_records_encode(p, m, &buf, &len);
+		if (rc == 0)
+			rc = srrd_cluster_send_msg(d, SRRD_MSG_LEDGER, buf, len);
+		free(buf);
+	}
 	return rc;
 }

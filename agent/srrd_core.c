@@ -75,10 +75,12 @@ srrd_post(struct srrd *d, const struct srr_event *ev)
 	}
 	q->v[(q->head + q->n) % q->cap] = *ev;
 	q->n++;
-	if (!q->scheduled && !d->in_engine) {
-		q->scheduled = true;
-		qb_loop_job_add(d->loop, QB_LOOP_HIGH, d, drain_job);
-	}
+	/* A timer due now, not a job: when nothing else is due, libqb's
+	 * loop waits 50 ms before it runs a job (qb_loop_run), a wait each
+	 * round of the ledger (proposal, merge, intent, command) paid. */
+	if (!q->scheduled && !d->in_engine)
+		q->scheduled = qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 0, d,
+						 drain_job, NULL) == 0;
 }
 
 /* The gate part a refusal names (engine_gate.c's texts), first match. */
@@ -121,14 +123,50 @@ count_refusal(struct srrd *d, const struct srr_action *a)
 	d->counters.refusals[p]++;
 }
 
+/* The proposals of one drain go out together (srrd_int.h), in the
+ * order the engine made them; commands do not wait for them: a command
+ * follows an intent already agreed, never one of these. */
+static void
+repl_flush(struct srrd *d)
+{
+	size_t n = d->nrepl;
+
+	if (n == 0)
+		return;
+	d->nrepl = 0;
+	if (srrd_cluster_replicate(d, d->repl, n) < 0)
+		srr_log(LOG_WARNING, "%zu record(s) not sent (no view), the "
+			"first of %s: the next sync carries the proposals again",
+			n, d->repl[0].lpar);
+}
+
+static void
+repl_add(struct srrd *d, const struct srr_record *r)
+{
+	if (d->nrepl == d->repl_cap) {
+		size_t cap = d->repl_cap ? 2 * d->repl_cap : 64;
+		struct srr_record *v = realloc(d->repl, cap * sizeof(*v));
+
+		if (v == NULL) {	/* what is held first, then this one */
+			repl_flush(d);
+			if (srrd_cluster_replicate(d, r, 1) < 0)
+				srr_log(LOG_WARNING, "record of %s not sent: "
+					"the next sync carries the proposal "
+					"again", r->lpar);
+			return;
+		}
+		d->repl = v;
+		d->repl_cap = cap;
+	}
+	d->repl[d->nrepl++] = *r;
+}
+
 static void
 do_action(struct srrd *d, const struct srr_action *a)
 {
 	switch (a->type) {
 	case SRR_ACT_REPLICATE:
-		if (srrd_cluster_replicate(d, &a->rec) < 0)
-			srr_log(LOG_WARNING, "record of %s not sent (no view): the "
-				"next sync carries the proposal again", a->rec.lpar);
+		repl_add(d, &a->rec);
 		break;
 	case SRR_ACT_COMMAND:
 	case SRR_ACT_QUERY:
@@ -191,6 +229,8 @@ srrd_drain(struct srrd *d)
 		q->n--;
 		feed_one(d, &ev, NULL, NULL);
 	}
+	if (!d->in_engine)
+		repl_flush(d);
 }
 
 int
@@ -198,6 +238,7 @@ srrd_feed(struct srrd *d, const struct srr_event *ev, struct srr_action **acts,
 	  size_t *n)
 {
 	struct srr_event copy = *ev;
+	int rc;
 
 	if (acts != NULL)
 		*acts = NULL;
@@ -206,7 +247,9 @@ srrd_feed(struct srrd *d, const struct srr_event *ev, struct srr_action **acts,
 	if (d->engine == NULL)
 		return -EAGAIN;	/* before corosync gave our nodeid */
 	srrd_drain(d);
-	return feed_one(d, &copy, acts, n);
+	rc = feed_one(d, &copy, acts, n);
+	repl_flush(d);
+	return rc;
 }
 
 static void
@@ -357,6 +400,9 @@ srrd_stop(struct srrd *d)
 	else
 		srrd_work_drain(d);
 	srrd_cluster_stop(d);
+	free(d->repl);	/* proposals not flushed: the next leader's */
+	d->repl = NULL;
+	d->nrepl = d->repl_cap = 0;
 	if (d->engine)
 		srr_engine_free(d->engine);
 	d->engine = NULL;

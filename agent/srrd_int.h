@@ -159,6 +159,11 @@ struct srrd {
 	struct srrd_evq evq;
 	bool in_engine;
 	bool stopping;
+	/* the engine's proposals (REPLICATE) since the last flush: sent as
+	 * one buffer when the queue of events is drained, so that a wave of
+	 * N records is one message and one fsync on every agent */
+	struct srr_record *repl;
+	size_t nrepl, repl_cap;
 
 	/* cluster view, as last fed to the engine */
 	struct srr_ev_membership mem;
@@ -226,8 +231,12 @@ int srrd_inv_cache_save(struct srrd *d);
 
 int srrd_cluster_start(struct srrd *d);
 void srrd_cluster_stop(struct srrd *d);
-/* Replicates a ledger record (a REPLICATE action). */
-int srrd_cluster_replicate(struct srrd *d, const struct srr_record *r);
+/* Replicates ledger records (REPLICATE actions) as one buffer each
+ * SRRD_REPL_BATCH records. */
+int srrd_cluster_replicate(struct srrd *d, const struct srr_record *recs,
+			   size_t n);
+/* at most CLUSTER_RECORD_MAX bytes once encoded (about 1.1 kB a record) */
+#define SRRD_REPL_BATCH	128u
 /* Operator messages between agents: tag, then the body. */
 int srrd_cluster_send_msg(struct srrd *d, uint8_t tag, const void *body,
 			  size_t len);

@@ -53,7 +53,7 @@ struct cluster {
 	bool cpg_open, q_open;
 	struct qmsg *head, *tail;
 	size_t queued;
-	qb_loop_timer_handle retry_t, reconnect_t, tick_t;
+	qb_loop_timer_handle retry_t, reconnect_t, tick_t, work_t;
 	bool retry_armed, reconnect_armed, tick_armed;
 	uint64_t try_again;
 	struct cv_reader *reader;
@@ -64,7 +64,7 @@ struct cluster {
 	uint32_t nodeid;
 	unsigned rejoin_ms;		/* next reconnect delay */
 	char conn_err[96];		/* the last failed connect, "" if none */
-	bool work_queued;		/* a core_work() job is in the loop */
+	bool work_queued;		/* a core_work() step is due (work_t) */
 };
 
 static void cl_disconnect(struct cluster *c, const char *why, cs_error_t err);
@@ -289,14 +289,18 @@ work_fire(void *data)
 	core_work(c->core);
 }
 
-/* a merge step: as a loop job, so fds are served between steps */
+/* A merge step: from the loop, so fds are served between steps. As a
+ * timer due now, not a job: when nothing else is due, libqb's loop waits
+ * 50 ms before it runs a job (qb_loop_run), and a sync in steps would
+ * wait that long between any two. */
 static void
 tx_kick(void *tctx)
 {
 	struct cluster *c = tctx;
 
 	if (!c->work_queued &&
-	    qb_loop_job_add(c->loop, QB_LOOP_LOW, c, work_fire) == 0)
+	    qb_loop_timer_add(c->loop, QB_LOOP_LOW, 0, c, work_fire,
+			      &c->work_t) == 0)
 		c->work_queued = true;
 }
 
@@ -630,7 +634,7 @@ cluster_free(struct cluster *c)
 	if (c->tick_armed)
 		qb_loop_timer_del(c->loop, c->tick_t);
 	if (c->work_queued)
-		qb_loop_job_del(c->loop, QB_LOOP_LOW, c, work_fire);
+		qb_loop_timer_del(c->loop, c->work_t);
 	if (c->reader_polled)
 		qb_loop_poll_del(c->loop, cv_reader_fd(c->reader));
 	if (!cv_reader_stop(c->reader, READER_JOIN_MS))
