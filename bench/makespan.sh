@@ -25,9 +25,11 @@
 # the power-off and the first poll that sees it) is outside the bound.
 # Without --full, N = 128 runs at caps 8 and 32 only and not with
 # the baseline (those take 3+ minutes each).
-# Writes OUTDIR/makespan.dat: "KIND CAP N MAKESPAN_MS DETECT_MS BOUND_MS TWICE"
-# (KIND srrha, baseline or site4), after a line "params POLL_MS CONFIRM_MS
-# RESTART_MS". BENCH_CAPS="32": those caps only,
+# Writes OUTDIR/makespan.dat: "KIND CAP N MAKESPAN_MS DETECT_MS BOUND_MS TWICE
+# [PHASE_MS AFTER_MS]" (KIND srrha, baseline or site4; the last two for srrd
+# only: detection = PHASE, from the power-off to the leader's first poll,
+# + the confirm window + AFTER, from the confirming poll's answer to the
+# first restart sent), after a line "params POLL_MS CONFIRM_MS RESTART_MS". BENCH_CAPS="32": those caps only,
 # appended to an existing makespan.dat.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -93,6 +95,22 @@ ok_restarts() { local t0=$1 s n=0; shift; for s in "$@"; do n=$((n + $(srr_log r
 last_end() { local t0=$1 s m=0 v; shift; for s in "$@"; do v=$(srr_log last-end restart --sys "$s" --since "$t0"); [ "$v" -gt "$m" ] && m=$v; done; echo "$m"; }
 first_start() { local t0=$1 s m=0 v; shift; for s in "$@"; do v=$(srr_log first-start restart --sys "$s" --since "$t0"); { [ "$m" = 0 ] || [ "$v" -lt "$m" ]; } && m=$v; done; echo "$m"; }
 
+# detection's parts from T0 for the source of SYS... whose restart went
+# first: "PHASE_MS AFTER_MS" (see the header), "- -" if not found
+det_parts() {
+	local t0=$1 s v p c f best=""
+	shift
+	for s in "$@"; do
+		v=$(srr_log detection "$s" --since "$t0")
+		[ -n "$v" ] || continue
+		read -r p c f <<<"$v"
+		if [ -z "$best" ] || [ "$f" -lt "${best##* }" ]; then best="$p $c $f"; fi
+	done
+	[ -n "$best" ] || { echo "- -"; return; }
+	read -r p c f <<<"$best"
+	echo "$((p - t0)) $((f - c))"
+}
+
 stack_down() {
 	local k
 	for k in $(seq 1 "$CL_N"); do srrd_kill "$k" TERM 2>/dev/null; done
@@ -123,7 +141,7 @@ run_cap() {
 		t0=$(cl_now_ms)
 		srr_set_state "s$n" "Power Off"
 		if r=$(measure "$t0" "$n" $(( (CONFIRM_MS + (n + cap - 1) / cap * RESTART_MS) / 1000 * 3 + 60 )) "s$n"); then
-			echo "srrha $cap $n $r $(bound "$n" "$cap") $(srr_log twice --since "$t0" | wc -l)" | tee -a "$dat"
+			echo "srrha $cap $n $r $(bound "$n" "$cap") $(srr_log twice --since "$t0" | wc -l) $(det_parts "$t0" "s$n")" | tee -a "$dat"
 		else
 			echo "# cap $cap N $n: not failed over in time" >&2; srr_diag >&2
 		fi
@@ -139,7 +157,7 @@ run_cap() {
 		if r=$(measure "$t0" 128 120 q1 q2 q3 q4); then
 			# 4 sources of cap each, but 2 destinations of
 			# max_per_dest (= cap) each: 2 x cap at once
-			echo "site4 $cap 128 $r $(bound 128 $((2 * cap))) $(srr_log twice --since "$t0" | wc -l)" | tee -a "$dat"
+			echo "site4 $cap 128 $r $(bound 128 $((2 * cap))) $(srr_log twice --since "$t0" | wc -l) $(det_parts "$t0" q1 q2 q3 q4)" | tee -a "$dat"
 		else
 			echo "# site of 4 sources: not failed over in time" >&2
 		fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """report.py: bench/results/README.md and the makespan plot's data from
 makespan.sh's makespan.dat ("KIND CAP N MAKESPAN_MS DETECT_MS BOUND_MS
-TWICE").
+TWICE [PHASE_MS AFTER_MS]").
 
     report.py DIR MACHINE-LINE
 
@@ -14,13 +14,16 @@ import time
 
 d, machine = sys.argv[1], sys.argv[2]
 rows = []
+parts = {}	# (kind, cap, n): (phase, after) ms, where measured
 poll, confirm, restart = 1000, 3000, 1500	# a .dat without its params line
 for line in open(f"{d}/makespan.dat"):
     w = line.split()
     if len(w) == 4 and w[0] == "params":
         poll, confirm, restart = int(w[1]), int(w[2]), int(w[3])
-    elif len(w) == 7:
+    elif len(w) in (7, 9):
         rows.append((w[0], int(w[1]), int(w[2]), int(w[3]), int(w[4]), int(w[5]), int(w[6])))
+        if len(w) == 9 and w[7] != "-":
+            parts[(w[0], int(w[1]), int(w[2]))] = (int(w[7]), int(w[8]))
 base = {n: m for k, c, n, m, det, b, t in rows if k == "baseline"}
 
 
@@ -63,16 +66,33 @@ out = [
     "restarts, from the first sent to the last done, against ceil(N / k) x",
     "restart time, k the restarts that may run at once (the cap).",
     "",
+    "Detection = phase + confirm window + after: the phase, from the power-off",
+    "to the leader's first poll (0 to one poll interval, chance); the window,",
+    "counted from that poll (with the confirming poll's round trip, a few ms);",
+    "after, from the confirming poll's answer to the",
+    "first restart sent (srrd's own work: the plan and the intents, each",
+    "agreed through corosync and stored on every agent). The goal holds when",
+    "after <= poll interval - phase: a phase near a whole interval leaves",
+    "no room, so the table gives both.",
+    "",
     "## Failover makespan (one source of N partitions)",
     "",
-    "| N | cap | srrha (s) | bound (s) | srrha/bound | baseline (s) | srrha/baseline | detection (s) | detection/goal | restarts (s) | restarts/ceil(N/k) x restart | restarted twice |",
-    "|---|-----|-----------|-----------|-------------|--------------|----------------|---------------|---------------|--------------|----------------------------|-----------------|",
+    "| N | cap | srrha (s) | bound (s) | srrha/bound | baseline (s) | srrha/baseline | detection (s) | detection/goal | phase (ms) | after (ms) | restarts (s) | restarts/ceil(N/k) x restart | restarted twice |",
+    "|---|-----|-----------|-----------|-------------|--------------|----------------|---------------|---------------|------------|------------|--------------|----------------------------|-----------------|",
 ]
+
+
+def phase_after(kind, c, n):
+    p = parts.get((kind, c, n))
+    return f"{p[0]} | {p[1]}" if p else "- | -"
+
+
 for k, c, n, m, det, b, t in sorted(r for r in rows if r[0] == "srrha"):
     bl = base.get(n)
     out.append(f"| {n} | {c} | {s(m)} | {s(b)} | {m / b:.2f} | "
                f"{s(bl) if bl else 'not run'} | {f'{m / bl:.2f}' if bl else '-'} | {s(det)} | "
-               f"{det / (confirm + poll):.2f} | {s(m - det)} | {(m - det) / waves(n, c):.2f} | {t} |")
+               f"{det / (confirm + poll):.2f} | {phase_after(k, c, n)} | {s(m - det)} | "
+               f"{(m - det) / waves(n, c):.2f} | {t} |")
 out += ["", "## Baseline (rrmonitor.sh)", "",
         "| N | makespan (s) | detection (s) | N x restart (s) | baseline/(N x restart) |",
         "|---|--------------|---------------|----------------------|----------------|"]
@@ -83,11 +103,11 @@ site = [r for r in rows if r[0] == "site4"]
 if site:
     out += ["", "## Scale: a site of 4 sources of 32 partitions fails at once (128)", "",
             "The bound takes 2 x cap restarts at once: the 2 destinations' max_per_dest (= cap).", "",
-            "| cap (per source) | makespan (s) | bound (s) | srrha/bound | detection (s) | restarts (s) | restarts/ceil(N/2cap) x restart | restarted twice |",
-            "|------------------|--------------|-----------|-------------|---------------|--------------|-------------------------------|-----------------|"]
+            "| cap (per source) | makespan (s) | bound (s) | srrha/bound | detection (s) | phase (ms) | after (ms) | restarts (s) | restarts/ceil(N/2cap) x restart | restarted twice |",
+            "|------------------|--------------|-----------|-------------|---------------|------------|------------|--------------|-------------------------------|-----------------|"]
     for k, c, n, m, det, b, t in site:
-        out.append(f"| {c} | {s(m)} | {s(b)} | {m / b:.2f} | {s(det)} | {s(m - det)} | "
-                   f"{(m - det) / waves(n, 2 * c):.2f} | {t} |")
+        out.append(f"| {c} | {s(m)} | {s(b)} | {m / b:.2f} | {s(det)} | {phase_after(k, c, n)} | "
+                   f"{s(m - det)} | {(m - det) / waves(n, 2 * c):.2f} | {t} |")
 for name, title in (("failover", "Leader loss, handshakes, footprint (bench/failover.sh)"),
                     ("leaderloss", "Leader loss at a random moment, 20 trials (bench/leaderloss.sh)"),
                     ("steady", "Steady HMC load and footprint, 48 systems, 2000 partitions (bench/steady.sh)")):

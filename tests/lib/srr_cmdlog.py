@@ -34,6 +34,12 @@ Questions (output on stdout, one answer):
                   in the last S seconds (its address), or nothing if not
                   exactly one did (the leader polls at full rate)
   polls           "PEER N" lssyscfg -r sys per client
+  detection SYS   how the first restart from SYS came about (use --since
+                  the power-off; not with --sys): "POLL_MS CONFIRM_MS
+                  FIRST_MS", wall ms: the first `lssyscfg -r sys` the
+                  client that sent that restart asked since, the end of its
+                  last one that ended before the restart (the poll that
+                  confirmed), and the restart's start; nothing if no restart
 """
 import json
 import shlex
@@ -207,6 +213,16 @@ def main(argv):
         fast = [p for p, c in n.items() if c >= 2]
         if len(fast) == 1:
             print(fast[0])
+    elif q == "detection":
+        first = [r for r, x in of("restart") if x[2] == rest[0]]
+        if first:
+            r0 = min(first, key=lambda r: r["start_wall_us"])
+            polls = [r for r in recs if r.get("peer") == r0.get("peer") and
+                     r["command"].startswith("lssyscfg -r sys")]
+            before = [r["end_wall_us"] for r in polls if r["end_wall_us"] <= r0["start_wall_us"]]
+            if polls and before:
+                print(ms(min(r["start_wall_us"] for r in polls)), ms(max(before)),
+                      ms(r0["start_wall_us"]))
     elif q == "polls":
         n = {}
         for r in recs:
