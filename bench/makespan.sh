@@ -24,12 +24,18 @@
 # a 1 s poll would stand for 100 s, and its phase (up to one poll between
 # the power-off and the first poll that sees it) is outside the bound.
 # Without --full, N = 128 runs at caps 8 and 32 only and not with
-# the baseline (those take 3+ minutes each).
+# the baseline (those take 3+ minutes each). At cap 8, detection's spread:
+# BENCH_DETECT_TRIALS (20) more sources of 8 partitions fail one after
+# another, at moments unrelated to the poll's phase.
 # Writes OUTDIR/makespan.dat: "KIND CAP N MAKESPAN_MS DETECT_MS BOUND_MS TWICE
-# [PHASE_MS AFTER_MS]" (KIND srrha, baseline or site4; the last two for srrd
-# only: detection = PHASE, from the power-off to the leader's first poll,
-# + the confirm window + AFTER, from the confirming poll's answer to the
-# first restart sent), after a line "params POLL_MS CONFIRM_MS RESTART_MS". BENCH_CAPS="32": those caps only,
+# [PHASE_MS AFTER_MS]" (KIND srrha, trial, baseline or site4; the last two for srrd
+# only: detection = PHASE + the confirm window + the confirming poll's
+# round trip + AFTER. PHASE: from the power-off to the start of the window,
+# the question of the first poll that saw the source down, taken as the
+# confirming poll's question less the window (the first poll asked after
+# the power-off may have read the state before it changed); AFTER: from
+# the confirming poll's answer to the first restart sent), after a line
+# "params POLL_MS CONFIRM_MS RESTART_MS". BENCH_CAPS="32": those caps only,
 # appended to an existing makespan.dat.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +55,7 @@ RESTART_MS=1500
 CONFIRM_MS=3000
 POLL_MS=${BENCH_POLL_MS:-250}
 INTERVAL_S=$(awk -v m="$POLL_MS" 'BEGIN { printf "%g", m / 1000 }')
+TRIALS=${BENCH_DETECT_TRIALS:-20}
 SRR_TIME_SCALE=0.01	# 150 s -> 1.5 s
 SRR_ALERTS=0
 SRR_POL[poll_interval]=${POLL_MS}ms
@@ -56,7 +63,8 @@ SRR_POL[confirm_window]=$((CONFIRM_MS / 1000))s
 SRR_POL[inventory_interval]=10s
 SRR_POL[command_timeout]=60s
 
-# sources: sN-K (N partitions) for srrha, bN for the baseline, qK for the site
+# sources: sN-K (N partitions) for srrha, bN for the baseline, qK for the
+# site, dK for detection's trials
 topo() {
 	local s n i
 	printf '[hmc]\nname = hmcsim\nrr_limit = 256\n'
@@ -108,7 +116,7 @@ det_parts() {
 	done
 	[ -n "$best" ] || { echo "- -"; return; }
 	read -r p c f <<<"$best"
-	echo "$((p - t0)) $((f - c))"
+	echo "$((p - CONFIRM_MS - t0)) $((f - c))"
 }
 
 stack_down() {
@@ -121,10 +129,11 @@ stack_down() {
 }
 
 run_cap() {
-	local cap=$1 last=$2 ns=$3 systems="" n r t0 site=""
+	local cap=$1 last=$2 ns=$3 systems="" n r t0 site="" k
 	for n in $ns; do systems="$systems s$n:$n"; done
 	[ "$last" = 1 ] && for n in $ns; do systems="$systems b$n:$n"; done
 	[ "$cap" = 32 ] && site="q1:32 q2:32 q3:32 q4:32" && systems="$systems $site"
+	for k in $([ "$cap" = 8 ] && seq 1 "$TRIALS"); do systems="$systems d$k:8"; done
 	srr_init || return 1
 	topo $systems >"$CL_DIR/bench.ini"
 	SRR_TOPO=$CL_DIR/bench.ini
@@ -146,6 +155,17 @@ run_cap() {
 			echo "# cap $cap N $n: not failed over in time" >&2; srr_diag >&2
 		fi
 		sleep 2
+	done
+	for k in $([ "$cap" = 8 ] && seq 1 "$TRIALS"); do
+		sleep "0.$((RANDOM % 10))"	# any phase of the poll
+		t0=$(cl_now_ms)
+		srr_set_state "d$k" "Power Off"
+		if r=$(measure "$t0" 8 60 "d$k"); then
+			echo "trial $cap 8 $r $(bound 8 "$cap") $(srr_log twice --since "$t0" | wc -l) $(det_parts "$t0" "d$k")" | tee -a "$dat"
+		else
+			echo "# detection trial $k: not failed over in time" >&2; srr_diag >&2
+		fi
+		sleep 1
 	done
 	if [ -n "$site" ]; then
 		t0=$(cl_now_ms)

@@ -35,11 +35,11 @@ Questions (output on stdout, one answer):
                   exactly one did (the leader polls at full rate)
   polls           "PEER N" lssyscfg -r sys per client
   detection SYS   how the first restart from SYS came about (use --since
-                  the power-off; not with --sys): "POLL_MS CONFIRM_MS
-                  FIRST_MS", wall ms: the first `lssyscfg -r sys` the
-                  client that sent that restart asked since, the end of its
-                  last one that ended before the restart (the poll that
-                  confirmed), and the restart's start; nothing if no restart
+                  the power-off; not with --sys): "ASKED_MS ANSWERED_MS
+                  FIRST_MS", wall ms: when the poll that confirmed was
+                  asked and answered (the last `lssyscfg -r sys` of the
+                  client that sent that restart to end before it), and the
+                  restart's start; nothing if no restart
 """
 import json
 import shlex
@@ -217,12 +217,12 @@ def main(argv):
         first = [r for r, x in of("restart") if x[2] == rest[0]]
         if first:
             r0 = min(first, key=lambda r: r["start_wall_us"])
-            polls = [r for r in recs if r.get("peer") == r0.get("peer") and
-                     r["command"].startswith("lssyscfg -r sys")]
-            before = [r["end_wall_us"] for r in polls if r["end_wall_us"] <= r0["start_wall_us"]]
-            if polls and before:
-                print(ms(min(r["start_wall_us"] for r in polls)), ms(max(before)),
-                      ms(r0["start_wall_us"]))
+            before = [r for r in recs if r.get("peer") == r0.get("peer") and
+                      r["command"].startswith("lssyscfg -r sys") and
+                      r["end_wall_us"] <= r0["start_wall_us"]]
+            if before:
+                c = max(before, key=lambda r: r["end_wall_us"])
+                print(ms(c["start_wall_us"]), ms(c["end_wall_us"]), ms(r0["start_wall_us"]))
     elif q == "polls":
         n = {}
         for r in recs:
