@@ -210,7 +210,9 @@ struct srr_ledger {
 	/* A merge's batch (batch_begin): up to LEDGER_BATCH records written
 	 * in one store transaction, so one fsync. They are applied in memory
 	 * as they come, but nobody is told (on_change) before the commit;
-	 * a failed commit undoes them from this log. */
+	 * a failed commit undoes them from this log. A batch opens and closes
+	 * inside one merge call, so nothing else on the loop (views, digests,
+	 * deltas) ever reads a record the store has not committed. */
 	bool batch;
 	size_t n_before;		/* l->n at batch_begin */
 	struct batch_undo {

@@ -130,14 +130,15 @@ static void
 repl_flush(struct srrd *d)
 {
 	size_t n = d->nrepl;
+	int rc;
 
 	if (n == 0)
 		return;
 	d->nrepl = 0;
-	if (srrd_cluster_replicate(d, d->repl, n) < 0)
-		srr_log(LOG_WARNING, "%zu record(s) not sent (no view), the "
-			"first of %s: the next sync carries the proposals again",
-			n, d->repl[0].lpar);
+	if ((rc = srrd_cluster_replicate(d, d->repl, n)) < 0)
+		srr_log(LOG_WARNING, "%zu record(s) not sent (%s), the first of "
+			"%s: the next sync carries the proposals again", n,
+			strerror(-rc), d->repl[0].lpar);
 }
 
 static void

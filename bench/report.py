@@ -15,14 +15,15 @@ import time
 d, machine = sys.argv[1], sys.argv[2]
 rows = []
 parts = {}	# (kind, cap, n): (phase, after) ms, where measured
-trials = []	# detection's trials: (detection, (phase, after), twice)
+trials = []	# detection's trials: (detection, (phase, after) or None, twice)
 poll, confirm, restart = 1000, 3000, 1500	# a .dat without its params line
 for line in open(f"{d}/makespan.dat"):
     w = line.split()
     if len(w) == 4 and w[0] == "params":
         poll, confirm, restart = int(w[1]), int(w[2]), int(w[3])
-    elif len(w) == 9 and w[0] == "trial" and w[7] != "-":
-        trials.append((int(w[4]), (int(w[7]), int(w[8])), int(w[6])))
+    elif len(w) == 9 and w[0] == "trial":
+        trials.append((int(w[4]), (int(w[7]), int(w[8])) if w[7] != "-" else None,
+                       int(w[6])))
     elif len(w) in (7, 9):
         rows.append((w[0], int(w[1]), int(w[2]), int(w[3]), int(w[4]), int(w[5]), int(w[6])))
         if len(w) == 9 and w[7] != "-":
@@ -103,8 +104,9 @@ for k, c, n, m, det, b, t in sorted(r for r in rows if r[0] == "srrha"):
 if trials:
     goal = confirm + poll
     dets = sorted(d for d, p, t in trials)
-    afters = sorted(p[1] for d, p, t in trials)
-    phases = [p[0] for d, p, t in trials]
+    afters = sorted(p[1] for d, p, t in trials if p) or ["-"]
+    phases = [p[0] for d, p, t in trials if p] or ["-"]
+    unsplit = len([p for d, p, t in trials if p is None])
     over = [(d, p) for d, p, t in trials if d > goal]
 
     def med(v):
@@ -120,7 +122,11 @@ if trials:
             f"{sum(t for d, p, t in trials)} |"]
     if over:
         out += ["", "Over the goal: " + ", ".join(
-            f"{d} ms (phase {p[0]}, after {p[1]})" for d, p in over) + "."]
+            f"{d} ms (phase {p[0]}, after {p[1]})" if p else f"{d} ms"
+            for d, p in over) + "."]
+    if unsplit:
+        out += ["", f"{unsplit} of them without phase and after: the command log "
+                "did not show the confirming poll."]
 out += ["", "## Baseline (rrmonitor.sh)", "",
         "| N | makespan (s) | detection (s) | N x restart (s) | baseline/(N x restart) |",
         "|---|--------------|---------------|----------------------|----------------|"]
